@@ -1,0 +1,124 @@
+import { DimensionMismatchError, EmbedderError } from "./errors.js";
+
+/**
+ * What the index needs from an embedding model: the shape of LangChain's
+ * `Embeddings`, so any LangChain embedding class plugs in unchanged.
+ * `embedQuery` is optional; without it queries go through `embedDocuments`.
+ */
+export interface Embedder {
+  embedDocuments(texts: string[]): Promise<number[][]>;
+  embedQuery?(text: string): Promise<number[]>;
+}
+
+/** Best-effort identity of an embedding model, recorded in the index to catch model swaps. */
+export function embedderIdentity(embedder: unknown): string | undefined {
+  if (typeof embedder !== "object" || embedder === null) return undefined;
+  const e = embedder as Record<string, unknown>;
+  for (const key of ["modelId", "model", "modelName", "model_name"]) {
+    const v = e[key];
+    if (typeof v === "string" && v.length > 0) return v;
+  }
+  return undefined;
+}
+
+function embedderName(embedder: object): string {
+  const ctor = (embedder as { constructor?: { name?: string } }).constructor?.name;
+  const id = embedderIdentity(embedder);
+  return `${ctor && ctor !== "Object" ? ctor : "embedder"}${id ? ` (${id})` : ""}`;
+}
+
+/** Validates one returned vector and copies it into `out` at `offset`. */
+function checkVector(v: unknown, dims: number, where: string, out: Float32Array, offset: number): void {
+  if (!Array.isArray(v) && !ArrayBuffer.isView(v)) {
+    throw new EmbedderError(`${where}: expected an array of ${dims} numbers, received ${typeof v}.`);
+  }
+  const arr = v as ArrayLike<number>;
+  if (arr.length !== dims) throw new DimensionMismatchError(dims, arr.length, where);
+  for (let i = 0; i < dims; i++) {
+    const x = arr[i]!;
+    if (typeof x !== "number" || !Number.isFinite(x)) {
+      throw new EmbedderError(`${where}: component ${i} is ${x}; embeddings must be finite numbers.`);
+    }
+    out[offset + i] = x;
+  }
+}
+
+export interface EmbedCallOptions {
+  /** Abort the call after this many milliseconds (0 = no limit). */
+  timeoutMs?: number;
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  if (!ms) return p;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new EmbedderError(`${what} did not answer within ${ms} ms.`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Embeds `texts` in batches of `batchSize` and returns one flat Float32Array
+ * (row i = text i). Every failure mode of the embedder becomes a typed error that
+ * names it: a throw, a timeout, a wrong count, wrong dimensions, non-finite values.
+ * `dims` of 0 means "learn from the first vector".
+ */
+export async function embedBatched(
+  embedder: Embedder,
+  texts: string[],
+  dims: number,
+  batchSize: number,
+  opts: EmbedCallOptions = {},
+  onProgress?: (done: number) => void,
+): Promise<{ vectors: Float32Array; dims: number }> {
+  const name = embedderName(embedder);
+  let out = new Float32Array(dims * texts.length);
+  for (let start = 0; start < texts.length; start += batchSize) {
+    const batch = texts.slice(start, start + batchSize);
+    let result: unknown;
+    try {
+      result = await withTimeout(Promise.resolve(embedder.embedDocuments(batch)), opts.timeoutMs ?? 0, `${name}.embedDocuments`);
+    } catch (err) {
+      if (err instanceof EmbedderError) throw err;
+      throw new EmbedderError(`${name}.embedDocuments failed on a batch of ${batch.length} texts: ${(err as Error)?.message ?? err}`, {
+        cause: err,
+      });
+    }
+    if (!Array.isArray(result) || result.length !== batch.length) {
+      throw new EmbedderError(
+        `${name}.embedDocuments returned ${Array.isArray(result) ? result.length : typeof result} vectors for ${batch.length} texts; expected exactly one vector per text.`,
+      );
+    }
+    if (dims === 0) {
+      const first = result[0] as ArrayLike<number> | undefined;
+      dims = first && typeof first.length === "number" ? first.length : 0;
+      if (dims === 0) throw new EmbedderError(`${name}.embedDocuments returned an empty vector.`);
+      out = new Float32Array(dims * texts.length);
+    }
+    for (let i = 0; i < batch.length; i++) {
+      checkVector(result[i], dims, `${name}.embedDocuments`, out, (start + i) * dims);
+    }
+    onProgress?.(Math.min(texts.length, start + batchSize));
+  }
+  return { vectors: out, dims };
+}
+
+/** Embeds one query, through `embedQuery` when the embedder has it. */
+export async function embedQueryChecked(embedder: Embedder, text: string, dims: number, opts: EmbedCallOptions = {}): Promise<Float32Array> {
+  const name = embedderName(embedder);
+  const out = new Float32Array(dims);
+  let result: unknown;
+  try {
+    const p = embedder.embedQuery ? embedder.embedQuery(text) : embedder.embedDocuments([text]).then((r) => r?.[0]);
+    result = await withTimeout(Promise.resolve(p), opts.timeoutMs ?? 0, `${name}.embedQuery`);
+  } catch (err) {
+    if (err instanceof EmbedderError) throw err;
+    throw new EmbedderError(`${name}.embedQuery failed: ${(err as Error)?.message ?? err}`, { cause: err });
+  }
+  checkVector(result, dims, `${name}.embedQuery`, out, 0);
+  return out;
+}

@@ -1,0 +1,117 @@
+/**
+ * One error hierarchy for the whole library. Every error carries a stable `code`
+ * (for programs) and a message that says what went wrong, what was expected,
+ * what was received and how to fix it (for people).
+ *
+ * Errors are branded with a global symbol so `LeannError.isInstance(e)` works
+ * even when two copies of the package are installed side by side.
+ */
+
+export type LeannErrorCode =
+  | "INVALID_OPTIONS"
+  | "INVALID_INPUT"
+  | "EMPTY_INDEX"
+  | "DIMENSION_MISMATCH"
+  | "MODEL_MISMATCH"
+  | "CORRUPT_INDEX"
+  | "INDEX_NOT_FOUND"
+  | "EMBEDDER_FAILED"
+  | "DUPLICATE_ID"
+  | "NOT_FOUND"
+  | "LOCKED"
+  | "UNSUPPORTED"
+  | "MODEL_NOT_FOUND"
+  | "MODEL_LOAD_FAILED"
+  | "DOWNLOAD_FAILED"
+  | "CONNECTION_FAILED";
+
+const BRAND = Symbol.for("leann.error");
+
+export class LeannError extends Error {
+  readonly code: LeannErrorCode;
+  readonly [BRAND] = true;
+
+  constructor(code: LeannErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  /** True for any LeannError, from this copy of the package or another. */
+  static isInstance(value: unknown): value is LeannError {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+}
+
+/** Options or arguments that do not satisfy the documented schema. */
+export class InvalidOptionsError extends LeannError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("INVALID_OPTIONS", message, options);
+  }
+}
+
+/** Passages, vectors, queries or ids that cannot be indexed or searched as given. */
+export class InvalidInputError extends LeannError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("INVALID_INPUT", message, options);
+  }
+}
+
+/** The same id given twice in one call. */
+export class DuplicateIdError extends LeannError {
+  constructor(message: string) {
+    super("DUPLICATE_ID", message);
+  }
+}
+
+/** A vector whose length differs from the index's dimensions. */
+export class DimensionMismatchError extends LeannError {
+  readonly expected: number;
+  readonly received: number;
+  constructor(expected: number, received: number, where: string) {
+    super(
+      "DIMENSION_MISMATCH",
+      `${where}: expected vectors of ${expected} dimensions, received ${received}. ` +
+        `Use the same embedding model the index was built with (or rebuild the index with the new model).`,
+    );
+    this.expected = expected;
+    this.received = received;
+  }
+}
+
+/** The embedder's identity differs from the one recorded when the index was built. */
+export class ModelMismatchError extends LeannError {
+  constructor(message: string) {
+    super("MODEL_MISMATCH", message);
+  }
+}
+
+/** A file of the index is missing, truncated, altered or not an index file at all. */
+export class CorruptIndexError extends LeannError {
+  readonly file: string;
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super("CORRUPT_INDEX", `${file}: ${message}`, options);
+    this.file = file;
+  }
+}
+
+/** No index exists at the given location. */
+export class IndexNotFoundError extends LeannError {
+  constructor(message: string) {
+    super("INDEX_NOT_FOUND", message);
+  }
+}
+
+/** The embedder threw, timed out or returned something unusable. */
+export class EmbedderError extends LeannError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("EMBEDDER_FAILED", message, options);
+  }
+}
+
+/** Another writer holds the index directory. */
+export class LockedError extends LeannError {
+  constructor(message: string) {
+    super("LOCKED", message);
+  }
+}

@@ -1,0 +1,146 @@
+import { CorruptIndexError } from "../errors.js";
+import { crc32 } from "../util/crc32.js";
+
+/**
+ * The index file (`index.<generation>.leann`): every structure but the passages.
+ *
+ *   offset 0   8 bytes  magic "LEANNIDX"
+ *   offset 8   u32      format version
+ *   offset 12  u32      header length H (bytes of UTF-8 JSON)
+ *   offset 16  u32      CRC-32 of the header
+ *   offset 20  H bytes  header JSON (see IndexHeader), then zero padding to 8 bytes
+ *   sections, each 8-byte aligned, listed in the header with offset, length, CRC-32
+ *
+ * All integers little-endian. docs/format.md is the full description.
+ */
+export const INDEX_MAGIC = "LEANNIDX";
+export const FORMAT_VERSION = 1;
+
+export type SectionType = "u8" | "u32" | "f32";
+
+export interface SectionEntry {
+  name: string;
+  type: SectionType;
+  offset: number;
+  length: number;
+  crc32: number;
+}
+
+export interface IndexHeader {
+  format: "leann-index";
+  version: number;
+  /** Live and deleted nodes (internal ids 0..count-1). */
+  count: number;
+  dims: number;
+  metric: "cosine" | "ip" | "l2";
+  /** Identity of the embedding model the index was built with, when known. */
+  model: string | null;
+  params: Record<string, number | string | boolean>;
+  pq: { subspaces: number; bits: 4 | 8 };
+  entry: number;
+  createdAt: string;
+  generator: string;
+  sections: SectionEntry[];
+}
+
+export type SectionData = Uint8Array | Uint32Array | Float32Array;
+
+const align8 = (x: number) => (x + 7) & ~7;
+
+function typeOf(a: SectionData): SectionType {
+  return a instanceof Uint32Array ? "u32" : a instanceof Float32Array ? "f32" : "u8";
+}
+
+function bytesOf(a: SectionData): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Serialises a header and its sections into the chunks of one file. */
+export function encodeIndexFile(header: Omit<IndexHeader, "sections" | "format" | "version">, sections: Record<string, SectionData>): Uint8Array[] {
+  const names = Object.keys(sections);
+  // The header's length depends on the section offsets, which depend on the header's
+  // length: iterate until stable (twice is enough in practice).
+  let headerLen = 0;
+  let entries: SectionEntry[] = [];
+  let json = "";
+  for (let round = 0; round < 4; round++) {
+    let pos = align8(20 + headerLen);
+    entries = names.map((name) => {
+      const data = sections[name]!;
+      const e: SectionEntry = { name, type: typeOf(data), offset: pos, length: data.byteLength, crc32: crc32(bytesOf(data)) };
+      pos = align8(pos + data.byteLength);
+      return e;
+    });
+    json = JSON.stringify({ format: "leann-index", version: FORMAT_VERSION, ...header, sections: entries });
+    const len = Buffer.byteLength(json);
+    if (len === headerLen) break;
+    headerLen = len;
+  }
+  const head = Buffer.alloc(align8(20 + headerLen));
+  head.write(INDEX_MAGIC, 0, "latin1");
+  head.writeUInt32LE(FORMAT_VERSION, 8);
+  head.writeUInt32LE(headerLen, 12);
+  const jsonBytes = Buffer.from(json);
+  head.writeUInt32LE(crc32(jsonBytes), 16);
+  jsonBytes.copy(head, 20);
+  const chunks: Uint8Array[] = [head];
+  let pos = head.length;
+  for (let i = 0; i < names.length; i++) {
+    const e = entries[i]!;
+    if (e.offset !== pos) throw new Error("internal: section layout drifted");
+    const b = bytesOf(sections[names[i]!]!);
+    chunks.push(b);
+    pos += b.byteLength;
+    const pad = align8(pos) - pos;
+    if (pad) {
+      chunks.push(new Uint8Array(pad));
+      pos += pad;
+    }
+  }
+  return chunks;
+}
+
+export interface DecodedIndexFile {
+  header: IndexHeader;
+  sections: Map<string, SectionData>;
+}
+
+/** Parses and verifies an index file; any damage raises CorruptIndexError naming `file`. */
+export function decodeIndexFile(file: string, buf: Uint8Array): DecodedIndexFile {
+  const fail = (what: string): never => {
+    throw new CorruptIndexError(file, `${what}. The file is damaged or not a LEANN index; restore it from a backup or rebuild the index.`);
+  };
+  if (buf.byteLength < 20) fail(`file is ${buf.byteLength} bytes, shorter than the 20-byte preamble`);
+  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (view.toString("latin1", 0, 8) !== INDEX_MAGIC) fail(`magic is ${JSON.stringify(view.toString("latin1", 0, 8))}, expected "${INDEX_MAGIC}"`);
+  const version = view.readUInt32LE(8);
+  if (version !== FORMAT_VERSION) {
+    throw new CorruptIndexError(file, `format version ${version} is not supported (this library reads version ${FORMAT_VERSION}); upgrade @leann/core or rebuild the index.`);
+  }
+  const headerLen = view.readUInt32LE(12);
+  if (20 + headerLen > buf.byteLength) fail(`header length ${headerLen} runs past the end of the file (${buf.byteLength} bytes)`);
+  const jsonBytes = buf.subarray(20, 20 + headerLen);
+  if (crc32(jsonBytes) !== view.readUInt32LE(16)) fail("header checksum mismatch");
+  let header: IndexHeader;
+  try {
+    header = JSON.parse(Buffer.from(jsonBytes).toString("utf8")) as IndexHeader;
+  } catch {
+    return fail("header is not valid JSON");
+  }
+  if (header.format !== "leann-index" || !Array.isArray(header.sections)) fail("header does not describe a LEANN index");
+  const sections = new Map<string, SectionData>();
+  for (const e of header.sections) {
+    if (!Number.isSafeInteger(e.offset) || !Number.isSafeInteger(e.length) || e.offset < 0 || e.length < 0 || e.offset + e.length > buf.byteLength) {
+      fail(`section "${e.name}" (offset ${e.offset}, ${e.length} bytes) lies outside the file (${buf.byteLength} bytes)`);
+    }
+    const width = e.type === "u8" ? 1 : 4;
+    if (e.length % width !== 0 || !["u8", "u32", "f32"].includes(e.type)) fail(`section "${e.name}" has a bad type or length`);
+    // Copy into a fresh, aligned buffer: typed views need alignment, and the copy lets
+    // the file buffer be freed.
+    const bytes = buf.slice(e.offset, e.offset + e.length);
+    if (crc32(bytes) !== e.crc32) fail(`section "${e.name}" checksum mismatch`);
+    const data = e.type === "u8" ? bytes : e.type === "u32" ? new Uint32Array(bytes.buffer, 0, e.length / 4) : new Float32Array(bytes.buffer, 0, e.length / 4);
+    sections.set(e.name, data);
+  }
+  return { header, sections };
+}

@@ -1,0 +1,237 @@
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { createRng } from "../util/rng.js";
+import { createBuildKernel, type BuildKernel, type BuildState } from "./kernel.js";
+
+export interface HnswBuildOptions {
+  M: number;
+  efConstruction: number;
+  seed: number;
+  /** Worker threads for construction; 1 builds on the calling thread. */
+  threads: number;
+  /** "ip" (vectors normalised beforehand for cosine) or "l2". */
+  metric: "ip" | "l2";
+  onProgress?: (inserted: number, total: number) => void;
+}
+
+/** A built HNSW graph in flat arrays (see BuildState for the layout). */
+export interface HnswGraph {
+  n: number;
+  M: number;
+  M0: number;
+  level0: Int32Array;
+  levels: Uint8Array;
+  upperBase: Int32Array;
+  upper: Int32Array;
+  entry: number;
+  maxLevel: number;
+  distances: number;
+}
+
+const MAX_LEVEL = 15;
+/**
+ * Nodes are inserted in batches: first every node of a batch searches the graph as it
+ * was before the batch (in parallel), then the back-links are added (in parallel,
+ * each worker owning the lists of the nodes u with u % threads == its index). Nodes of
+ * one batch cannot pick each other as neighbours, so batches stay a small share of the
+ * graph built so far; the result is the same for any thread count.
+ */
+const BATCH_SHARE = 1 / 32;
+const MAX_BATCH = 1024;
+
+function shared(bytes: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(Math.max(8, bytes));
+}
+
+/** Draws every node's level up front from the seeded RNG (HNSW: floor(-ln U / ln M)). */
+function drawLevels(n: number, M: number, seed: number, levels: Uint8Array): number {
+  const rng = createRng(seed);
+  const mult = 1 / Math.log(M);
+  let slots = 0;
+  for (let i = 0; i < n; i++) {
+    const l = Math.min(MAX_LEVEL, Math.floor(-Math.log(1 - rng()) * mult));
+    levels[i] = l;
+    slots += l;
+  }
+  return slots;
+}
+
+function workerSource(): string {
+  return `
+const { parentPort, workerData: d } = require("node:worker_threads");
+// Transpilers may wrap functions in helper calls (esbuild's keepNames): supply them.
+const __name = (f) => f;
+const createBuildKernel = ${createBuildKernel.toString()};
+const k = createBuildKernel({
+  vectors: new Float32Array(d.vectors), dims: d.dims, metric: d.metric, M: d.M, M0: d.M0,
+  efConstruction: d.efConstruction, level0: new Int32Array(d.level0), levels: new Uint8Array(d.levels),
+  upperBase: new Int32Array(d.upperBase), upper: new Int32Array(d.upper),
+});
+const W = d.threads, w = d.index;
+let reported = 0;
+parentPort.on("message", (m) => {
+  try {
+    if (m.phase === "connect") {
+      for (let q = m.start + w; q < m.end; q += W) k.connect(q, m.entry, m.maxLevel);
+    } else {
+      linkAll(k, m.start, m.end, (u) => u % W === w, d);
+    }
+    parentPort.postMessage({ ok: true, distances: k.stats.distances - reported });
+    reported = k.stats.distances;
+  } catch (e) {
+    parentPort.postMessage({ ok: false, error: String(e && e.stack || e) });
+  }
+});
+const linkAll = ${linkAll.toString()};
+`;
+}
+
+/** Back-links every edge q -> u of the batch's nodes for the owners selected by `mine`. */
+function linkAll(
+  k: BuildKernel,
+  start: number,
+  end: number,
+  mine: (u: number) => boolean,
+  g: { M: number; M0: number; level0: ArrayBufferLike | Int32Array; levels: ArrayBufferLike | Uint8Array; upperBase: ArrayBufferLike | Int32Array; upper: ArrayBufferLike | Int32Array },
+): void {
+  const level0 = g.level0 instanceof Int32Array ? g.level0 : new Int32Array(g.level0);
+  const levels = g.levels instanceof Uint8Array ? g.levels : new Uint8Array(g.levels);
+  const upperBase = g.upperBase instanceof Int32Array ? g.upperBase : new Int32Array(g.upperBase);
+  const upper = g.upper instanceof Int32Array ? g.upper : new Int32Array(g.upper);
+  for (let q = start; q < end; q++) {
+    for (let l = 0; l <= levels[q]!; l++) {
+      const arr = l === 0 ? level0 : upper;
+      const b = l === 0 ? q * (g.M0 + 1) : (upperBase[q]! + l - 1) * (g.M + 1);
+      const cnt = arr[b]!;
+      for (let j = 1; j <= cnt; j++) {
+        const u = arr[b + j]!;
+        if (mine(u)) k.linkBack(u, l, q);
+      }
+    }
+  }
+}
+
+class WorkerPool {
+  private readonly workers: Worker[];
+  constructor(count: number, data: Record<string, unknown>) {
+    const src = workerSource();
+    this.workers = Array.from({ length: count }, (_, index) => new Worker(src, { eval: true, workerData: { ...data, index, threads: count } }));
+  }
+  async run(msg: Record<string, unknown>): Promise<number> {
+    const replies = await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<{ ok: boolean; distances?: number; error?: string }>((resolve, reject) => {
+            const onError = (e: Error) => reject(e);
+            w.once("error", onError);
+            w.once("message", (r) => {
+              w.off("error", onError);
+              resolve(r);
+            });
+            w.postMessage(msg);
+          }),
+      ),
+    );
+    let total = 0;
+    for (const r of replies) {
+      if (!r.ok) throw new Error(`graph construction worker failed: ${r.error}`);
+      total += r.distances ?? 0;
+    }
+    return total;
+  }
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** Picks a thread count: workers only pay off past a few thousand nodes. */
+export function defaultThreads(n: number): number {
+  return n < 4000 ? 1 : Math.max(1, Math.min(availableParallelism(), 8));
+}
+
+/** Builds an HNSW graph over `n` vectors (row-major in `vectors`). */
+export async function buildHnsw(vectors: Float32Array, dims: number, opts: HnswBuildOptions): Promise<HnswGraph> {
+  const n = vectors.length / dims;
+  const M = opts.M;
+  const M0 = 2 * M;
+  const threads = Math.max(1, Math.min(opts.threads, n));
+  const useWorkers = threads > 1;
+
+  const alloc = <T extends Int32Array | Uint8Array | Float32Array>(C: new (b: ArrayBufferLike) => T, bytes: number): T =>
+    new C(useWorkers ? shared(bytes) : new ArrayBuffer(Math.max(8, bytes)));
+
+  const levels = alloc(Uint8Array, n);
+  const upperSlots = drawLevels(n, M, opts.seed, levels);
+  const upperBase = alloc(Int32Array, n * 4);
+  let slot = 0;
+  for (let i = 0; i < n; i++) {
+    upperBase[i] = levels[i]! > 0 ? slot : -1;
+    slot += levels[i]!;
+  }
+  const upper = alloc(Int32Array, upperSlots * (M + 1) * 4);
+  const level0 = alloc(Int32Array, n * (M0 + 1) * 4);
+  let vecs = vectors;
+  if (useWorkers && !(vectors.buffer instanceof SharedArrayBuffer)) {
+    vecs = new Float32Array(shared(vectors.byteLength));
+    vecs.set(vectors);
+  }
+  const state: BuildState = {
+    vectors: vecs,
+    dims,
+    metric: opts.metric === "l2" ? 1 : 0,
+    M,
+    M0,
+    efConstruction: opts.efConstruction,
+    level0,
+    levels,
+    upperBase,
+    upper,
+  };
+  const kernel = createBuildKernel(state);
+  const pool = useWorkers
+    ? new WorkerPool(threads, {
+        vectors: vecs.buffer,
+        dims,
+        metric: state.metric,
+        M,
+        M0,
+        efConstruction: opts.efConstruction,
+        level0: level0.buffer,
+        levels: levels.buffer,
+        upperBase: upperBase.buffer,
+        upper: upper.buffer,
+      })
+    : undefined;
+
+  let entry = 0;
+  let maxLevel = n > 0 ? levels[0]! : 0;
+  let distances = 0;
+  try {
+    let inserted = Math.min(1, n);
+    while (inserted < n) {
+      const size = Math.max(1, Math.min(MAX_BATCH, Math.floor(inserted * BATCH_SHARE)));
+      const start = inserted;
+      const end = Math.min(n, start + size);
+      // Small batches cost more in messages than they save: run them here.
+      if (pool && end - start >= 4 * threads) {
+        distances += await pool.run({ phase: "connect", start, end, entry, maxLevel });
+        distances += await pool.run({ phase: "link", start, end });
+      } else {
+        for (let q = start; q < end; q++) kernel.connect(q, entry, maxLevel);
+        linkAll(kernel, start, end, () => true, state);
+      }
+      for (let q = start; q < end; q++) {
+        if (levels[q]! > maxLevel) {
+          maxLevel = levels[q]!;
+          entry = q;
+        }
+      }
+      inserted = end;
+      opts.onProgress?.(inserted, n);
+    }
+  } finally {
+    await pool?.close();
+  }
+  distances += kernel.stats.distances;
+  return { n, M, M0, level0, levels, upperBase, upper, entry, maxLevel, distances };
+}

@@ -1,0 +1,167 @@
+import { dot, l2sq } from "../util/vector.js";
+import type { Adjacency } from "./csr.js";
+import { compressedSize } from "./csr.js";
+import type { HnswGraph } from "./hnsw-build.js";
+
+export interface PruneOptions {
+  /** Share of nodes, by in-degree, that keep up to `hubDegree` neighbours (the paper's a%). */
+  hubShare: number;
+  /** Out-degree budget of hubs, and of every node for back-links (the paper's M). */
+  hubDegree: number;
+  /** Out-degree of ordinary nodes (the paper's m); 0 = pick the largest that fits `graphBudget`. */
+  degree: number;
+  /** Target bytes per node of the compressed graph, used when `degree` is 0. */
+  graphBudget: number;
+  metric: "ip" | "l2";
+}
+
+export interface PrunedGraph {
+  adjacency: Adjacency;
+  degree: number;
+  hubs: number;
+  entry: number;
+  /** In-degree of every node in the pruned graph (hub cache ranking). */
+  inDegree: Uint32Array;
+}
+
+/** Largest ordinary degree tried when sizing to a budget. */
+const MAX_AUTO_DEGREE = 24;
+
+/**
+ * High-degree-preserving pruning (LEANN, Algorithm 3). Hubs (the top `hubShare` of
+ * nodes by in-degree) keep up to `hubDegree` neighbours, other nodes keep `degree`,
+ * each chosen from its HNSW level-0 list by the RNG heuristic; then every kept edge
+ * u -> v adds the back-link v -> u while v has fewer than `hubDegree` neighbours, so
+ * ordinary nodes stay connected to hubs. Finally every node is made reachable from
+ * the entry point.
+ *
+ * The heuristic is greedy in distance order, so its choice with a smaller budget is a
+ * prefix of its choice with a larger one: the ranked lists are computed once and the
+ * budget search only re-runs the cheap back-link pass.
+ */
+export function pruneGraph(g: HnswGraph, vectors: Float32Array, dims: number, opts: PruneOptions): PrunedGraph {
+  const { n, M0, level0 } = g;
+  const dist = opts.metric === "l2"
+    ? (a: number, b: number) => l2sq(vectors, a * dims, vectors, b * dims, dims)
+    : (a: number, b: number) => -dot(vectors, a * dims, vectors, b * dims, dims);
+
+  const inDeg = new Uint32Array(n);
+  for (let v = 0; v < n; v++) {
+    const b = v * (M0 + 1);
+    for (let j = 1; j <= level0[b]!; j++) inDeg[level0[b + j]!]!++;
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => inDeg[b]! - inDeg[a]! || a - b);
+  const hubCount = Math.min(n, Math.ceil(opts.hubShare * n));
+  const isHub = new Uint8Array(n);
+  for (let i = 0; i < hubCount; i++) isHub[order[i]!] = 1;
+
+  const hubDegree = opts.hubDegree;
+  const rankLimit = (v: number) => (isHub[v] ? hubDegree : opts.degree || MAX_AUTO_DEGREE);
+
+  // Ranked heuristic selection per node, longest prefix that any budget may use.
+  const rankStart = new Uint32Array(n + 1);
+  const ranked: number[] = [];
+  const cd = new Float64Array(M0), ci = new Int32Array(M0);
+  for (let v = 0; v < n; v++) {
+    rankStart[v] = ranked.length;
+    const b = v * (M0 + 1), cnt = level0[b]!;
+    let m = 0;
+    for (let j = 1; j <= cnt; j++) {
+      const e = level0[b + j]!;
+      const d = dist(v, e);
+      let i = m++;
+      while (i > 0 && cd[i - 1]! > d) { cd[i] = cd[i - 1]!; ci[i] = ci[i - 1]!; i--; }
+      cd[i] = d; ci[i] = e;
+    }
+    const limit = rankLimit(v);
+    const start = ranked.length;
+    for (let i = 0; i < m && ranked.length - start < limit; i++) {
+      const e = ci[i]!;
+      let good = true;
+      for (let k = start; k < ranked.length; k++) {
+        if (dist(e, ranked[k]!) < cd[i]!) { good = false; break; }
+      }
+      if (good) ranked.push(e);
+    }
+  }
+  rankStart[n] = ranked.length;
+
+  const assemble = (degree: number): Adjacency => {
+    const lists: number[][] = new Array(n);
+    const member: Set<number>[] = new Array(n);
+    for (let v = 0; v < n; v++) {
+      const take = isHub[v] ? hubDegree : degree;
+      const l = ranked.slice(rankStart[v]!, Math.min(rankStart[v + 1]!, rankStart[v]! + take));
+      lists[v] = l;
+      member[v] = new Set(l);
+    }
+    for (let v = 0; v < n; v++) {
+      const own = lists[v]!;
+      const ownLen = own.length;
+      for (let j = 0; j < ownLen; j++) {
+        const u = own[j]!;
+        if (lists[u]!.length < hubDegree && !member[u]!.has(v)) {
+          lists[u]!.push(v);
+          member[u]!.add(v);
+        }
+      }
+    }
+    ensureReachable(lists, g.entry);
+    const starts = new Uint32Array(n + 1);
+    let total = 0;
+    for (let v = 0; v < n; v++) { starts[v] = total; total += lists[v]!.length; }
+    starts[n] = total;
+    const ids = new Uint32Array(total);
+    for (let v = 0; v < n; v++) ids.set(lists[v]!, starts[v]!);
+    return { starts, ids };
+  };
+
+  let degree = opts.degree;
+  let adjacency: Adjacency;
+  if (degree > 0) {
+    adjacency = assemble(degree);
+  } else {
+    // Largest degree whose compressed graph fits the budget (at least 2).
+    let lo = 2, hi = MAX_AUTO_DEGREE;
+    let best = assemble(lo);
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      const adj = assemble(mid);
+      if (compressedSize(adj) <= opts.graphBudget * n) { lo = mid; best = adj; } else hi = mid - 1;
+    }
+    degree = lo;
+    adjacency = best;
+  }
+  const inDegree = new Uint32Array(n);
+  for (let i = 0; i < adjacency.ids.length; i++) inDegree[adjacency.ids[i]!]!++;
+  return { adjacency, degree, hubs: hubCount, entry: g.entry, inDegree };
+}
+
+/** Adds edges so that every node is reachable from `entry` (breadth-first). */
+export function ensureReachable(lists: number[][], entry: number): number {
+  const n = lists.length;
+  if (n === 0) return 0;
+  const seen = new Uint8Array(n);
+  const queue: number[] = [entry];
+  seen[entry] = 1;
+  let added = 0;
+  const drain = () => {
+    while (queue.length > 0) {
+      const v = queue.pop()!;
+      for (const u of lists[v]!) if (!seen[u]) { seen[u] = 1; queue.push(u); }
+    }
+  };
+  drain();
+  for (let v = 0; v < n; v++) {
+    if (seen[v]) continue;
+    // Link v from a reached neighbour of it if it has one, else from the entry point.
+    let from = entry;
+    for (const u of lists[v]!) if (seen[u]) { from = u; break; }
+    lists[from]!.push(v);
+    added++;
+    seen[v] = 1;
+    queue.push(v);
+    drain();
+  }
+  return added;
+}

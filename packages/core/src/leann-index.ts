@@ -1,0 +1,775 @@
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { embedBatched, embedderIdentity, embedQueryChecked, type Embedder } from "./embedder.js";
+import {
+  CorruptIndexError,
+  DimensionMismatchError,
+  DuplicateIdError,
+  IndexNotFoundError,
+  InvalidInputError,
+  InvalidOptionsError,
+  LeannError,
+  ModelMismatchError,
+} from "./errors.js";
+import { writeFileAtomic } from "./format/atomic.js";
+import { decodeIndexFile, encodeIndexFile, type IndexHeader, type SectionData } from "./format/index-file.js";
+import { compressGraph, neighbors, type CompressedGraph } from "./graph/csr.js";
+import { buildHnsw, defaultThreads } from "./graph/hnsw-build.js";
+import { pruneGraph } from "./graph/prune.js";
+import { buildOptionsSchema, DEFAULTS, parseOptions, searchOptionsSchema } from "./options.js";
+import { codeSize, encodePq, trainPq, type PqCodebook } from "./quantize/pq.js";
+import { HubCache } from "./search/cache.js";
+import { exactWalkSearch, twoLevelSearch, type SearchContext, type WalkResult } from "./search/two-level.js";
+import { FilePassageStore, MemoryPassageStore, encodePassageFile, type Metadata, type PassageRecord, type PassageStore } from "./store/passages.js";
+import { normalizeRows, score, type Metric } from "./util/vector.js";
+
+export type { Metric } from "./util/vector.js";
+export type { Metadata, PassageRecord } from "./store/passages.js";
+
+/** A passage to index. Without an id, a random UUID is assigned. */
+export interface PassageInput {
+  id?: string;
+  text: string;
+  metadata?: Metadata;
+}
+
+export type BuildPhase = "embed" | "graph" | "prune" | "quantize";
+export interface BuildProgress {
+  phase: BuildPhase;
+  done: number;
+  total: number;
+}
+
+export interface BuildOptions {
+  /** The embedding model: anything with LangChain's `embedDocuments` (and optionally `embedQuery`). */
+  embedder: Embedder;
+  /** Vectors the caller already has, one per passage (none are stored unless storeVectors). */
+  vectors?: ArrayLike<number>[];
+  metric?: Metric;
+  M?: number;
+  efConstruction?: number;
+  seed?: number;
+  /** Worker threads for graph construction; 0 or absent = automatic. */
+  threads?: number;
+  hubShare?: number;
+  prunedDegree?: number;
+  graphBytesPerPassage?: number;
+  pqSubspaces?: number;
+  pqBits?: 4 | 8;
+  pqSample?: number;
+  pqIterations?: number;
+  embedBatchSize?: number;
+  /** Fail an embedder call that takes longer than this (ms; 0 = never). */
+  embedTimeoutMs?: number;
+  storeVectors?: boolean;
+  storedHubShare?: number;
+  cacheBytes?: number;
+  /** Model identity recorded in the index; by default taken from the embedder (`model`, `modelName`). */
+  modelId?: string;
+  onProgress?: (p: BuildProgress) => void;
+}
+
+export interface LoadOptions {
+  embedder: Embedder;
+  /** Open even if the embedder's identity differs from the one recorded at build time. */
+  allowModelMismatch?: boolean;
+  /** Embed a probe text on open to check the embedder's dimensions (default true). */
+  probe?: boolean;
+  cacheBytes?: number;
+  embedBatchSize?: number;
+  embedTimeoutMs?: number;
+}
+
+export type SearchMode = "two-level" | "exact-walk" | "stored" | "scan";
+
+export interface SearchOptions {
+  k?: number;
+  ef?: number;
+  maxRecompute?: number;
+  rerankShare?: number;
+  batchSize?: number;
+  patience?: number;
+  /** "two-level" (default), "exact-walk" (recompute every node visited, as the Python LEANN does),
+   *  "stored" (use stored vectors: needs storeVectors), "scan" (exact scores of every passage). */
+  mode?: SearchMode;
+}
+
+export interface SearchHit {
+  id: string;
+  /** Higher = more similar: cosine similarity, inner product, or negative squared L2 distance. */
+  score: number;
+  text: string;
+  metadata: Metadata;
+}
+
+export interface SearchStats {
+  /** Embeddings computed by the embedder for this search (the query not included). */
+  recomputed: number;
+  /** Exact vectors served by the hub cache or stored vectors instead of the embedder. */
+  cacheHits: number;
+  /** Nodes scored (approximately or exactly). */
+  visited: number;
+  /** Nodes whose neighbour lists were read. */
+  expanded: number;
+  /** Calls to the embedder (the query embedding included). */
+  embedderCalls: number;
+  /** Which search ran. */
+  path: SearchMode;
+  /** Milliseconds: total, embedding (query + recomputation), and the rest. */
+  ms: { total: number; embed: number; search: number };
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  stats: SearchStats;
+}
+
+/** Sizes of the index's parts, in bytes. */
+export interface IndexSizes {
+  graph: number;
+  pqCodes: number;
+  pqCodebooks: number;
+  storedVectors: number;
+  other: number;
+  /** Everything but passage text, ids and metadata. */
+  indexTotal: number;
+  /** The passage file (text, metadata, ids and their offsets). */
+  passages: number;
+}
+
+interface Core {
+  dims: number;
+  metric: Metric;
+  model: string | null;
+  graph: CompressedGraph;
+  maxDegree: number;
+  seeds: Uint32Array;
+  entry: number;
+  pq: PqCodebook;
+  codes: Uint8Array;
+  inDegree: Uint32Array;
+  storedVectors: Float32Array | null;
+  hubIds: Uint32Array;
+  hubVectors: Float32Array;
+  params: Record<string, number | string | boolean>;
+}
+
+const CURRENT = "CURRENT";
+const GENERATOR = "@leann/core 0.1.0";
+/** Walks start from up to this many top-level nodes (scored by PQ, free). */
+const SEEDS = 32;
+
+function validateMetadata(m: unknown, where: string): Metadata {
+  if (m === undefined || m === null) return {};
+  if (typeof m !== "object" || Array.isArray(m)) {
+    throw new InvalidInputError(`${where}: metadata must be a plain object, received ${Array.isArray(m) ? "an array" : typeof m}.`);
+  }
+  const check = (v: unknown, path: string, depth: number): void => {
+    if (depth > 64) throw new InvalidInputError(`${where}: metadata nests deeper than 64 levels at ${path} (a cycle?).`);
+    if (v === null || typeof v === "string" || typeof v === "boolean") return;
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) throw new InvalidInputError(`${where}: metadata ${path} is ${v}; JSON cannot store it. Use a finite number or a string.`);
+      return;
+    }
+    if (Array.isArray(v)) return v.forEach((x, i) => check(x, `${path}[${i}]`, depth + 1));
+    if (typeof v === "object" && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)) {
+      for (const [k, x] of Object.entries(v)) check(x, `${path}.${k}`, depth + 1);
+      return;
+    }
+    throw new InvalidInputError(
+      `${where}: metadata ${path} is ${v instanceof Date ? "a Date" : typeof v}, which JSON cannot round-trip. Convert it to a string, number, boolean, null, array or plain object.`,
+    );
+  };
+  for (const [k, x] of Object.entries(m)) check(x, k, 1);
+  return m as Metadata;
+}
+
+function validatePassages(passages: unknown): PassageRecord[] {
+  if (!Array.isArray(passages)) throw new InvalidInputError(`passages must be an array of { id?, text, metadata? }, received ${typeof passages}.`);
+  const seen = new Set<string>();
+  return passages.map((p: unknown, i) => {
+    const where = `passage ${i}`;
+    if (typeof p !== "object" || p === null) throw new InvalidInputError(`${where} must be an object { id?, text, metadata? }, received ${p === null ? "null" : typeof p}.`);
+    const { id, text, metadata } = p as PassageInput;
+    if (typeof text !== "string") throw new InvalidInputError(`${where}: text must be a string, received ${typeof text}.`);
+    if (text.trim().length === 0) throw new InvalidInputError(`${where}${id ? ` (id ${JSON.stringify(id)})` : ""}: text is empty. Drop empty chunks before indexing.`);
+    if (id !== undefined && (typeof id !== "string" || id.length === 0)) {
+      throw new InvalidInputError(`${where}: id must be a non-empty string, received ${JSON.stringify(id)}.`);
+    }
+    const finalId = id ?? randomUUID();
+    if (seen.has(finalId)) {
+      throw new DuplicateIdError(`${where}: id ${JSON.stringify(finalId)} appears more than once in this call; ids must be unique.`);
+    }
+    seen.add(finalId);
+    return { id: finalId, text, metadata: validateMetadata(metadata, where) };
+  });
+}
+
+function checkEmbedder(embedder: unknown, where: string): asserts embedder is Embedder {
+  if (typeof embedder !== "object" || embedder === null || typeof (embedder as Embedder).embedDocuments !== "function") {
+    throw new InvalidOptionsError(
+      `${where}: options.embedder must be an object with embedDocuments(texts) (any LangChain Embeddings works), received ${embedder === null ? "null" : typeof embedder}.`,
+    );
+  }
+}
+
+function vectorsFrom(rows: ArrayLike<number>[], n: number): { vectors: Float32Array; dims: number } {
+  if (!Array.isArray(rows) || rows.length !== n) {
+    throw new InvalidInputError(`options.vectors has ${Array.isArray(rows) ? rows.length : typeof rows} rows for ${n} passages; give exactly one vector per passage.`);
+  }
+  const dims = rows[0]?.length ?? 0;
+  if (!dims) throw new InvalidInputError("options.vectors: the first vector is empty.");
+  const out = new Float32Array(n * dims);
+  rows.forEach((r, i) => {
+    if (r.length !== dims) throw new DimensionMismatchError(dims, r.length, `options.vectors[${i}]`);
+    for (let j = 0; j < dims; j++) {
+      const x = r[j]!;
+      if (typeof x !== "number" || !Number.isFinite(x)) throw new InvalidInputError(`options.vectors[${i}][${j}] is ${x}; vectors must hold finite numbers.`);
+      out[i * dims + j] = x;
+    }
+  });
+  return { vectors: out, dims };
+}
+
+/** Picks up to SEEDS start nodes for walks: the entry point and the highest-level nodes. */
+function pickSeeds(levels: Uint8Array, entry: number): Uint32Array {
+  const order = Array.from({ length: levels.length }, (_, i) => i)
+    .filter((i) => levels[i]! > 0 && i !== entry)
+    .sort((a, b) => levels[b]! - levels[a]! || a - b);
+  return Uint32Array.from([entry, ...order.slice(0, SEEDS - 1)]);
+}
+
+/**
+ * An index over passages that stores no embeddings: a pruned, compressed proximity
+ * graph plus small PQ codes; search recomputes the few exact embeddings it needs
+ * with the embedder.
+ */
+export class LeannIndex {
+  private core: Core;
+  private passages: PassageStore;
+  private embedder: Embedder;
+  private idMap: Map<string, number> | null = null;
+  private cache: HubCache;
+  private readonly embedBatchSize: number;
+  private readonly embedTimeoutMs: number;
+  /** Directory and passage file this index was loaded from or last saved to. */
+  private savedAt: { dir: string; passagesFile: string } | null = null;
+
+  private constructor(core: Core, passages: PassageStore, embedder: Embedder, o: { cacheBytes: number; embedBatchSize: number; embedTimeoutMs: number }) {
+    this.core = core;
+    this.passages = passages;
+    this.embedder = embedder;
+    this.embedBatchSize = o.embedBatchSize;
+    this.embedTimeoutMs = o.embedTimeoutMs;
+    this.cache = new HubCache(o.cacheBytes, core.dims, core.inDegree);
+    for (let i = 0; i < core.hubIds.length; i++) this.cache.offer(core.hubIds[i]!, core.hubVectors.subarray(i * core.dims, (i + 1) * core.dims));
+  }
+
+  /** Number of passages. */
+  get size(): number {
+    return this.passages.count;
+  }
+  get dimensions(): number {
+    return this.core.dims;
+  }
+  get metric(): Metric {
+    return this.core.metric;
+  }
+  /** The embedding model identity recorded in the index, if known. */
+  get model(): string | null {
+    return this.core.model;
+  }
+  /** Build parameters recorded in the index. */
+  get params(): Readonly<Record<string, number | string | boolean>> {
+    return this.core.params;
+  }
+
+  /**
+   * Embeds the passages (unless `vectors` are given), builds the HNSW graph, prunes it,
+   * trains PQ codes, and drops the vectors.
+   * @throws InvalidInputError for empty or malformed passages and duplicate ids
+   * @throws InvalidOptionsError for unknown or out-of-range options
+   * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves
+   */
+  static async build(passages: PassageInput[], options: BuildOptions): Promise<LeannIndex> {
+    if (typeof options !== "object" || options === null) throw new InvalidOptionsError("LeannIndex.build(passages, options): options with an embedder are required.");
+    const { embedder, vectors: given, onProgress, ...rest } = options;
+    checkEmbedder(embedder, "LeannIndex.build");
+    const o = parseOptions(buildOptionsSchema, rest, "LeannIndex.build");
+    const records = validatePassages(passages);
+    const n = records.length;
+    if (n === 0) throw new InvalidInputError("LeannIndex.build: no passages given; an index needs at least one passage.");
+    const metric = o.metric ?? DEFAULTS.metric;
+    const batch = o.embedBatchSize ?? DEFAULTS.embedBatchSize;
+    const progress = (phase: BuildPhase, done: number, total: number) => onProgress?.({ phase, done, total });
+
+    let vectors: Float32Array, dims: number;
+    if (given !== undefined) ({ vectors, dims } = vectorsFrom(given, n));
+    else {
+      ({ vectors, dims } = await embedBatched(embedder, records.map((r) => r.text), 0, batch, { timeoutMs: o.embedTimeoutMs ?? 0 }, (d) => progress("embed", d, n)));
+    }
+    if (metric === "cosine") normalizeRows(vectors, dims);
+    const core = await LeannIndex.buildCore(vectors, dims, metric, o, progress);
+    core.model = o.modelId ?? embedderIdentity(embedder) ?? null;
+    return new LeannIndex(core, new MemoryPassageStore(records), embedder, {
+      cacheBytes: o.cacheBytes ?? DEFAULTS.cacheBytes,
+      embedBatchSize: batch,
+      embedTimeoutMs: o.embedTimeoutMs ?? 0,
+    });
+  }
+
+  private static async buildCore(
+    vectors: Float32Array,
+    dims: number,
+    metric: Metric,
+    o: ReturnType<typeof buildOptionsSchema.parse>,
+    progress: (phase: BuildPhase, done: number, total: number) => void,
+  ): Promise<Core> {
+    const n = vectors.length / dims;
+    const M = o.M ?? DEFAULTS.M;
+    const seed = o.seed ?? DEFAULTS.seed;
+    const walkMetric = metric === "l2" ? "l2" : "ip";
+    const threads = o.threads || defaultThreads(n);
+    const efConstruction = o.efConstruction ?? DEFAULTS.efConstruction;
+    const g = await buildHnsw(vectors, dims, { M, efConstruction, seed, threads, metric: walkMetric, onProgress: (d, t) => progress("graph", d, t) });
+    progress("prune", 0, 1);
+    const hubShare = o.hubShare ?? DEFAULTS.hubShare;
+    const pruned = pruneGraph(g, vectors, dims, {
+      hubShare,
+      hubDegree: M,
+      degree: o.prunedDegree ?? DEFAULTS.prunedDegree,
+      graphBudget: o.graphBytesPerPassage ?? DEFAULTS.graphBytesPerPassage,
+      metric: walkMetric,
+    });
+    const graph = compressGraph(pruned.adjacency);
+    progress("prune", 1, 1);
+    progress("quantize", 0, 1);
+    const subspaces = o.pqSubspaces || Math.max(1, Math.min(64, Math.floor(dims / 2)));
+    const bits = o.pqBits ?? DEFAULTS.pqBits;
+    const pq = trainPq(vectors, dims, { subspaces, bits, seed, sample: o.pqSample ?? DEFAULTS.pqSample, iterations: o.pqIterations ?? DEFAULTS.pqIterations });
+    const codes = encodePq(pq, vectors);
+    progress("quantize", 1, 1);
+    let maxDegree = 0;
+    for (let v = 0; v < n; v++) maxDegree = Math.max(maxDegree, pruned.adjacency.starts[v + 1]! - pruned.adjacency.starts[v]!);
+    const hubCount = Math.floor((o.storedHubShare ?? DEFAULTS.storedHubShare) * n);
+    const hubIds = Uint32Array.from(
+      Array.from({ length: n }, (_, i) => i)
+        .sort((a, b) => pruned.inDegree[b]! - pruned.inDegree[a]! || a - b)
+        .slice(0, hubCount),
+    );
+    const hubVectors = new Float32Array(hubCount * dims);
+    hubIds.forEach((id, i) => hubVectors.set(vectors.subarray(id * dims, (id + 1) * dims), i * dims));
+    return {
+      dims,
+      metric,
+      model: null,
+      graph,
+      maxDegree,
+      seeds: pickSeeds(g.levels, g.entry),
+      entry: g.entry,
+      pq,
+      codes,
+      inDegree: pruned.inDegree,
+      storedVectors: o.storeVectors ? vectors : null,
+      hubIds,
+      hubVectors,
+      params: {
+        M,
+        efConstruction,
+        seed,
+        hubShare,
+        prunedDegree: pruned.degree,
+        hubs: pruned.hubs,
+        averageDegree: Number((pruned.adjacency.ids.length / n).toFixed(3)),
+        graphBytesPerPassage: o.graphBytesPerPassage ?? DEFAULTS.graphBytesPerPassage,
+      },
+    };
+  }
+
+  /**
+   * Searches by text (embedded with the embedder's embedQuery) or by a query vector.
+   * @throws InvalidOptionsError for bad options (k not a positive integer, unknown keys)
+   * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves
+   */
+  async search(query: string | ArrayLike<number>, options: SearchOptions = {}): Promise<SearchResult> {
+    const t0 = performance.now();
+    const o = parseOptions(searchOptionsSchema, options, "LeannIndex.search");
+    const k = o.k ?? DEFAULTS.k;
+    const { dims, metric } = this.core;
+    const stats: SearchStats = { recomputed: 0, cacheHits: 0, visited: 0, expanded: 0, embedderCalls: 0, path: "two-level", ms: { total: 0, embed: 0, search: 0 } };
+    let q: Float32Array;
+    if (typeof query === "string") {
+      if (query.trim().length === 0) throw new InvalidInputError("LeannIndex.search: the query text is empty.");
+      const te = performance.now();
+      q = await embedQueryChecked(this.embedder, query, dims, { timeoutMs: this.embedTimeoutMs });
+      stats.embedderCalls++;
+      stats.ms.embed += performance.now() - te;
+    } else {
+      if (query === null || typeof query !== "object" || typeof query.length !== "number") {
+        throw new InvalidInputError(`LeannIndex.search: query must be a string or an array of ${dims} numbers, received ${query === null ? "null" : typeof query}.`);
+      }
+      if (query.length !== dims) throw new DimensionMismatchError(dims, query.length, "LeannIndex.search query vector");
+      q = Float32Array.from(query);
+      if (!q.every(Number.isFinite)) throw new InvalidInputError("LeannIndex.search: the query vector holds NaN or infinite values.");
+    }
+    if (metric === "cosine") normalizeRows(q, dims);
+
+    const mode: SearchMode = o.mode ?? (this.core.storedVectors ? "stored" : "two-level");
+    if (mode === "stored" && !this.core.storedVectors) {
+      throw new InvalidOptionsError('LeannIndex.search: mode "stored" needs an index built with storeVectors: true; use "two-level" or rebuild with storeVectors.');
+    }
+    stats.path = mode;
+    const ctx = this.searchContext(stats, mode === "stored");
+    let r: WalkResult;
+    if (mode === "scan") r = await this.scan(ctx, q, k);
+    else if (mode === "exact-walk") r = await exactWalkSearch(ctx, q, { k, ef: o.ef ?? DEFAULTS.ef, batchSize: o.batchSize ?? 1 });
+    else {
+      r = await twoLevelSearch(ctx, q, {
+        k,
+        ef: Math.max(o.ef ?? DEFAULTS.ef, k),
+        maxRecompute: Math.max(o.maxRecompute ?? DEFAULTS.maxRecompute, k),
+        rerankShare: o.rerankShare ?? DEFAULTS.rerankShare,
+        batchSize: o.batchSize ?? DEFAULTS.batchSize,
+        patience: o.patience ?? DEFAULTS.patience,
+      });
+    }
+    stats.visited = r.visited;
+    stats.expanded = r.expanded;
+    const hits = r.ids.map((id, i) => {
+      const p = this.passages.get(id);
+      return { id: p.id, score: r.scores[i]!, text: p.text, metadata: p.metadata };
+    });
+    stats.ms.total = performance.now() - t0;
+    stats.ms.search = stats.ms.total - stats.ms.embed;
+    return { hits, stats };
+  }
+
+  /** Exact scores of every passage, in batches: the reference, and the path for tiny sets. */
+  private async scan(ctx: SearchContext, q: Float32Array, k: number): Promise<WalkResult> {
+    const n = this.passages.count;
+    const best: { id: number; s: number }[] = [];
+    const B = 256;
+    let batches = 0;
+    for (let start = 0; start < n; start += B) {
+      const ids = Uint32Array.from({ length: Math.min(B, n - start) }, (_, i) => start + i);
+      const vecs = await ctx.exact(ids);
+      batches++;
+      for (let i = 0; i < ids.length; i++) best.push({ id: ids[i]!, s: score(this.core.metric, q, 0, vecs, i * ctx.dims, ctx.dims) });
+      best.sort((a, b) => b.s - a.s || a.id - b.id);
+      best.length = Math.min(best.length, k);
+    }
+    return { ids: best.map((b) => b.id), scores: best.map((b) => b.s), visited: n, expanded: 0, exact: n, batches };
+  }
+
+  private searchContext(stats: SearchStats, useStored: boolean): SearchContext {
+    const c = this.core;
+    return {
+      n: this.passages.count,
+      dims: c.dims,
+      metric: c.metric,
+      graph: c.graph,
+      maxDegree: Math.max(1, c.maxDegree),
+      seeds: c.seeds,
+      pq: c.pq,
+      codes: c.codes,
+      exact: async (ids) => {
+        const out = new Float32Array(ids.length * c.dims);
+        const missing: number[] = [];
+        for (let i = 0; i < ids.length; i++) {
+          const id = ids[i]!;
+          const v = useStored ? c.storedVectors!.subarray(id * c.dims, (id + 1) * c.dims) : this.cache.get(id);
+          if (v) {
+            out.set(v, i * c.dims);
+            stats.cacheHits++;
+          } else missing.push(i);
+        }
+        if (missing.length > 0) {
+          const texts = missing.map((i) => this.passages.get(ids[i]!).text);
+          const te = performance.now();
+          const { vectors } = await embedBatched(this.embedder, texts, c.dims, this.embedBatchSize, { timeoutMs: this.embedTimeoutMs });
+          stats.ms.embed += performance.now() - te;
+          stats.embedderCalls += Math.ceil(texts.length / this.embedBatchSize);
+          stats.recomputed += texts.length;
+          if (c.metric === "cosine") normalizeRows(vectors, c.dims);
+          missing.forEach((i, j) => {
+            const v = vectors.subarray(j * c.dims, (j + 1) * c.dims);
+            out.set(v, i * c.dims);
+            this.cache.offer(ids[i]!, v);
+          });
+        }
+        return out;
+      },
+    };
+  }
+
+  /** The passage with this id, or undefined. */
+  get(id: string): PassageRecord | undefined {
+    const i = this.ids().get(id);
+    return i === undefined ? undefined : this.passages.get(i);
+  }
+
+  private ids(): Map<string, number> {
+    if (!this.idMap) {
+      this.idMap = new Map();
+      for (let i = 0; i < this.passages.count; i++) this.idMap.set(this.passages.id(i), i);
+    }
+    return this.idMap;
+  }
+
+  /** Bytes of each part as saved. */
+  sizes(): IndexSizes {
+    const c = this.core;
+    const graph = c.graph.offsets.byteLength + c.graph.data.byteLength;
+    const pqCodes = c.codes.byteLength;
+    const pqCodebooks = c.pq.centroids.byteLength + c.pq.bounds.byteLength;
+    const storedVectors = (c.storedVectors?.byteLength ?? 0) + c.hubVectors.byteLength + c.hubIds.byteLength;
+    const total = this.encode().reduce((s, ch) => s + ch.byteLength, 0);
+    return { graph, pqCodes, pqCodebooks, storedVectors, other: total - graph - pqCodes - pqCodebooks - storedVectors, indexTotal: total, passages: this.passages.bytes };
+  }
+
+  private encode(): Uint8Array[] {
+    const c = this.core;
+    const sections: Record<string, SectionData> = {
+      "graph.offsets": c.graph.offsets,
+      "graph.data": c.graph.data,
+      seeds: c.seeds,
+      "pq.bounds": c.pq.bounds,
+      "pq.centroids": c.pq.centroids,
+      "pq.codes": c.codes,
+    };
+    if (c.hubIds.length > 0) {
+      sections["hubs.ids"] = c.hubIds;
+      sections["hubs.vectors"] = c.hubVectors;
+    }
+    if (c.storedVectors) sections.vectors = c.storedVectors;
+    const header: Omit<IndexHeader, "sections" | "format" | "version"> = {
+      count: this.passages.count,
+      dims: c.dims,
+      metric: c.metric,
+      model: c.model,
+      params: c.params,
+      pq: { subspaces: c.pq.subspaces, bits: c.pq.bits },
+      entry: c.entry,
+      createdAt: new Date().toISOString(),
+      generator: GENERATOR,
+    };
+    return encodeIndexFile(header, sections);
+  }
+
+  /**
+   * Writes the index to `dir` crash-safely: new files for a new generation, each
+   * written to a temporary name, fsynced and renamed; then the CURRENT pointer is
+   * switched atomically; then the previous generation's files are removed.
+   */
+  async save(dir: string): Promise<void> {
+    if (typeof dir !== "string" || dir.length === 0) throw new InvalidInputError("LeannIndex.save(dir): dir must be a non-empty path.");
+    const abs = resolve(dir);
+    mkdirSync(abs, { recursive: true });
+    const prev = readCurrent(abs);
+    const gen = (prev?.generation ?? 0) + 1;
+    // The passage file is immutable once written: reuse it when saving again to the same place.
+    let passagesFile: string;
+    if (this.savedAt && this.savedAt.dir === abs && prev?.passages === this.savedAt.passagesFile) passagesFile = this.savedAt.passagesFile;
+    else {
+      passagesFile = `passages.${gen}.leann`;
+      writeFileAtomic(join(abs, passagesFile), encodePassageFile(this.passages));
+    }
+    const indexFile = `index.${gen}.leann`;
+    writeFileAtomic(join(abs, indexFile), this.encode());
+    const current: CurrentFile = { format: "leann", version: 1, generation: gen, index: indexFile, passages: passagesFile };
+    writeFileAtomic(join(abs, CURRENT), [Buffer.from(JSON.stringify(current, null, 2) + "\n")]);
+    this.savedAt = { dir: abs, passagesFile };
+    // Old generations are garbage now; a crash before this point only leaves extra files.
+    for (const f of readdirSync(abs)) {
+      if (/^(index|passages)\.\d+\.leann$/.test(f) && f !== indexFile && f !== passagesFile) rmSync(join(abs, f), { force: true });
+      else if (/\.tmp-\d+-[0-9a-f]+$/.test(f)) rmSync(join(abs, f), { force: true });
+    }
+  }
+
+  /**
+   * Opens an index saved with `save`. Passage text stays on disk and is read on demand.
+   * @throws IndexNotFoundError when `dir` holds no index
+   * @throws CorruptIndexError when a file is missing, truncated or altered
+   * @throws ModelMismatchError / DimensionMismatchError when the embedder does not match
+   */
+  static async load(dir: string, options: LoadOptions): Promise<LeannIndex> {
+    if (typeof options !== "object" || options === null) throw new InvalidOptionsError("LeannIndex.load(dir, options): options with an embedder are required.");
+    checkEmbedder(options.embedder, "LeannIndex.load");
+    const abs = resolve(dir);
+    if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new IndexNotFoundError(`No index at ${abs}: the directory does not exist. Build one and save it there first.`);
+    const cur = readCurrent(abs);
+    if (!cur) throw new IndexNotFoundError(`No index at ${abs}: it has no ${CURRENT} file. Is this the directory you passed to save()?`);
+    const indexPath = join(abs, cur.index);
+    let buf: Buffer;
+    try {
+      buf = readFileSync(indexPath);
+    } catch (err) {
+      throw new CorruptIndexError(indexPath, `cannot be read (${(err as NodeJS.ErrnoException).code ?? err}); the index is incomplete. Restore it or rebuild.`, { cause: err });
+    }
+    const core = coreFromFile(indexPath, buf);
+    const passagesPath = join(abs, cur.passages);
+    let passages: FilePassageStore;
+    try {
+      passages = new FilePassageStore(passagesPath);
+    } catch (err) {
+      if (LeannError.isInstance(err)) throw err;
+      throw new CorruptIndexError(passagesPath, `cannot be opened (${(err as NodeJS.ErrnoException).code ?? err}); restore it or rebuild the index.`, { cause: err });
+    }
+    const count = core.codes.length / codeSize(core.pq);
+    if (passages.count !== count) {
+      passages.close();
+      throw new CorruptIndexError(passagesPath, `holds ${passages.count} passages but the index file has ${count}; the two files are from different saves. Restore or rebuild.`);
+    }
+    const id = embedderIdentity(options.embedder);
+    if (core.model && id && id !== core.model && !options.allowModelMismatch) {
+      passages.close();
+      throw new ModelMismatchError(
+        `The index at ${abs} was built with model "${core.model}", but the embedder is "${id}". Search results would be meaningless. ` +
+          `Use the same model, rebuild the index, or pass allowModelMismatch: true if the two names denote the same model.`,
+      );
+    }
+    const index = new LeannIndex(core, passages, options.embedder, {
+      cacheBytes: options.cacheBytes ?? DEFAULTS.cacheBytes,
+      embedBatchSize: options.embedBatchSize ?? DEFAULTS.embedBatchSize,
+      embedTimeoutMs: options.embedTimeoutMs ?? 0,
+    });
+    index.savedAt = { dir: abs, passagesFile: cur.passages };
+    if (options.probe ?? true) {
+      try {
+        await embedQueryChecked(options.embedder, "dimension probe", core.dims, { timeoutMs: index.embedTimeoutMs });
+      } catch (err) {
+        index.close();
+        throw err;
+      }
+    }
+    return index;
+  }
+
+  /** Releases the open passage file. */
+  close(): void {
+    this.passages.close();
+  }
+
+  /** Checks structural invariants; returns the number of nodes reachable from the entry point. */
+  reachableCount(): number {
+    const n = this.passages.count;
+    const seen = new Uint8Array(n);
+    const stack = [this.core.entry];
+    seen[this.core.entry] = 1;
+    const scratch = new Uint32Array(Math.max(1, this.core.maxDegree));
+    let count = 1;
+    while (stack.length) {
+      const v = stack.pop()!;
+      const c = neighbors(this.core.graph, v, scratch);
+      for (let j = 0; j < c; j++) {
+        const u = scratch[j]!;
+        if (!seen[u]) {
+          seen[u] = 1;
+          count++;
+          stack.push(u);
+        }
+      }
+    }
+    return count;
+  }
+}
+
+interface CurrentFile {
+  format: "leann";
+  version: number;
+  generation: number;
+  index: string;
+  passages: string;
+}
+
+function readCurrent(dir: string): CurrentFile | null {
+  const path = join(dir, CURRENT);
+  if (!existsSync(path)) return null;
+  let cur: CurrentFile;
+  try {
+    cur = JSON.parse(readFileSync(path, "utf8")) as CurrentFile;
+  } catch {
+    throw new CorruptIndexError(path, "is not valid JSON. It names the index generation to open; restore it or rebuild the index.");
+  }
+  const safe = (f: unknown) => typeof f === "string" && /^(index|passages)\.\d+\.leann$/.test(f);
+  if (cur?.format !== "leann" || !Number.isSafeInteger(cur.generation) || !safe(cur.index) || !safe(cur.passages)) {
+    throw new CorruptIndexError(path, "does not name a valid index generation; restore it or rebuild the index.");
+  }
+  if (cur.version !== 1) throw new CorruptIndexError(path, `has version ${cur.version}; this library reads version 1. Upgrade @leann/core.`);
+  return cur;
+}
+
+/** Validates every structure of a decoded index file (lengths, ranges) before use. */
+function coreFromFile(file: string, buf: Uint8Array): Core {
+  const { header: h, sections } = decodeIndexFile(file, buf);
+  const fail = (what: string): never => {
+    throw new CorruptIndexError(file, `${what}. Restore the index or rebuild it.`);
+  };
+  const n = h.count;
+  if (!Number.isSafeInteger(n) || n < 1) fail(`passage count ${n} is invalid`);
+  if (!Number.isSafeInteger(h.dims) || h.dims < 1) fail(`dimensions ${h.dims} are invalid`);
+  if (!["cosine", "ip", "l2"].includes(h.metric)) fail(`metric ${JSON.stringify(h.metric)} is unknown`);
+  const get = <T extends SectionData>(name: string, type: new (...a: never[]) => T, optional = false): T => {
+    const s = sections.get(name);
+    if (!s) {
+      if (optional) return new (type as unknown as new (n: number) => T)(0);
+      fail(`section "${name}" is missing`);
+    }
+    if (!(s instanceof type)) fail(`section "${name}" has the wrong element type`);
+    return s as T;
+  };
+  const offsets = get("graph.offsets", Uint32Array);
+  const data = get("graph.data", Uint8Array);
+  if (offsets.length !== n + 1 || offsets[0] !== 0 || offsets[n] !== data.length) fail("graph offsets do not match the node count or the data length");
+  let maxDegree = 0;
+  for (let v = 0; v < n; v++) {
+    if (offsets[v + 1]! < offsets[v]!) fail(`graph offsets decrease at node ${v}`);
+    maxDegree = Math.max(maxDegree, offsets[v + 1]! - offsets[v]!);
+  }
+  const seeds = get("seeds", Uint32Array);
+  if (seeds.length === 0 || seeds.some((s) => s >= n)) fail("seed nodes are missing or out of range");
+  const bits = h.pq?.bits, subspaces = h.pq?.subspaces;
+  if ((bits !== 4 && bits !== 8) || !Number.isSafeInteger(subspaces) || subspaces < 1 || subspaces > h.dims) fail("PQ parameters are invalid");
+  const bounds = get("pq.bounds", Uint32Array);
+  const centroids = get("pq.centroids", Float32Array);
+  const codes = get("pq.codes", Uint8Array);
+  const pq: PqCodebook = { dims: h.dims, subspaces, bits, bounds, centroids };
+  if (bounds.length !== subspaces + 1 || bounds[0] !== 0 || bounds[subspaces] !== h.dims) fail("PQ subspace bounds are invalid");
+  for (let s = 0; s < subspaces; s++) if (bounds[s + 1]! <= bounds[s]!) fail("PQ subspace bounds are not increasing");
+  if (centroids.length !== h.dims * (1 << bits)) fail("PQ codebook size does not match the dimensions");
+  if (codes.length !== n * codeSize(pq)) fail("PQ code table size does not match the passage count");
+  const hubIds = get("hubs.ids", Uint32Array, true);
+  const hubVectors = get("hubs.vectors", Float32Array, true);
+  if (hubVectors.length !== hubIds.length * h.dims || hubIds.some((x) => x >= n)) fail("hub cache section is inconsistent");
+  const vectors = sections.get("vectors");
+  if (vectors && (!(vectors instanceof Float32Array) || vectors.length !== n * h.dims)) fail("stored vectors do not match the passage count");
+  if (!Number.isSafeInteger(h.entry) || h.entry < 0 || h.entry >= n) fail("entry point is out of range");
+  const graph = { offsets, data };
+  // Decode every list once: ids in range, well-formed varints. Also yields in-degrees.
+  const inDegree = new Uint32Array(n);
+  const scratch = new Uint32Array(Math.max(1, maxDegree));
+  let realMax = 0;
+  for (let v = 0; v < n; v++) {
+    const c = neighbors(graph, v, scratch);
+    if (c < 0) fail(`neighbour list of node ${v} is malformed`);
+    realMax = Math.max(realMax, c);
+    for (let j = 0; j < c; j++) inDegree[scratch[j]!]!++;
+  }
+  return {
+    dims: h.dims,
+    metric: h.metric,
+    model: typeof h.model === "string" ? h.model : null,
+    graph,
+    maxDegree: realMax,
+    seeds,
+    entry: h.entry,
+    pq,
+    codes,
+    inDegree,
+    storedVectors: (vectors as Float32Array | undefined) ?? null,
+    hubIds,
+    hubVectors,
+    params: h.params ?? {},
+  };
+}

@@ -1,0 +1,101 @@
+import { z } from "zod";
+import { InvalidOptionsError } from "./errors.js";
+
+/**
+ * Every tunable, its default, and the trade-off it controls. Options are validated
+ * here, at the public boundary, and the engine receives complete frozen objects.
+ */
+export const DEFAULTS = {
+  /** Similarity: cosine normalises vectors, then uses the inner product. */
+  metric: "cosine",
+  /** HNSW links per node while building (level 0 keeps up to 2M). More: better graph, slower build. */
+  M: 32,
+  /** HNSW candidate list while building. More: better graph, slower build. */
+  efConstruction: 200,
+  /** Seed for levels, k-means and sampling: the same input gives the same index. */
+  seed: 42,
+  /** Share of nodes (highest in-degree) that keep up to M neighbours after pruning (paper: 2%). */
+  hubShare: 0.02,
+  /**
+   * Out-degree of ordinary nodes after pruning (paper's m). 0 = the largest that keeps the
+   * compressed graph within `graphBytesPerPassage`.
+   */
+  prunedDegree: 0,
+  /** Storage budget of the compressed graph, bytes per passage, used when prunedDegree is 0. */
+  graphBytesPerPassage: 20,
+  /** PQ subspaces; 0 = min(64, dims / 2). Code size is subspaces / 2 bytes at 4 bits. */
+  pqSubspaces: 0,
+  /** Bits per PQ code: 4 (16 centroids, tiny codebooks) or 8 (256, sharper, large codebooks). */
+  pqBits: 4 as 4 | 8,
+  /** Vectors sampled to train the PQ codebooks. */
+  pqSample: 20_000,
+  pqIterations: 12,
+  /** Texts per embedder call while building. */
+  embedBatchSize: 64,
+  /** Keep full float vectors in the index (no recomputation at search; 4 x dims bytes a passage). */
+  storeVectors: false,
+  /** Share of passages (highest degree first) whose embeddings are stored in the index as a hub cache. */
+  storedHubShare: 0,
+  /** In-memory cache of recomputed hub embeddings, bytes. */
+  cacheBytes: 16 * 1024 * 1024,
+
+  // Search
+  /** Results returned. */
+  k: 5,
+  /** Beam width of the approximate (PQ) walk. More: higher recall, more candidates met. */
+  ef: 64,
+  /** Most embeddings recomputed per search. */
+  maxRecompute: 128,
+  /** Share of the candidates met that may be recomputed (LEANN's re-ranking ratio). */
+  rerankShare: 1,
+  /** Candidates per recomputation batch (dynamic batching). Larger batches use the model better. */
+  batchSize: 32,
+  /** Stop after this many batches in a row that change nothing in the top k. */
+  patience: 1,
+} as const;
+
+const positiveInt = z.number().int().positive();
+const share = z.number().min(0).max(1);
+
+export const buildOptionsSchema = z.strictObject({
+  metric: z.enum(["cosine", "ip", "l2"]).optional(),
+  M: z.number().int().min(2).max(256).optional(),
+  efConstruction: z.number().int().min(1).max(10_000).optional(),
+  seed: z.number().int().optional(),
+  threads: z.number().int().min(0).max(64).optional(),
+  hubShare: share.optional(),
+  prunedDegree: z.number().int().min(0).max(256).optional(),
+  graphBytesPerPassage: z.number().positive().optional(),
+  pqSubspaces: z.number().int().min(0).optional(),
+  pqBits: z.union([z.literal(4), z.literal(8)]).optional(),
+  pqSample: positiveInt.optional(),
+  pqIterations: positiveInt.optional(),
+  embedBatchSize: positiveInt.optional(),
+  embedTimeoutMs: z.number().int().min(0).optional(),
+  storeVectors: z.boolean().optional(),
+  storedHubShare: share.optional(),
+  cacheBytes: z.number().int().min(0).optional(),
+  modelId: z.string().min(1).optional(),
+});
+
+export const searchOptionsSchema = z.strictObject({
+  k: positiveInt.optional(),
+  ef: positiveInt.optional(),
+  maxRecompute: positiveInt.optional(),
+  rerankShare: z.number().gt(0).max(1).optional(),
+  batchSize: positiveInt.optional(),
+  patience: positiveInt.optional(),
+  mode: z.enum(["two-level", "exact-walk", "stored", "scan"]).optional(),
+});
+
+/** Turns a zod failure into an InvalidOptionsError that names each bad field. */
+export function parseOptions<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const r = schema.safeParse(value ?? {});
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => {
+    const path = i.path.length ? i.path.join(".") : "(options)";
+    const got = i.path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), value);
+    return `  - ${path}: ${i.message}${i.code === "unrecognized_keys" ? "" : ` (received ${JSON.stringify(got)})`}`;
+  });
+  throw new InvalidOptionsError(`${where}: invalid options:\n${lines.join("\n")}\nSee the option list in the @leann/core README.`);
+}

@@ -1,0 +1,189 @@
+import { createRng } from "../util/rng.js";
+
+/**
+ * Product quantisation for approximate distances during the walk. The vector is cut
+ * into `subspaces` contiguous slices (as even as possible); each slice is replaced by
+ * the nearest of 2^bits centroids learnt by k-means. With 4 bits two codes share a byte.
+ */
+export interface PqCodebook {
+  dims: number;
+  subspaces: number;
+  bits: 4 | 8;
+  /** Start dimension of each subspace, plus dims at the end (length subspaces + 1). */
+  bounds: Uint32Array;
+  /** Centroids: for subspace s, centroid c, the slice starts at (s * K + c) * ... see centroidOffset. */
+  centroids: Float32Array;
+}
+
+export const centroidCount = (pq: Pick<PqCodebook, "bits">): number => 1 << pq.bits;
+/** Bytes of one vector's code. */
+export const codeSize = (pq: Pick<PqCodebook, "bits" | "subspaces">): number => (pq.bits === 4 ? Math.ceil(pq.subspaces / 2) : pq.subspaces);
+
+function bounds(dims: number, subspaces: number): Uint32Array {
+  const b = new Uint32Array(subspaces + 1);
+  for (let s = 0; s <= subspaces; s++) b[s] = Math.round((s * dims) / subspaces);
+  return b;
+}
+
+/** Offset of centroid c of subspace s in `centroids` (centroid slices are laid out per subspace). */
+function centroidOffset(pq: PqCodebook, s: number, c: number): number {
+  const K = centroidCount(pq);
+  return pq.bounds[s]! * K + c * (pq.bounds[s + 1]! - pq.bounds[s]!);
+}
+
+export interface PqTrainOptions {
+  subspaces: number;
+  bits: 4 | 8;
+  seed: number;
+  /** Training sample size (vectors); k-means cost grows linearly with it. */
+  sample: number;
+  iterations: number;
+}
+
+/** Learns one codebook per subspace with k-means++ seeding and Lloyd iterations. */
+export function trainPq(vectors: Float32Array, dims: number, opts: PqTrainOptions): PqCodebook {
+  const n = vectors.length / dims;
+  const subspaces = Math.max(1, Math.min(opts.subspaces, dims));
+  const pq: PqCodebook = { dims, subspaces, bits: opts.bits, bounds: bounds(dims, subspaces), centroids: new Float32Array(dims * (1 << opts.bits)) };
+  const K = centroidCount(pq);
+  const rng = createRng(opts.seed);
+  // Sample without replacement (partial Fisher-Yates).
+  const m = Math.min(n, opts.sample);
+  const idx = Uint32Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < m; i++) {
+    const j = i + Math.floor(rng() * (n - i));
+    const t = idx[i]!; idx[i] = idx[j]!; idx[j] = t;
+  }
+  const assign = new Uint16Array(m);
+  const best = new Float64Array(m);
+  for (let s = 0; s < subspaces; s++) {
+    const lo = pq.bounds[s]!, w = pq.bounds[s + 1]! - lo;
+    const sub = new Float32Array(m * w);
+    for (let i = 0; i < m; i++) sub.set(vectors.subarray(idx[i]! * dims + lo, idx[i]! * dims + lo + w), i * w);
+    const cent = new Float32Array(K * w);
+    const d2 = (i: number, c: number) => {
+      let acc = 0;
+      for (let t = 0; t < w; t++) { const d = sub[i * w + t]! - cent[c * w + t]!; acc += d * d; }
+      return acc;
+    };
+    // k-means++ seeding.
+    const k0 = Math.floor(rng() * m);
+    cent.set(sub.subarray(k0 * w, k0 * w + w), 0);
+    best.fill(Infinity);
+    for (let c = 1; c < K; c++) {
+      let total = 0;
+      for (let i = 0; i < m; i++) { const d = d2(i, c - 1); if (d < best[i]!) best[i] = d; total += best[i]!; }
+      let r = rng() * total, pick = m - 1;
+      for (let i = 0; i < m; i++) { r -= best[i]!; if (r <= 0) { pick = i; break; } }
+      cent.set(sub.subarray(pick * w, pick * w + w), c * w);
+    }
+    const sums = new Float64Array(K * w), counts = new Uint32Array(K);
+    for (let it = 0; it < opts.iterations; it++) {
+      let moved = 0;
+      for (let i = 0; i < m; i++) {
+        let bc = 0, bd = Infinity;
+        for (let c = 0; c < K; c++) { const d = d2(i, c); if (d < bd) { bd = d; bc = c; } }
+        if (assign[i] !== bc || it === 0) moved++;
+        assign[i] = bc;
+      }
+      sums.fill(0); counts.fill(0);
+      for (let i = 0; i < m; i++) {
+        const c = assign[i]!; counts[c]!++;
+        for (let t = 0; t < w; t++) sums[c * w + t]! += sub[i * w + t]!;
+      }
+      for (let c = 0; c < K; c++) {
+        if (counts[c] === 0) {
+          // Re-seed an empty cluster on a random training point.
+          const r = Math.floor(rng() * m);
+          cent.set(sub.subarray(r * w, r * w + w), c * w);
+          continue;
+        }
+        for (let t = 0; t < w; t++) cent[c * w + t] = sums[c * w + t]! / counts[c]!;
+      }
+      if (moved === 0) break;
+    }
+    pq.centroids.set(cent, centroidOffset(pq, s, 0));
+  }
+  return pq;
+}
+
+/** Encodes every vector (row-major) into codes (codeSize bytes per vector). */
+export function encodePq(pq: PqCodebook, vectors: Float32Array): Uint8Array {
+  const { dims, subspaces } = pq;
+  const n = vectors.length / dims;
+  const K = centroidCount(pq);
+  const cs = codeSize(pq);
+  const codes = new Uint8Array(n * cs);
+  for (let i = 0; i < n; i++) {
+    const vo = i * dims;
+    for (let s = 0; s < subspaces; s++) {
+      const lo = pq.bounds[s]!, w = pq.bounds[s + 1]! - lo;
+      const base = centroidOffset(pq, s, 0);
+      let bc = 0, bd = Infinity;
+      for (let c = 0; c < K; c++) {
+        let acc = 0;
+        const co = base + c * w;
+        for (let t = 0; t < w; t++) { const d = vectors[vo + lo + t]! - pq.centroids[co + t]!; acc += d * d; }
+        if (acc < bd) { bd = acc; bc = c; }
+      }
+      if (pq.bits === 8) codes[i * cs + s] = bc;
+      else codes[i * cs + (s >> 1)]! |= s & 1 ? bc << 4 : bc;
+    }
+  }
+  return codes;
+}
+
+/**
+ * The per-query lookup table: table[s * K + c] = approximate similarity contribution
+ * of centroid c in subspace s (inner product, or negative squared distance for l2),
+ * so a code's approximate score is the sum of one entry per subspace.
+ */
+export function pqTable(pq: PqCodebook, query: Float32Array, metric: "ip" | "l2"): Float32Array {
+  const K = centroidCount(pq);
+  const table = new Float32Array(pq.subspaces * K);
+  for (let s = 0; s < pq.subspaces; s++) {
+    const lo = pq.bounds[s]!, w = pq.bounds[s + 1]! - lo;
+    const base = centroidOffset(pq, s, 0);
+    for (let c = 0; c < K; c++) {
+      let acc = 0;
+      const co = base + c * w;
+      if (metric === "l2") for (let t = 0; t < w; t++) { const d = query[lo + t]! - pq.centroids[co + t]!; acc -= d * d; }
+      else for (let t = 0; t < w; t++) acc += query[lo + t]! * pq.centroids[co + t]!;
+      table[s * K + c] = acc;
+    }
+  }
+  return table;
+}
+
+/** Approximate score of vector `i` from its code. */
+export function pqScore(pq: PqCodebook, codes: Uint8Array, i: number, table: Float32Array): number {
+  const S = pq.subspaces;
+  let acc = 0;
+  if (pq.bits === 4) {
+    const cs = (S + 1) >> 1;
+    const o = i * cs;
+    let s = 0;
+    for (let b = 0; b < cs; b++) {
+      const byte = codes[o + b]!;
+      acc += table[s * 16 + (byte & 15)]!;
+      if (++s < S) acc += table[s * 16 + (byte >> 4)]!;
+      s++;
+    }
+  } else {
+    const o = i * S;
+    for (let s = 0; s < S; s++) acc += table[s * 256 + codes[o + s]!]!;
+  }
+  return acc;
+}
+
+/** Reconstructs vector i from its code (for checks and tests). */
+export function decodePq(pq: PqCodebook, codes: Uint8Array, i: number): Float32Array {
+  const out = new Float32Array(pq.dims);
+  const cs = codeSize(pq);
+  for (let s = 0; s < pq.subspaces; s++) {
+    const c = pq.bits === 8 ? codes[i * cs + s]! : (codes[i * cs + (s >> 1)]! >> (s & 1 ? 4 : 0)) & 15;
+    const lo = pq.bounds[s]!, w = pq.bounds[s + 1]! - lo;
+    out.set(pq.centroids.subarray(centroidOffset(pq, s, c), centroidOffset(pq, s, c) + w), lo);
+  }
+  return out;
+}
