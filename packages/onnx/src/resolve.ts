@@ -141,7 +141,7 @@ export async function loadBackend(dir: string, o: ResolvedOptions): Promise<Embe
     const config = await readOptionalJson(dir, "config.json");
     if (config?.["model_type"] === "model2vec" || (await hasEmbeddingsTable(join(dir, staticFile)))) return loadStatic(staticFile);
   }
-  if (o.onnxFile || (await findOnnxFile(dir, o.dtype))) return loadTransformer();
+  if (o.onnxFile || (await findOnnxFile(dir, undefined))) return loadTransformer(); // explains a missing dtype itself
   if (staticFile) return loadStatic(staticFile); // lets the static loader explain what the file lacks
   throw new ModelNotFoundError(
     `${dir} holds no model this package runs: expected an ONNX encoder (${ONNX_FILES.fp32.join(" or ")}, with tokenizer.json) ` +

@@ -216,6 +216,8 @@ export class TransformerModel implements EmbeddingBackend {
         intraOpNumThreads: opts.threads ?? 0,
         interOpNumThreads: 1,
         executionMode: "sequential",
+        // Failures surface as typed errors carrying onnxruntime's message; its own stderr log would only repeat them.
+        logSeverityLevel: 4,
       });
     } catch (err) {
       throw new ModelLoadError(
