@@ -112,7 +112,9 @@ interface LocalEmbeddingsLike {
 export async function loadPotionEmbedder(opts: { preferRepo?: boolean } = {}): Promise<TextEmbedder> {
   if (opts.preferRepo ?? true) {
     try {
-      const mod = (await import("../../packages/onnx/src/index.ts")) as { LocalEmbeddings?: new (o: { model: string }) => LocalEmbeddingsLike };
+      // A computed specifier: the file may not exist yet, and tsc should not try to resolve it.
+      const spec = new URL("../../packages/onnx/src/index.ts", import.meta.url).href;
+      const mod = (await import(spec)) as { LocalEmbeddings?: new (o: { model: string }) => LocalEmbeddingsLike };
       if (typeof mod.LocalEmbeddings === "function") {
         const le = new mod.LocalEmbeddings({ model: POTION_MODEL_DIR });
         const probe = await le.embedDocuments(["hello world"]);
