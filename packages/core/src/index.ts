@@ -2,19 +2,26 @@ export * from "./errors.js";
 export * from "./embedder.js";
 export { LeannIndex } from "./leann-index.js";
 export type {
+  AddOptions,
+  AddResult,
   BuildOptions,
   BuildPhase,
   BuildProgress,
   IndexSizes,
   LoadOptions,
+  FilterOperator,
   Metadata,
+  MetadataFilter,
+  MetadataFilters,
   Metric,
   PassageInput,
   PassageRecord,
   SearchHit,
   SearchMode,
+  SearchFilter,
   SearchOptions,
   SearchResult,
   SearchStats,
 } from "./leann-index.js";
 export { DEFAULTS } from "./options.js";
+export { compileFilter } from "./search/filter.js";

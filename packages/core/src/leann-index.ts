@@ -14,18 +14,21 @@ import {
 } from "./errors.js";
 import { writeFileAtomic } from "./format/atomic.js";
 import { decodeIndexFile, encodeIndexFile, type IndexHeader, type SectionData } from "./format/index-file.js";
-import { compressGraph, neighbors, type CompressedGraph } from "./graph/csr.js";
+import { compressGraph, decompressGraph, neighbors, type CompressedGraph } from "./graph/csr.js";
 import { buildHnsw, defaultThreads } from "./graph/hnsw-build.js";
-import { pruneGraph } from "./graph/prune.js";
+import { ensureReachable, pruneGraph } from "./graph/prune.js";
 import { buildOptionsSchema, DEFAULTS, parseOptions, searchOptionsSchema } from "./options.js";
-import { codeSize, encodePq, trainPq, type PqCodebook } from "./quantize/pq.js";
+import { codeSize, decodePq, encodePq, pqScore, pqTable, trainPq, type PqCodebook } from "./quantize/pq.js";
 import { HubCache } from "./search/cache.js";
+import { compileFilter, type SearchFilter } from "./search/filter.js";
 import { exactWalkSearch, twoLevelSearch, type SearchContext, type WalkResult } from "./search/two-level.js";
-import { FilePassageStore, MemoryPassageStore, encodePassageFile, type Metadata, type PassageRecord, type PassageStore } from "./store/passages.js";
+import { MutablePassages } from "./store/mutable-passages.js";
+import { FilePassageStore, MemoryPassageStore, encodePassageFile, type Metadata, type PassageRecord } from "./store/passages.js";
 import { normalizeRows, score, type Metric } from "./util/vector.js";
 
 export type { Metric } from "./util/vector.js";
 export type { Metadata, PassageRecord } from "./store/passages.js";
+export type { FilterOperator, MetadataFilter, MetadataFilters, SearchFilter } from "./search/filter.js";
 
 /** A passage to index. Without an id, a random UUID is assigned. */
 export interface PassageInput {
@@ -93,6 +96,10 @@ export interface SearchOptions {
   /** "two-level" (default), "exact-walk" (recompute every node visited, as the Python LEANN does),
    *  "stored" (use stored vectors: needs storeVectors), "scan" (exact scores of every passage). */
   mode?: SearchMode;
+  /** Only passages that pass are returned; applied inside the walk (see the README). */
+  filter?: SearchFilter;
+  /** Return each hit's exact embedding in `vector` (as recomputed). */
+  includeVectors?: boolean;
 }
 
 export interface SearchHit {
@@ -101,6 +108,7 @@ export interface SearchHit {
   score: number;
   text: string;
   metadata: Metadata;
+  vector?: number[];
 }
 
 export interface SearchStats {
@@ -114,8 +122,10 @@ export interface SearchStats {
   expanded: number;
   /** Calls to the embedder (the query embedding included). */
   embedderCalls: number;
-  /** Which search ran. */
+  /** Which search ran ("scan" also when a selective filter made scoring the matches directly cheaper). */
   path: SearchMode;
+  /** With a filter: the estimated share of passages that match it. */
+  filterShare?: number;
   /** Milliseconds: total, embedding (query + recomputation), and the rest. */
   ms: { total: number; embed: number; search: number };
 }
@@ -123,6 +133,17 @@ export interface SearchStats {
 export interface SearchResult {
   hits: SearchHit[];
   stats: SearchStats;
+}
+
+export interface AddOptions {
+  /** Vectors the caller already has, one per passage. */
+  vectors?: ArrayLike<number>[];
+}
+
+export interface AddResult {
+  ids: string[];
+  /** Embeddings computed: the new passages' own plus those recomputed to find their neighbours. */
+  stats: { embedded: number; recomputed: number; cacheHits: number; replaced: number };
 }
 
 /** Sizes of the index's parts, in bytes. */
@@ -142,7 +163,9 @@ interface Core {
   dims: number;
   metric: Metric;
   model: string | null;
+  /** Compressed adjacency as built or loaded; replaced by `lists` once the index changes. */
   graph: CompressedGraph;
+  lists: number[][] | null;
   maxDegree: number;
   seeds: Uint32Array;
   entry: number;
@@ -247,28 +270,41 @@ function pickSeeds(levels: Uint8Array, entry: number): Uint32Array {
  */
 export class LeannIndex {
   private core: Core;
-  private passages: PassageStore;
+  private passages: MutablePassages;
   private embedder: Embedder;
   private idMap: Map<string, number> | null = null;
-  private cache: HubCache;
+  private cache!: HubCache;
+  private readonly cacheBytes: number;
   private readonly embedBatchSize: number;
   private readonly embedTimeoutMs: number;
+  /** Tombstones: deleted nodes stay in the arrays until compaction. */
+  private deleted: Uint8Array;
+  private deletedCount = 0;
+  /** Mutations run one at a time (searches run concurrently with each other). */
+  private writeQueue: Promise<unknown> = Promise.resolve();
   /** Directory and passage file this index was loaded from or last saved to. */
   private savedAt: { dir: string; passagesFile: string } | null = null;
 
-  private constructor(core: Core, passages: PassageStore, embedder: Embedder, o: { cacheBytes: number; embedBatchSize: number; embedTimeoutMs: number }) {
+  private constructor(core: Core, passages: MutablePassages, embedder: Embedder, o: { cacheBytes: number; embedBatchSize: number; embedTimeoutMs: number }) {
     this.core = core;
     this.passages = passages;
     this.embedder = embedder;
+    this.cacheBytes = o.cacheBytes;
     this.embedBatchSize = o.embedBatchSize;
     this.embedTimeoutMs = o.embedTimeoutMs;
-    this.cache = new HubCache(o.cacheBytes, core.dims, core.inDegree);
+    this.deleted = new Uint8Array(passages.count);
+    this.resetCache();
+  }
+
+  private resetCache(): void {
+    const core = this.core;
+    this.cache = new HubCache(this.cacheBytes, core.dims, core.inDegree);
     for (let i = 0; i < core.hubIds.length; i++) this.cache.offer(core.hubIds[i]!, core.hubVectors.subarray(i * core.dims, (i + 1) * core.dims));
   }
 
-  /** Number of passages. */
+  /** Number of live passages. */
   get size(): number {
-    return this.passages.count;
+    return this.passages.count - this.deletedCount;
   }
   get dimensions(): number {
     return this.core.dims;
@@ -312,7 +348,7 @@ export class LeannIndex {
     if (metric === "cosine") normalizeRows(vectors, dims);
     const core = await LeannIndex.buildCore(vectors, dims, metric, o, progress);
     core.model = o.modelId ?? embedderIdentity(embedder) ?? null;
-    return new LeannIndex(core, new MemoryPassageStore(records), embedder, {
+    return new LeannIndex(core, new MutablePassages(new MemoryPassageStore(records)), embedder, {
       cacheBytes: o.cacheBytes ?? DEFAULTS.cacheBytes,
       embedBatchSize: batch,
       embedTimeoutMs: o.embedTimeoutMs ?? 0,
@@ -365,6 +401,7 @@ export class LeannIndex {
       metric,
       model: null,
       graph,
+      lists: null,
       maxDegree,
       seeds: pickSeeds(g.levels, g.entry),
       entry: g.entry,
@@ -394,7 +431,9 @@ export class LeannIndex {
    */
   async search(query: string | ArrayLike<number>, options: SearchOptions = {}): Promise<SearchResult> {
     const t0 = performance.now();
-    const o = parseOptions(searchOptionsSchema, options, "LeannIndex.search");
+    const { filter, includeVectors, ...tuning } = options ?? {};
+    const o = parseOptions(searchOptionsSchema, tuning, "LeannIndex.search");
+    const predicate = compileFilter(filter);
     const k = o.k ?? DEFAULTS.k;
     const { dims, metric } = this.core;
     const stats: SearchStats = { recomputed: 0, cacheHits: 0, visited: 0, expanded: 0, embedderCalls: 0, path: "two-level", ms: { total: 0, embed: 0, search: 0 } };
@@ -415,60 +454,125 @@ export class LeannIndex {
     }
     if (metric === "cosine") normalizeRows(q, dims);
 
-    const mode: SearchMode = o.mode ?? (this.core.storedVectors ? "stored" : "two-level");
+    let mode: SearchMode = o.mode ?? (this.core.storedVectors ? "stored" : "two-level");
     if (mode === "stored" && !this.core.storedVectors) {
       throw new InvalidOptionsError('LeannIndex.search: mode "stored" needs an index built with storeVectors: true; use "two-level" or rebuild with storeVectors.');
     }
-    stats.path = mode;
-    const ctx = this.searchContext(stats, mode === "stored");
-    let r: WalkResult;
-    if (mode === "scan") r = await this.scan(ctx, q, k);
-    else if (mode === "exact-walk") r = await exactWalkSearch(ctx, q, { k, ef: o.ef ?? DEFAULTS.ef, batchSize: o.batchSize ?? 1 });
-    else {
-      r = await twoLevelSearch(ctx, q, {
-        k,
-        ef: Math.max(o.ef ?? DEFAULTS.ef, k),
-        maxRecompute: Math.max(o.maxRecompute ?? DEFAULTS.maxRecompute, k),
-        rerankShare: o.rerankShare ?? DEFAULTS.rerankShare,
-        batchSize: o.batchSize ?? DEFAULTS.batchSize,
-        patience: o.patience ?? DEFAULTS.patience,
-      });
+    const vectors = includeVectors ? new Map<number, Float32Array>() : undefined;
+    const ctx = this.searchContext(stats, mode === "stored", vectors);
+    const deleted = this.deleted;
+    const metaCache = new Map<number, boolean>();
+    const accept = predicate
+      ? (id: number) => {
+          if (deleted[id]) return false;
+          let ok = metaCache.get(id);
+          if (ok === undefined) {
+            const p = this.passages.get(id);
+            ok = predicate(p.metadata, p.id) === true;
+            metaCache.set(id, ok);
+          }
+          return ok;
+        }
+      : this.deletedCount > 0
+        ? (id: number) => !deleted[id]
+        : undefined;
+    const live = this.size;
+    const walkOpts = {
+      k,
+      ef: Math.max(o.ef ?? DEFAULTS.ef, k),
+      maxRecompute: Math.max(o.maxRecompute ?? DEFAULTS.maxRecompute, k),
+      rerankShare: o.rerankShare ?? DEFAULTS.rerankShare,
+      batchSize: o.batchSize ?? DEFAULTS.batchSize,
+      patience: o.patience ?? DEFAULTS.patience,
+    };
+    let r: WalkResult | undefined;
+    if (live === 0) r = { ids: [], scores: [], visited: 0, expanded: 0, exact: 0, batches: 0 };
+    else if (predicate && mode !== "scan" && mode !== "exact-walk") {
+      // Estimate the filter's share on an evenly spaced sample. When few passages match,
+      // a walk would mostly meet non-matching nodes: score the matches directly instead.
+      const n = this.passages.count;
+      const step = Math.max(1, Math.floor(n / 256));
+      let seen = 0, hit = 0;
+      for (let i = 0; i < n; i += step) {
+        if (deleted[i]) continue;
+        seen++;
+        if (accept!(i)) hit++;
+      }
+      const share = seen ? hit / seen : 0;
+      stats.filterShare = share;
+      if (share * live <= walkOpts.maxRecompute || share < 0.02) mode = "scan";
+      else {
+        const widen = Math.min(8, 1 / share);
+        r = await twoLevelSearch(ctx, q, { ...walkOpts, ef: Math.ceil(walkOpts.ef * widen), accept });
+        // The walk starved (fewer than k matches met): fall back to scoring the matches.
+        if (r.ids.length < k) mode = "scan";
+      }
     }
+    if (!r || (mode === "scan" && stats.path !== "scan")) {
+      stats.path = mode;
+      if (mode === "scan") r = await this.scan(ctx, q, k, accept);
+      else if (mode === "exact-walk") r = await exactWalkSearch(ctx, q, { k, ef: o.ef ?? DEFAULTS.ef, batchSize: o.batchSize ?? 1, ...(accept ? { accept } : {}) });
+      else r = await twoLevelSearch(ctx, q, { ...walkOpts, ...(accept ? { accept } : {}) });
+    } else stats.path = mode;
     stats.visited = r.visited;
     stats.expanded = r.expanded;
     const hits = r.ids.map((id, i) => {
       const p = this.passages.get(id);
-      return { id: p.id, score: r.scores[i]!, text: p.text, metadata: p.metadata };
+      const hit: SearchHit = { id: p.id, score: r.scores[i]!, text: p.text, metadata: p.metadata };
+      const v = vectors?.get(id);
+      if (v) hit.vector = Array.from(v);
+      return hit;
     });
     stats.ms.total = performance.now() - t0;
     stats.ms.search = stats.ms.total - stats.ms.embed;
     return { hits, stats };
   }
 
-  /** Exact scores of every passage, in batches: the reference, and the path for tiny sets. */
-  private async scan(ctx: SearchContext, q: Float32Array, k: number): Promise<WalkResult> {
+  /** Exact scores of every accepted passage, in batches: the reference, and the path for selective filters. */
+  private async scan(ctx: SearchContext, q: Float32Array, k: number, accept?: (id: number) => boolean): Promise<WalkResult> {
     const n = this.passages.count;
     const best: { id: number; s: number }[] = [];
     const B = 256;
-    let batches = 0;
-    for (let start = 0; start < n; start += B) {
-      const ids = Uint32Array.from({ length: Math.min(B, n - start) }, (_, i) => start + i);
+    let batches = 0, exact = 0;
+    const pending: number[] = [];
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const ids = Uint32Array.from(pending);
+      pending.length = 0;
       const vecs = await ctx.exact(ids);
       batches++;
+      exact += ids.length;
       for (let i = 0; i < ids.length; i++) best.push({ id: ids[i]!, s: score(this.core.metric, q, 0, vecs, i * ctx.dims, ctx.dims) });
       best.sort((a, b) => b.s - a.s || a.id - b.id);
       best.length = Math.min(best.length, k);
+    };
+    for (let i = 0; i < n; i++) {
+      if (this.deleted[i] || (accept && !accept(i))) continue;
+      pending.push(i);
+      if (pending.length >= B) await flush();
     }
-    return { ids: best.map((b) => b.id), scores: best.map((b) => b.s), visited: n, expanded: 0, exact: n, batches };
+    await flush();
+    return { ids: best.map((b) => b.id), scores: best.map((b) => b.s), visited: n, expanded: 0, exact, batches };
   }
 
-  private searchContext(stats: SearchStats, useStored: boolean): SearchContext {
+  private neighborsOf(): (v: number, out: Uint32Array) => number {
+    const { lists, graph } = this.core;
+    if (!lists) return (v, out) => Math.max(0, neighbors(graph, v, out));
+    return (v, out) => {
+      const l = lists[v]!;
+      const c = Math.min(l.length, out.length);
+      for (let i = 0; i < c; i++) out[i] = l[i]!;
+      return c;
+    };
+  }
+
+  private searchContext(stats: SearchStats, useStored: boolean, capture?: Map<number, Float32Array>, fresh?: Map<number, Float32Array>): SearchContext {
     const c = this.core;
     return {
       n: this.passages.count,
       dims: c.dims,
       metric: c.metric,
-      graph: c.graph,
+      neighbors: this.neighborsOf(),
       maxDegree: Math.max(1, c.maxDegree),
       seeds: c.seeds,
       pq: c.pq,
@@ -478,7 +582,7 @@ export class LeannIndex {
         const missing: number[] = [];
         for (let i = 0; i < ids.length; i++) {
           const id = ids[i]!;
-          const v = useStored ? c.storedVectors!.subarray(id * c.dims, (id + 1) * c.dims) : this.cache.get(id);
+          const v = fresh?.get(id) ?? (useStored ? c.storedVectors!.subarray(id * c.dims, (id + 1) * c.dims) : this.cache.get(id));
           if (v) {
             out.set(v, i * c.dims);
             stats.cacheHits++;
@@ -498,9 +602,281 @@ export class LeannIndex {
             this.cache.offer(ids[i]!, v);
           });
         }
+        if (capture) for (let i = 0; i < ids.length; i++) capture.set(ids[i]!, out.slice(i * c.dims, (i + 1) * c.dims));
         return out;
       },
     };
+  }
+
+  /** Runs mutations one after another, in call order. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.writeQueue.then(fn, fn);
+    this.writeQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Switches the graph to its mutable form (adjacency lists). */
+  private mutableLists(): number[][] {
+    const c = this.core;
+    if (!c.lists) {
+      const adj = decompressGraph(c.graph, Math.max(1, c.maxDegree));
+      c.lists = Array.from({ length: adj.starts.length - 1 }, (_, v) => Array.from(adj.ids.subarray(adj.starts[v]!, adj.starts[v + 1]!)));
+    }
+    return c.lists;
+  }
+
+  /**
+   * Inserts passages into the live index: each new passage is embedded, its neighbours
+   * are found by a search (recomputing as a search does), linked under the pruning
+   * rules (ordinary degree out, back-links while the neighbour has room), and PQ-encoded
+   * with the existing codebooks. An id that already exists is replaced (upsert).
+   * On any failure the index is left exactly as it was.
+   * @throws DuplicateIdError when an id appears twice in `passages`
+   * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves
+   */
+  add(passages: PassageInput[], options: AddOptions = {}): Promise<AddResult> {
+    return this.exclusive(() => this.addNow(passages, options));
+  }
+
+  private async addNow(passages: PassageInput[], options: AddOptions): Promise<AddResult> {
+    const records = validatePassages(passages);
+    const stats = { embedded: 0, recomputed: 0, cacheHits: 0, replaced: 0 };
+    if (records.length === 0) return { ids: [], stats };
+    const c = this.core;
+    const dims = c.dims;
+    let vectors: Float32Array;
+    if (options?.vectors !== undefined) {
+      const given = vectorsFrom(options.vectors, records.length);
+      if (given.dims !== dims) throw new DimensionMismatchError(dims, given.dims, "LeannIndex.add options.vectors");
+      vectors = given.vectors;
+    } else {
+      vectors = (await embedBatched(this.embedder, records.map((r) => r.text), dims, this.embedBatchSize, { timeoutMs: this.embedTimeoutMs })).vectors;
+      stats.embedded = records.length;
+    }
+    if (c.metric === "cosine") normalizeRows(vectors, dims);
+    const newCodes = encodePq(c.pq, vectors);
+
+    // Snapshot what a rollback needs; everything else only grows and is truncated back.
+    const n0 = this.passages.count;
+    const lists = this.mutableLists();
+    const cs = codeSize(c.pq);
+    const snapshot = { codes: c.codes, deleted: this.deleted, inDegree: c.inDegree, seeds: c.seeds, entry: c.entry, maxDegree: c.maxDegree, stored: c.storedVectors };
+    const linked: [number, number][] = [];
+    const m = Number(c.params.prunedDegree) || 8;
+    const hubDegree = Number(c.params.M) || DEFAULTS.M;
+    const grow = <T extends Uint8Array | Uint32Array>(a: T, size: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(size);
+      b.set(a.subarray(0, Math.min(a.length, size)));
+      return b;
+    };
+    c.codes = grow(c.codes, (n0 + records.length) * cs);
+    c.codes.set(newCodes, n0 * cs);
+    this.deleted = grow(this.deleted, n0 + records.length);
+    c.inDegree = grow(c.inDegree, n0 + records.length);
+    if (c.storedVectors) {
+      const sv = new Float32Array((n0 + records.length) * dims);
+      sv.set(c.storedVectors);
+      sv.set(vectors, n0 * dims);
+      c.storedVectors = sv;
+    }
+    const fresh = new Map<number, Float32Array>();
+    const searchStats: SearchStats = { recomputed: 0, cacheHits: 0, visited: 0, expanded: 0, embedderCalls: 0, path: "two-level", ms: { total: 0, embed: 0, search: 0 } };
+    try {
+      for (let j = 0; j < records.length; j++) {
+        const x = n0 + j;
+        const vx = vectors.subarray(j * dims, (j + 1) * dims);
+        this.passages.append(records[j]!);
+        lists.push([]);
+        fresh.set(x, vx);
+        const liveBefore = x - this.deletedCount;
+        if (liveBefore === 0) {
+          c.seeds = Uint32Array.of(x);
+          c.entry = x;
+          continue;
+        }
+        // Neighbour candidates: a search for the new vector, keeping the exact vectors it met.
+        const met = new Map<number, Float32Array>();
+        const ctx = { ...this.searchContext(searchStats, c.storedVectors !== null, met, fresh), n: x + 1 };
+        const deleted = this.deleted;
+        const r = await twoLevelSearch(ctx, vx, {
+          k: Math.max(2 * m, 16),
+          ef: DEFAULTS.ef,
+          maxRecompute: DEFAULTS.maxRecompute,
+          rerankShare: 1,
+          batchSize: DEFAULTS.batchSize,
+          patience: DEFAULTS.patience,
+          accept: (id) => id !== x && !deleted[id],
+        });
+        // RNG heuristic over the exact candidates (best first).
+        const kept: number[] = [];
+        for (let i = 0; i < r.ids.length && kept.length < m; i++) {
+          const e = r.ids[i]!, se = r.scores[i]!;
+          const ve = met.get(e)!;
+          if (kept.every((s) => score(c.metric, ve, 0, met.get(s)!, 0, dims) < se)) kept.push(e);
+        }
+        lists[x] = kept;
+        let back = 0;
+        for (const u of kept) {
+          if (lists[u]!.length < hubDegree) {
+            lists[u]!.push(x);
+            linked.push([u, x]);
+            back++;
+          }
+        }
+        if (back === 0 && kept.length > 0) {
+          lists[kept[0]!]!.push(x);
+          linked.push([kept[0]!, x]);
+        }
+        c.maxDegree = Math.max(c.maxDegree, kept.length, ...kept.map((u) => lists[u]!.length));
+      }
+    } catch (err) {
+      // Roll back: unlink in reverse order, drop the appended nodes and records.
+      for (let i = linked.length - 1; i >= 0; i--) lists[linked[i]![0]]!.pop();
+      lists.length = n0;
+      this.passages.truncate(n0);
+      c.codes = snapshot.codes;
+      this.deleted = snapshot.deleted;
+      c.inDegree = snapshot.inDegree;
+      c.seeds = snapshot.seeds;
+      c.entry = snapshot.entry;
+      c.maxDegree = snapshot.maxDegree;
+      c.storedVectors = snapshot.stored;
+      throw err;
+    }
+    stats.recomputed = searchStats.recomputed;
+    stats.cacheHits = searchStats.cacheHits;
+    for (const [u] of linked) c.inDegree[u]!++;
+    // Upsert: the ids that existed before now point to the new nodes; retire the old ones.
+    const ids = this.ids();
+    const old: number[] = [];
+    records.forEach((rec, j) => {
+      const prev = ids.get(rec.id);
+      if (prev !== undefined && prev < n0) old.push(prev);
+      ids.set(rec.id, n0 + j);
+    });
+    stats.replaced = old.length;
+    if (old.length) this.retire(old);
+    return { ids: records.map((r) => r.id), stats };
+  }
+
+  /**
+   * Deletes passages by id; unknown ids are ignored. Deleted passages never appear in
+   * results from the moment this resolves; their neighbours are re-linked around them.
+   * Space is reclaimed by compaction (automatic past a quarter of the nodes, on save, or compact()).
+   */
+  delete(ids: string[]): Promise<{ deleted: number }> {
+    if (!Array.isArray(ids) || !ids.every((x) => typeof x === "string")) {
+      return Promise.reject(new InvalidInputError(`LeannIndex.delete(ids): ids must be an array of strings, received ${JSON.stringify(ids)?.slice(0, 80)}.`));
+    }
+    return this.exclusive(async () => {
+      const map = this.ids();
+      const internal = [...new Set(ids)].map((id) => map.get(id)).filter((x): x is number => x !== undefined);
+      for (const id of ids) map.delete(id);
+      if (internal.length) this.retire(internal);
+      return { deleted: internal.length };
+    });
+  }
+
+  /** Tombstones nodes and repairs the graph around them (no embedder involved: PQ scores rank the repairs). */
+  private retire(nodes: number[]): void {
+    const c = this.core;
+    const lists = this.mutableLists();
+    const gone = new Set(nodes);
+    for (const x of nodes) {
+      if (this.deleted[x]) continue;
+      this.deleted[x] = 1;
+      this.deletedCount++;
+      this.cache.invalidate(x);
+    }
+    const isDead = (v: number) => this.deleted[v] === 1;
+    for (let u = 0; u < lists.length; u++) {
+      if (isDead(u)) continue;
+      const l = lists[u]!;
+      if (!l.some((v) => gone.has(v))) continue;
+      const target = l.length;
+      const keep = l.filter((v) => !isDead(v));
+      // Candidates: the live neighbours of the removed neighbours, ranked by PQ similarity to u.
+      const cand = new Set<number>();
+      for (const v of l) if (gone.has(v)) for (const w of lists[v]!) if (!isDead(w) && w !== u && !keep.includes(w)) cand.add(w);
+      if (cand.size > 0 && keep.length < target) {
+        const table = pqTable(c.pq, decodePq(c.pq, c.codes, u), c.metric === "l2" ? "l2" : "ip");
+        const ranked = [...cand].sort((a, b) => pqScore(c.pq, c.codes, b, table) - pqScore(c.pq, c.codes, a, table));
+        for (const w of ranked) {
+          if (keep.length >= target) break;
+          keep.push(w);
+        }
+      }
+      lists[u] = keep;
+    }
+    for (const x of nodes) lists[x] = [];
+    // Keep walks startable and every live node reachable.
+    const liveSeeds = [...c.seeds].filter((s) => !isDead(s));
+    if (liveSeeds.length === 0) {
+      let best = -1;
+      for (let v = 0; v < lists.length; v++) if (!isDead(v) && (best < 0 || lists[v]!.length > lists[best]!.length)) best = v;
+      if (best >= 0) liveSeeds.push(best);
+    }
+    if (liveSeeds.length > 0) {
+      c.seeds = Uint32Array.from(liveSeeds);
+      c.entry = liveSeeds[0]!;
+      const view = lists.map((l, v) => (isDead(v) ? [] : l));
+      const sizes = view.map((l) => l.length);
+      ensureReachable(view, c.entry, isDead);
+      view.forEach((l, v) => {
+        if (l.length !== sizes[v]) lists[v] = l;
+      });
+      c.maxDegree = Math.max(c.maxDegree, ...lists.map((l) => l.length));
+    }
+    if (this.deletedCount > lists.length / 4) this.compactNow();
+  }
+
+  /** Reclaims the space of deleted passages now (renumbers internal ids). */
+  compact(): Promise<void> {
+    return this.exclusive(async () => this.compactNow());
+  }
+
+  private compactNow(): void {
+    if (this.deletedCount === 0) return;
+    const c = this.core;
+    const lists = this.mutableLists();
+    const n = lists.length;
+    const keep: number[] = [];
+    const remap = new Int32Array(n).fill(-1);
+    for (let v = 0; v < n; v++) if (!this.deleted[v]) { remap[v] = keep.length; keep.push(v); }
+    const cs = codeSize(c.pq);
+    const codes = new Uint8Array(keep.length * cs);
+    keep.forEach((v, i) => codes.set(c.codes.subarray(v * cs, (v + 1) * cs), i * cs));
+    c.lists = keep.map((v) => lists[v]!.filter((u) => remap[u]! >= 0).map((u) => remap[u]!));
+    c.codes = codes;
+    if (c.storedVectors) {
+      const sv = new Float32Array(keep.length * c.dims);
+      keep.forEach((v, i) => sv.set(c.storedVectors!.subarray(v * c.dims, (v + 1) * c.dims), i * c.dims));
+      c.storedVectors = sv;
+    }
+    const hubs = [...c.hubIds].map((h, i) => [remap[h]!, i] as const).filter(([h]) => h >= 0);
+    const hubVectors = new Float32Array(hubs.length * c.dims);
+    hubs.forEach(([, i], j) => hubVectors.set(c.hubVectors.subarray(i * c.dims, (i + 1) * c.dims), j * c.dims));
+    c.hubIds = Uint32Array.from(hubs.map(([h]) => h));
+    c.hubVectors = hubVectors;
+    c.seeds = Uint32Array.from([...c.seeds].map((s) => remap[s]!).filter((s) => s >= 0));
+    c.inDegree = new Uint32Array(keep.length);
+    for (const l of c.lists) for (const u of l) c.inDegree[u]!++;
+    if (c.seeds.length === 0 && keep.length > 0) {
+      let best = 0;
+      for (let v = 1; v < keep.length; v++) if (c.inDegree[v]! > c.inDegree[best]!) best = v;
+      c.seeds = Uint32Array.of(best);
+    }
+    c.entry = c.seeds[0] ?? 0;
+    this.passages.compact(keep);
+    this.deleted = new Uint8Array(keep.length);
+    this.deletedCount = 0;
+    this.idMap = null;
+    this.resetCache();
+  }
+
+  /** True when a passage with this id is in the index. */
+  has(id: string): boolean {
+    return this.ids().has(id);
   }
 
   /** The passage with this id, or undefined. */
@@ -512,13 +888,14 @@ export class LeannIndex {
   private ids(): Map<string, number> {
     if (!this.idMap) {
       this.idMap = new Map();
-      for (let i = 0; i < this.passages.count; i++) this.idMap.set(this.passages.id(i), i);
+      for (let i = 0; i < this.passages.count; i++) if (!this.deleted[i]) this.idMap.set(this.passages.id(i), i);
     }
     return this.idMap;
   }
 
   /** Bytes of each part as saved. */
   sizes(): IndexSizes {
+    this.freeze();
     const c = this.core;
     const graph = c.graph.offsets.byteLength + c.graph.data.byteLength;
     const pqCodes = c.codes.byteLength;
@@ -526,6 +903,26 @@ export class LeannIndex {
     const storedVectors = (c.storedVectors?.byteLength ?? 0) + c.hubVectors.byteLength + c.hubIds.byteLength;
     const total = this.encode().reduce((s, ch) => s + ch.byteLength, 0);
     return { graph, pqCodes, pqCodebooks, storedVectors, other: total - graph - pqCodes - pqCodebooks - storedVectors, indexTotal: total, passages: this.passages.bytes };
+  }
+
+  /** Compresses the adjacency lists back to CSR (after updates). */
+  private freeze(): void {
+    const c = this.core;
+    if (!c.lists) return;
+    const n = c.lists.length;
+    const starts = new Uint32Array(n + 1);
+    let total = 0;
+    for (let v = 0; v < n; v++) {
+      starts[v] = total;
+      total += c.lists[v]!.length;
+    }
+    starts[n] = total;
+    const ids = new Uint32Array(total);
+    for (let v = 0; v < n; v++) ids.set(c.lists[v]!, starts[v]!);
+    c.graph = compressGraph({ starts, ids });
+    c.maxDegree = 0;
+    for (let v = 0; v < n; v++) c.maxDegree = Math.max(c.maxDegree, starts[v + 1]! - starts[v]!);
+    c.lists = null;
   }
 
   private encode(): Uint8Array[] {
@@ -562,24 +959,35 @@ export class LeannIndex {
    * written to a temporary name, fsynced and renamed; then the CURRENT pointer is
    * switched atomically; then the previous generation's files are removed.
    */
-  async save(dir: string): Promise<void> {
-    if (typeof dir !== "string" || dir.length === 0) throw new InvalidInputError("LeannIndex.save(dir): dir must be a non-empty path.");
+  save(dir: string): Promise<void> {
+    if (typeof dir !== "string" || dir.length === 0) return Promise.reject(new InvalidInputError("LeannIndex.save(dir): dir must be a non-empty path."));
+    return this.exclusive(async () => this.saveNow(dir));
+  }
+
+  private saveNow(dir: string): void {
+    if (this.size === 0) throw new InvalidInputError("LeannIndex.save: the index holds no passages (all were deleted); there is nothing to save.");
+    this.compactNow();
+    this.freeze();
     const abs = resolve(dir);
     mkdirSync(abs, { recursive: true });
     const prev = readCurrent(abs);
     const gen = (prev?.generation ?? 0) + 1;
     // The passage file is immutable once written: reuse it when saving again to the same place.
     let passagesFile: string;
-    if (this.savedAt && this.savedAt.dir === abs && prev?.passages === this.savedAt.passagesFile) passagesFile = this.savedAt.passagesFile;
+    let rewritten = false;
+    if (this.savedAt && this.savedAt.dir === abs && prev?.passages === this.savedAt.passagesFile && !this.passages.changed) passagesFile = this.savedAt.passagesFile;
     else {
       passagesFile = `passages.${gen}.leann`;
       writeFileAtomic(join(abs, passagesFile), encodePassageFile(this.passages));
+      rewritten = true;
     }
     const indexFile = `index.${gen}.leann`;
     writeFileAtomic(join(abs, indexFile), this.encode());
     const current: CurrentFile = { format: "leann", version: 1, generation: gen, index: indexFile, passages: passagesFile };
     writeFileAtomic(join(abs, CURRENT), [Buffer.from(JSON.stringify(current, null, 2) + "\n")]);
     this.savedAt = { dir: abs, passagesFile };
+    // Read passages from the file just written: the old one may be deleted below.
+    if (rewritten) this.passages.rebase(new FilePassageStore(join(abs, passagesFile)));
     // Old generations are garbage now; a crash before this point only leaves extra files.
     for (const f of readdirSync(abs)) {
       if (/^(index|passages)\.\d+\.leann$/.test(f) && f !== indexFile && f !== passagesFile) rmSync(join(abs, f), { force: true });
@@ -629,7 +1037,7 @@ export class LeannIndex {
           `Use the same model, rebuild the index, or pass allowModelMismatch: true if the two names denote the same model.`,
       );
     }
-    const index = new LeannIndex(core, passages, options.embedder, {
+    const index = new LeannIndex(core, new MutablePassages(passages), options.embedder, {
       cacheBytes: options.cacheBytes ?? DEFAULTS.cacheBytes,
       embedBatchSize: options.embedBatchSize ?? DEFAULTS.embedBatchSize,
       embedTimeoutMs: options.embedTimeoutMs ?? 0,
@@ -653,20 +1061,23 @@ export class LeannIndex {
 
   /** Checks structural invariants; returns the number of nodes reachable from the entry point. */
   reachableCount(): number {
+    if (this.size === 0) return 0;
     const n = this.passages.count;
     const seen = new Uint8Array(n);
-    const stack = [this.core.entry];
-    seen[this.core.entry] = 1;
-    const scratch = new Uint32Array(Math.max(1, this.core.maxDegree));
-    let count = 1;
+    const entry = this.core.entry;
+    const stack = [entry];
+    seen[entry] = 1;
+    const scratch = new Uint32Array(Math.max(1, this.core.maxDegree, ...(this.core.lists?.map((l) => l.length) ?? [])));
+    const nb = this.neighborsOf();
+    let count = this.deleted[entry] ? 0 : 1;
     while (stack.length) {
       const v = stack.pop()!;
-      const c = neighbors(this.core.graph, v, scratch);
+      const c = nb(v, scratch);
       for (let j = 0; j < c; j++) {
         const u = scratch[j]!;
         if (!seen[u]) {
           seen[u] = 1;
-          count++;
+          if (!this.deleted[u]) count++;
           stack.push(u);
         }
       }
@@ -761,6 +1172,7 @@ function coreFromFile(file: string, buf: Uint8Array): Core {
     metric: h.metric,
     model: typeof h.model === "string" ? h.model : null,
     graph,
+    lists: null,
     maxDegree: realMax,
     seeds,
     entry: h.entry,

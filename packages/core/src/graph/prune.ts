@@ -137,8 +137,8 @@ export function pruneGraph(g: HnswGraph, vectors: Float32Array, dims: number, op
   return { adjacency, degree, hubs: hubCount, entry: g.entry, inDegree };
 }
 
-/** Adds edges so that every node is reachable from `entry` (breadth-first). */
-export function ensureReachable(lists: number[][], entry: number): number {
+/** Adds edges so that every node (but the skipped ones) is reachable from `entry`. */
+export function ensureReachable(lists: number[][], entry: number, skip?: (v: number) => boolean): number {
   const n = lists.length;
   if (n === 0) return 0;
   const seen = new Uint8Array(n);
@@ -153,7 +153,7 @@ export function ensureReachable(lists: number[][], entry: number): number {
   };
   drain();
   for (let v = 0; v < n; v++) {
-    if (seen[v]) continue;
+    if (seen[v] || skip?.(v)) continue;
     // Link v from a reached neighbour of it if it has one, else from the entry point.
     let from = entry;
     for (const u of lists[v]!) if (seen[u]) { from = u; break; }

@@ -1,4 +1,3 @@
-import { neighbors, type CompressedGraph } from "../graph/csr.js";
 import { pqScore, pqTable, type PqCodebook } from "../quantize/pq.js";
 import { ScoreHeap } from "../util/heap.js";
 import { score, type Metric } from "../util/vector.js";
@@ -8,7 +7,8 @@ export interface SearchContext {
   n: number;
   dims: number;
   metric: Metric;
-  graph: CompressedGraph;
+  /** Writes node v's neighbours into out and returns how many. */
+  neighbors(v: number, out: Uint32Array): number;
   /** Upper bound of any node's degree (scratch size). */
   maxDegree: number;
   seeds: Uint32Array;
@@ -112,7 +112,7 @@ export async function twoLevelSearch(ctx: SearchContext, query: Float32Array, o:
     if (beam.size >= o.ef && cs < beam.topScore()) break;
     frontier.pop();
     expanded++;
-    const cnt = neighbors(ctx.graph, c, scratch);
+    const cnt = ctx.neighbors(c, scratch);
     for (let j = 0; j < cnt; j++) {
       const e = scratch[j]!;
       if (visited[e]) continue;
@@ -156,7 +156,7 @@ export async function twoLevelSearch(ctx: SearchContext, query: Float32Array, o:
         entered++;
         // Exact scores say this region matters: make sure its neighbours are candidates.
         expanded++;
-        const cnt = neighbors(ctx.graph, ids[i]!, scratch);
+        const cnt = ctx.neighbors(ids[i]!, scratch);
         for (let j = 0; j < cnt; j++) {
           const e = scratch[j]!;
           if (visited[e]) continue;
@@ -225,7 +225,7 @@ export async function exactWalkSearch(ctx: SearchContext, query: Float32Array, o
       if (beam.size >= ef && cs < beam.topScore()) break;
       frontier.pop();
       expanded++;
-      const cnt = neighbors(ctx.graph, c, scratch);
+      const cnt = ctx.neighbors(c, scratch);
       for (let j = 0; j < cnt; j++) {
         const e = scratch[j]!;
         if (visited[e]) continue;
