@@ -656,6 +656,8 @@ export class LeannIndex {
     if (c.metric === "cosine") normalizeRows(vectors, dims);
     const newCodes = encodePq(c.pq, vectors);
 
+    // The id map must describe the index before this add (upserts look up old nodes).
+    const ids = this.ids();
     // Snapshot what a rollback needs; everything else only grows and is truncated back.
     const n0 = this.passages.count;
     const lists = this.mutableLists();
@@ -747,7 +749,6 @@ export class LeannIndex {
     stats.cacheHits = searchStats.cacheHits;
     for (const [u] of linked) c.inDegree[u]!++;
     // Upsert: the ids that existed before now point to the new nodes; retire the old ones.
-    const ids = this.ids();
     const old: number[] = [];
     records.forEach((rec, j) => {
       const prev = ids.get(rec.id);

@@ -38,10 +38,15 @@ export class TableEmbedder {
   }
   async embedDocuments(texts: string[]): Promise<number[][]> {
     this.calls.push(texts);
+    // Texts outside the table (queries, probes) get a deterministic pseudo-random vector.
+    const dims = this.table.values().next().value?.length ?? 8;
     return texts.map((t) => {
       const v = this.table.get(t);
-      if (!v) throw new Error(`no vector for ${JSON.stringify(t)}`);
-      return v;
+      if (v) return v;
+      let h = 2166136261;
+      for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 16777619);
+      const rng = createRng(h >>> 0);
+      return Array.from({ length: dims }, () => rng() * 2 - 1);
     });
   }
   async embedQuery(text: string): Promise<number[]> {

@@ -137,7 +137,7 @@ export function decodeIndexFile(file: string, buf: Uint8Array): DecodedIndexFile
     if (e.length % width !== 0 || !["u8", "u32", "f32"].includes(e.type)) fail(`section "${e.name}" has a bad type or length`);
     // Copy into a fresh, aligned buffer: typed views need alignment, and the copy lets
     // the file buffer be freed.
-    const bytes = buf.slice(e.offset, e.offset + e.length);
+    const bytes = new Uint8Array(buf.subarray(e.offset, e.offset + e.length));
     if (crc32(bytes) !== e.crc32) fail(`section "${e.name}" checksum mismatch`);
     const data = e.type === "u8" ? bytes : e.type === "u32" ? new Uint32Array(bytes.buffer, 0, e.length / 4) : new Float32Array(bytes.buffer, 0, e.length / 4);
     sections.set(e.name, data);
