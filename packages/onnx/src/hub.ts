@@ -15,11 +15,9 @@
  * that patch the global, like msw, see every request.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { DownloadError, ModelNotFoundError } from "./errors.js";
 import { exists } from "./fs-util.js";
 
@@ -136,7 +134,7 @@ export class HubClient {
     const url = `${base}/api/models/${this.repo}/revision/${encodeURIComponent(this.s.revision)}`;
     const res = await this.request(url, { headers: this.headers() }, `the file list of ${this.repo}`);
     if (!res.ok) {
-      await res.body?.cancel();
+      discard(res);
       return undefined; // probe the files instead: mirrors often lack the API, and a missing repo shows there too
     }
     let body: { sha?: unknown; siblings?: Array<{ rfilename?: unknown }> };
@@ -159,7 +157,7 @@ export class HubClient {
   async head(path: string): Promise<Remote | undefined> {
     const url = this.fileUrl(path);
     const res = await this.request(url, { method: "HEAD", redirect: "manual", headers: this.headers() }, path);
-    await res.body?.cancel();
+    discard(res);
     if (res.status === 404) return undefined;
     if (res.status === 401 || res.status === 403) {
       throw new DownloadError(
@@ -257,32 +255,29 @@ export class HubClient {
     const res = await this.request(remote.url, { headers }, path);
     if (res.status === 416) {
       // Our part is at or past the end as the server sees it: start over.
-      await res.body?.cancel();
+      discard(res);
       await rm(part, { force: true });
       throw new Error(`the hub refused to resume ${path} at byte ${start}`);
     }
     if (!res.ok) {
-      await res.body?.cancel();
+      discard(res);
       throw new DownloadError(remote.url, `the hub answered HTTP ${res.status} for ${this.repo}/${path}.`, { status: res.status });
     }
     if (!res.body) throw new Error(`the hub sent no body for ${path}`);
     const append = start > 0 && res.status === 206;
     if (!append) start = 0;
+    // Each chunk is on disk before the next is read, so a cut transfer keeps every byte it received.
     let received = start;
-    const total = remote.size;
-    const onProgress = this.s.onProgress;
-    const counter = async function* (source: AsyncIterable<Uint8Array>) {
-      for await (const chunk of source) {
+    const fh = await open(part, append ? "a" : "w");
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        await fh.write(chunk);
         received += chunk.byteLength;
-        onProgress?.({ file: path, received, total });
-        yield chunk;
+        this.s.onProgress?.({ file: path, received, total: remote.size });
       }
-    };
-    await pipeline(
-      Readable.fromWeb(res.body as import("node:stream/web").ReadableStream<Uint8Array>),
-      counter,
-      createWriteStream(part, { flags: append ? "a" : "w" }),
-    );
+    } finally {
+      await fh.close();
+    }
     return append ? start : 0;
   }
 }
@@ -292,6 +287,11 @@ async function hashFile(path: string, algo: "sha256" | "git-sha1", size: number)
   if (algo === "git-sha1") h.update(`blob ${size}\0`);
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest("hex");
+}
+
+/** Drops a body we will not read. Not awaited: a cancel may settle only when the peer closes. */
+function discard(res: Response): void {
+  res.body?.cancel().catch(() => {});
 }
 
 /** Errors that retrying cannot fix. */
