@@ -1,0 +1,277 @@
+import { randomUUID } from "node:crypto";
+import type { Callbacks } from "@langchain/core/callbacks/manager";
+import { Document, type DocumentInterface } from "@langchain/core/documents";
+import type { EmbeddingsInterface } from "@langchain/core/embeddings";
+import { maximalMarginalRelevance } from "@langchain/core/utils/math";
+import { SaveableVectorStore, type MaxMarginalRelevanceSearchOptions } from "@langchain/core/vectorstores";
+import {
+  InvalidInputError,
+  InvalidOptionsError,
+  LeannIndex,
+  type BuildOptions,
+  type LoadOptions,
+  type MetadataFilters,
+  type PassageInput,
+  type SearchFilter,
+  type SearchHit,
+  type SearchOptions,
+} from "@leann/core";
+import { ReadWriteLock } from "./read-write-lock.js";
+
+/** A predicate on the stored document, as MemoryVectorStore takes. */
+export type LeannDocumentFilter = (doc: Document) => boolean;
+
+/**
+ * A filter: a predicate on the document, or the core's declarative metadata filter
+ * (`{ filters: [{ key, operator, value }], condition: "and" | "or" }`, LlamaIndex operators).
+ * Either way it is applied inside the search, so `k` results come back when `k` match.
+ */
+export type LeannFilter = LeannDocumentFilter | MetadataFilters;
+
+/** Options of `LeannVectorStore`; each group passes through to `@leann/core` unchanged. */
+export interface LeannVectorStoreArgs {
+  /** Tuning of `LeannIndex.build`, used by the first add (metric, M, efConstruction, pqBits, ...). */
+  buildOptions?: Omit<BuildOptions, "embedder" | "vectors">;
+  /** Defaults of every search (ef, maxRecompute, mode, ...); `k` and `filter` come from each call. */
+  searchOptions?: Omit<SearchOptions, "k" | "filter" | "includeVectors">;
+  /** Options of `LeannIndex.load`, used by `LeannVectorStore.load` (allowModelMismatch, cacheBytes, ...). */
+  loadOptions?: Omit<LoadOptions, "embedder">;
+}
+
+/** Options of `addDocuments` / `addVectors`: the shape LangChain's indexing API passes. */
+export interface LeannAddOptions {
+  /** One id per document, used when the document has no `id` of its own. */
+  ids?: string[];
+}
+
+const ARG_KEYS = new Set(["buildOptions", "searchOptions", "loadOptions"]);
+/** What LangChain's MemoryVectorStore fetches before MMR re-ranking. */
+const DEFAULT_FETCH_K = 20;
+/** maximalMarginalRelevance's own default: relevance and diversity weighed equally. */
+const DEFAULT_LAMBDA = 0.5;
+
+function checkArgs(args: unknown): LeannVectorStoreArgs {
+  if (args === undefined || args === null) return {};
+  if (typeof args !== "object" || Array.isArray(args)) {
+    throw new InvalidOptionsError(`LeannVectorStore: options must be an object { buildOptions?, searchOptions?, loadOptions? }, received ${Array.isArray(args) ? "an array" : typeof args}.`);
+  }
+  const unknown = Object.keys(args).filter((k) => !ARG_KEYS.has(k));
+  if (unknown.length > 0) {
+    throw new InvalidOptionsError(
+      `LeannVectorStore: unknown option ${unknown.map((k) => JSON.stringify(k)).join(", ")}. ` +
+        `Options are { buildOptions, searchOptions, loadOptions }; put index tuning such as M or ef inside buildOptions or searchOptions.`,
+    );
+  }
+  return args as LeannVectorStoreArgs;
+}
+
+/** Documents to passages; ids are `doc.id ?? ids[i] ?? a new UUID`. */
+function toPassages(documents: DocumentInterface[], ids: unknown, where: string): Required<PassageInput>[] {
+  if (!Array.isArray(documents)) throw new InvalidInputError(`${where}: documents must be an array of Documents, received ${typeof documents}.`);
+  if (ids !== undefined && (!Array.isArray(ids) || ids.length !== documents.length)) {
+    throw new InvalidInputError(
+      `${where}: options.ids has ${Array.isArray(ids) ? `${ids.length} ids` : `type ${typeof ids}`} for ${documents.length} documents; give exactly one id per document, or none.`,
+    );
+  }
+  return documents.map((doc, i) => {
+    if (typeof doc !== "object" || doc === null) throw new InvalidInputError(`${where}: document ${i} must be a Document { pageContent, metadata }, received ${doc === null ? "null" : typeof doc}.`);
+    return { id: doc.id ?? (ids as string[] | undefined)?.[i] ?? randomUUID(), text: doc.pageContent, metadata: doc.metadata ?? {} };
+  });
+}
+
+function toDocument(hit: SearchHit): Document {
+  return new Document({ pageContent: hit.text, metadata: hit.metadata, id: hit.id });
+}
+
+/**
+ * A LangChain vector store on a LEANN index: a pruned graph and small PQ codes, no
+ * stored embeddings. At search time the store's own `Embeddings` recompute the exact
+ * embeddings of the few candidates the search needs, so it swaps in for
+ * `MemoryVectorStore` or `HNSWLib` by changing the constructor only.
+ *
+ * Scores are similarities: higher is more similar (cosine similarity by default, the
+ * same numbers MemoryVectorStore returns), unlike HNSWLib's distances.
+ *
+ * The index is built by the first add (LEANN builds from a batch) and later adds
+ * insert into it. Writes are serialised; searches never overlap a write.
+ */
+export class LeannVectorStore extends SaveableVectorStore {
+  declare FilterType: LeannFilter;
+
+  private index: LeannIndex | undefined = undefined;
+  private readonly args: LeannVectorStoreArgs;
+  private readonly lock = new ReadWriteLock();
+
+  /** @throws InvalidOptionsError for options other than { buildOptions, searchOptions, loadOptions } */
+  constructor(embeddings: EmbeddingsInterface, args: LeannVectorStoreArgs = {}) {
+    const checked = checkArgs(args);
+    super(embeddings, checked);
+    this.args = checked;
+  }
+
+  override _vectorstoreType(): string {
+    return "leann";
+  }
+
+  /**
+   * Embeds and indexes documents with the store's embeddings; returns their ids
+   * (`doc.id ?? options.ids[i] ?? a new UUID`). An id already in the store is replaced.
+   * @throws InvalidInputError for ids and documents of different lengths, empty texts, or metadata JSON cannot hold
+   * @throws DuplicateIdError when one call holds the same id twice
+   * @throws EmbedderError / DimensionMismatchError when the embeddings misbehave
+   */
+  override async addDocuments(documents: DocumentInterface[], options?: LeannAddOptions): Promise<string[]> {
+    return this.write(toPassages(documents, options?.ids, "LeannVectorStore.addDocuments"), undefined);
+  }
+
+  /**
+   * Indexes documents with vectors you already have: they place the documents in the
+   * graph and are then dropped (searches recompute embeddings with the store's embeddings,
+   * so the vectors must come from the same model).
+   * @throws InvalidInputError for vectors, ids and documents of different lengths
+   * @throws DimensionMismatchError for vectors of another length than the index's
+   */
+  override async addVectors(vectors: number[][], documents: DocumentInterface[], options?: LeannAddOptions): Promise<string[]> {
+    const passages = toPassages(documents, options?.ids, "LeannVectorStore.addVectors");
+    if (!Array.isArray(vectors) || vectors.length !== passages.length) {
+      throw new InvalidInputError(
+        `LeannVectorStore.addVectors: ${Array.isArray(vectors) ? vectors.length : typeof vectors} vectors for ${passages.length} documents; give exactly one vector per document.`,
+      );
+    }
+    return this.write(passages, vectors);
+  }
+
+  private async write(passages: Required<PassageInput>[], vectors: number[][] | undefined): Promise<string[]> {
+    if (passages.length === 0) return [];
+    return this.lock.write(async () => {
+      if (this.index === undefined) {
+        this.index = await LeannIndex.build(passages, { ...this.args.buildOptions, embedder: this.embeddings, ...(vectors && { vectors }) });
+      } else {
+        await this.index.add(passages, vectors ? { vectors } : {});
+      }
+      return passages.map((p) => p.id);
+    });
+  }
+
+  /**
+   * Deletes documents by id; unknown ids are ignored.
+   * @throws InvalidInputError when `ids` is not an array of strings
+   */
+  override async delete(params?: { ids?: string[] }): Promise<void> {
+    const ids = params?.ids;
+    if (!Array.isArray(ids) || !ids.every((id) => typeof id === "string")) {
+      throw new InvalidInputError(`LeannVectorStore.delete({ ids }): ids must be an array of strings, received ${JSON.stringify(ids) ?? typeof ids}.`);
+    }
+    if (ids.length === 0) return;
+    await this.lock.write(async () => {
+      await this.index?.delete(ids);
+    });
+  }
+
+  /**
+   * The `k` documents most similar to a query vector, best first, with their
+   * similarity (higher = more similar). The filter is applied inside the search.
+   * @throws DimensionMismatchError for a query vector of another length than the index's
+   * @throws InvalidOptionsError for a `k` that is not a positive integer, or a malformed declarative filter
+   */
+  override async similaritySearchVectorWithScore(query: number[], k: number, filter?: this["FilterType"]): Promise<[Document, number][]> {
+    const hits = await this.search(query, k, filter, false);
+    return hits.map((hit) => [toDocument(hit), hit.score]);
+  }
+
+  /**
+   * Maximal marginal relevance: fetches `fetchK` candidates (default 20), then picks `k`
+   * that are relevant and diverse, on the exact embeddings the search recomputed.
+   * `lambda` (default 0.5): 1 = relevance only, 0 = diversity only.
+   */
+  override async maxMarginalRelevanceSearch(
+    query: string,
+    options: MaxMarginalRelevanceSearchOptions<this["FilterType"]>,
+    _callbacks?: Callbacks,
+  ): Promise<Document[]> {
+    const { k, fetchK = DEFAULT_FETCH_K, lambda = DEFAULT_LAMBDA, filter } = options;
+    const queryVector = await this.embeddings.embedQuery(query);
+    const hits = await this.search(queryVector, Math.max(fetchK, k), filter, true);
+    if (hits.length === 0) return [];
+    const vectors = hits.map((hit) => hit.vector ?? []);
+    return maximalMarginalRelevance(queryVector, vectors, lambda, k).map((i) => toDocument(hits[i]!));
+  }
+
+  private search(query: number[], k: number, filter: LeannFilter | undefined, includeVectors: boolean): Promise<SearchHit[]> {
+    return this.lock.read(async () => {
+      const index = this.index;
+      if (index === undefined) return [];
+      const options: SearchOptions = { ...this.args.searchOptions, k, filter: toSearchFilter(index, filter) };
+      if (includeVectors) options.includeVectors = true;
+      return (await index.search(query, options)).hits;
+    });
+  }
+
+  /**
+   * Saves the index to `directory` (created if needed): the graph, the PQ codes and the
+   * passages; no embeddings.
+   * @throws InvalidInputError when the store holds no documents (nothing added, or all deleted)
+   */
+  override async save(directory: string): Promise<void> {
+    await this.lock.write(async () => {
+      if (this.index === undefined) {
+        throw new InvalidInputError(`LeannVectorStore.save(${JSON.stringify(directory)}): the store is empty (nothing was added), there is no index to save. Add documents first.`);
+      }
+      await this.index.save(directory);
+    });
+  }
+
+  /**
+   * Opens a store saved with `save`. Nothing is re-embedded; one probe query checks
+   * that `embeddings` has the index's dimensions.
+   * @throws IndexNotFoundError when `directory` holds no index
+   * @throws CorruptIndexError when a file of the index is missing, truncated or altered
+   * @throws ModelMismatchError / DimensionMismatchError when `embeddings` is not the model the index was built with
+   */
+  static override async load(directory: string, embeddings: EmbeddingsInterface, args: LeannVectorStoreArgs = {}): Promise<LeannVectorStore> {
+    const checked = checkArgs(args);
+    const index = await LeannIndex.load(directory, { ...checked.loadOptions, embedder: embeddings });
+    const store = new this(embeddings, checked);
+    store.index = index;
+    return store;
+  }
+
+  /** Builds a store from texts and their metadata (one object for all, or one per text). */
+  static override async fromTexts(
+    texts: string[],
+    metadatas: object[] | object,
+    embeddings: EmbeddingsInterface,
+    args: LeannVectorStoreArgs = {},
+  ): Promise<LeannVectorStore> {
+    const docs = texts.map(
+      (pageContent, i) => new Document({ pageContent, metadata: { ...(Array.isArray(metadatas) ? metadatas[i] : metadatas) } }),
+    );
+    return this.fromDocuments(docs, embeddings, args);
+  }
+
+  /** Builds a store from documents. */
+  static override async fromDocuments(docs: DocumentInterface[], embeddings: EmbeddingsInterface, args: LeannVectorStoreArgs = {}): Promise<LeannVectorStore> {
+    const store = new this(embeddings, args);
+    await store.addDocuments(docs);
+    return store;
+  }
+
+  /** Releases the passage file a loaded store keeps open. The store cannot be used afterwards. */
+  close(): void {
+    this.index?.close();
+  }
+}
+
+/**
+ * A document predicate becomes the core's (metadata, id) predicate. The text is read
+ * only if the predicate looks at `pageContent`: most filters test metadata, and a loaded
+ * index keeps passage text on disk.
+ */
+function toSearchFilter(index: LeannIndex, filter: LeannFilter | undefined): SearchFilter | undefined {
+  if (typeof filter !== "function") return filter ?? undefined;
+  return (metadata, id) => {
+    const doc = new Document({ pageContent: "", metadata, id });
+    Object.defineProperty(doc, "pageContent", { get: () => index.get(id)?.text ?? "", enumerable: true, configurable: true });
+    return filter(doc);
+  };
+}
