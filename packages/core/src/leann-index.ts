@@ -13,6 +13,7 @@ import {
   ModelMismatchError,
 } from "./errors.js";
 import { writeFileAtomic } from "./format/atomic.js";
+import { acquireLock } from "./format/lock.js";
 import { decodeIndexFile, encodeIndexFile, type IndexHeader, type SectionData } from "./format/index-file.js";
 import { compressGraph, decompressGraph, neighbors, type CompressedGraph } from "./graph/csr.js";
 import { buildHnsw, defaultThreads } from "./graph/hnsw-build.js";
@@ -971,6 +972,15 @@ export class LeannIndex {
     this.freeze();
     const abs = resolve(dir);
     mkdirSync(abs, { recursive: true });
+    const release = acquireLock(abs);
+    try {
+      this.writeGeneration(abs);
+    } finally {
+      release();
+    }
+  }
+
+  private writeGeneration(abs: string): void {
     const prev = readCurrent(abs);
     const gen = (prev?.generation ?? 0) + 1;
     // The passage file is immutable once written: reuse it when saving again to the same place.
@@ -1007,8 +1017,21 @@ export class LeannIndex {
     checkEmbedder(options.embedder, "LeannIndex.load");
     const abs = resolve(dir);
     if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new IndexNotFoundError(`No index at ${abs}: the directory does not exist. Build one and save it there first.`);
-    const cur = readCurrent(abs);
-    if (!cur) throw new IndexNotFoundError(`No index at ${abs}: it has no ${CURRENT} file. Is this the directory you passed to save()?`);
+    for (let attempt = 0; ; attempt++) {
+      const cur = readCurrent(abs);
+      if (!cur) throw new IndexNotFoundError(`No index at ${abs}: it has no ${CURRENT} file. Is this the directory you passed to save()?`);
+      try {
+        return await LeannIndex.open(abs, cur, options);
+      } catch (err) {
+        // A writer may have switched generations and removed the files we were opening.
+        const moved = readCurrent(abs)?.generation !== cur.generation;
+        if (attempt < 2 && moved && (err as LeannError).code === "CORRUPT_INDEX") continue;
+        throw err;
+      }
+    }
+  }
+
+  private static async open(abs: string, cur: CurrentFile, options: LoadOptions): Promise<LeannIndex> {
     const indexPath = join(abs, cur.index);
     let buf: Buffer;
     try {

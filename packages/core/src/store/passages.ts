@@ -174,6 +174,7 @@ export class FilePassageStore implements PassageStore {
       if (pre.readUInt32LE(8) !== VERSION) fail(`format version ${pre.readUInt32LE(8)} is not supported (expected ${VERSION})`);
       const foot = readExact(fd, FOOTER, size - FOOTER);
       if (foot.toString("latin1", 0, 8) !== END_MAGIC) fail("footer magic missing (the file was truncated or overwritten)");
+      if (foot.readUInt32LE(44) !== VERSION) fail(`footer version ${foot.readUInt32LE(44)} differs from the preamble's ${VERSION}`);
       const n = foot.readDoubleLE(8), idsOffset = foot.readDoubleLE(16), idsLength = foot.readDoubleLE(24), tableOffset = foot.readDoubleLE(32);
       const tableLength = (n + 1) * 8 + n * 4;
       if (
