@@ -10,7 +10,7 @@ import { LeannVectorStore } from "../src/index.js";
 import { HashingEmbeddings, ids } from "./helpers.js";
 
 class InMemoryRecordManager extends RecordManager {
-  lc_namespace = ["leann", "test", "record_manager"];
+  override lc_namespace = ["leann", "test", "record_manager"];
   private records = new Map<string, { updatedAt: number; groupId: string | null }>();
   private clock = 0;
 
