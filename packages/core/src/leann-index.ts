@@ -283,6 +283,8 @@ export class LeannIndex {
   private deletedCount = 0;
   /** Mutations run one at a time (searches run concurrently with each other). */
   private writeQueue: Promise<unknown> = Promise.resolve();
+  /** Milliseconds spent in each build phase (only for an index built in this process). */
+  buildTimings: Readonly<Record<"embed" | "graph" | "prune" | "quantize" | "total", number>> | null = null;
   /** Directory and passage file this index was loaded from or last saved to. */
   private savedAt: { dir: string; passagesFile: string } | null = null;
 
@@ -341,19 +343,25 @@ export class LeannIndex {
     const batch = o.embedBatchSize ?? DEFAULTS.embedBatchSize;
     const progress = (phase: BuildPhase, done: number, total: number) => onProgress?.({ phase, done, total });
 
+    const t0 = performance.now();
     let vectors: Float32Array, dims: number;
     if (given !== undefined) ({ vectors, dims } = vectorsFrom(given, n));
     else {
       ({ vectors, dims } = await embedBatched(embedder, records.map((r) => r.text), 0, batch, { timeoutMs: o.embedTimeoutMs ?? 0 }, (d) => progress("embed", d, n)));
     }
     if (metric === "cosine") normalizeRows(vectors, dims);
-    const core = await LeannIndex.buildCore(vectors, dims, metric, o, progress);
+    const embedMs = performance.now() - t0;
+    const timings = { embed: embedMs, graph: 0, prune: 0, quantize: 0, total: 0 };
+    const core = await LeannIndex.buildCore(vectors, dims, metric, o, progress, timings);
     core.model = o.modelId ?? embedderIdentity(embedder) ?? null;
-    return new LeannIndex(core, new MutablePassages(new MemoryPassageStore(records)), embedder, {
+    const index = new LeannIndex(core, new MutablePassages(new MemoryPassageStore(records)), embedder, {
       cacheBytes: o.cacheBytes ?? DEFAULTS.cacheBytes,
       embedBatchSize: batch,
       embedTimeoutMs: o.embedTimeoutMs ?? 0,
     });
+    timings.total = performance.now() - t0;
+    index.buildTimings = timings;
+    return index;
   }
 
   private static async buildCore(
@@ -362,7 +370,15 @@ export class LeannIndex {
     metric: Metric,
     o: ReturnType<typeof buildOptionsSchema.parse>,
     progress: (phase: BuildPhase, done: number, total: number) => void,
+    timings: { graph: number; prune: number; quantize: number },
   ): Promise<Core> {
+    let t = performance.now();
+    const lap = () => {
+      const now = performance.now();
+      const d = now - t;
+      t = now;
+      return d;
+    };
     const n = vectors.length / dims;
     const M = o.M ?? DEFAULTS.M;
     const seed = o.seed ?? DEFAULTS.seed;
@@ -370,6 +386,7 @@ export class LeannIndex {
     const threads = o.threads || defaultThreads(n);
     const efConstruction = o.efConstruction ?? DEFAULTS.efConstruction;
     const g = await buildHnsw(vectors, dims, { M, efConstruction, seed, threads, metric: walkMetric, onProgress: (d, t) => progress("graph", d, t) });
+    timings.graph = lap();
     progress("prune", 0, 1);
     const hubShare = o.hubShare ?? DEFAULTS.hubShare;
     const pruned = pruneGraph(g, vectors, dims, {
@@ -381,12 +398,14 @@ export class LeannIndex {
     });
     const graph = compressGraph(pruned.adjacency);
     progress("prune", 1, 1);
+    timings.prune = lap();
     progress("quantize", 0, 1);
     const subspaces = o.pqSubspaces || Math.max(1, Math.min(64, Math.floor(dims / 2)));
     const bits = o.pqBits ?? DEFAULTS.pqBits;
     const pq = trainPq(vectors, dims, { subspaces, bits, seed, sample: o.pqSample ?? DEFAULTS.pqSample, iterations: o.pqIterations ?? DEFAULTS.pqIterations });
     const codes = encodePq(pq, vectors);
     progress("quantize", 1, 1);
+    timings.quantize = lap();
     let maxDegree = 0;
     for (let v = 0; v < n; v++) maxDegree = Math.max(maxDegree, pruned.adjacency.starts[v + 1]! - pruned.adjacency.starts[v]!);
     const hubCount = Math.floor((o.storedHubShare ?? DEFAULTS.storedHubShare) * n);
