@@ -1,0 +1,60 @@
+import type { Embedder } from "@leann/core";
+import type { BaseEmbedding } from "llamaindex";
+
+/** The core's embedder seam, wrapping one LlamaIndex embedding model. */
+export interface LlamaIndexEmbedder extends Embedder {
+  /** The wrapped model. */
+  readonly embedModel: BaseEmbedding;
+  /**
+   * The model's name when it exposes one; the core records it in the index and
+   * refuses to open the index with a differently named model.
+   */
+  readonly model?: string;
+  embedQuery(text: string): Promise<number[]>;
+}
+
+/** Fields under which LlamaIndex embedding classes keep their model name (OpenAI, Ollama: `model`; HuggingFace: `modelType`). */
+const MODEL_NAME_FIELDS = ["model", "modelName", "modelType", "modelId"] as const;
+
+/** The model name a LlamaIndex embedding exposes, if any. */
+export function embeddingModelName(embedModel: BaseEmbedding): string | undefined {
+  const fields = embedModel as unknown as Record<string, unknown>;
+  for (const key of MODEL_NAME_FIELDS) {
+    const v = fields[key];
+    if (typeof v === "string" && v.length > 0) return v;
+  }
+  return undefined;
+}
+
+/**
+ * Adapts a LlamaIndex `BaseEmbedding` to the core's LangChain-shaped embedder.
+ * Batches go through `getTextEmbeddings` (the provider's batched call), at most
+ * `embedModel.embedBatchSize` texts a call, as LlamaIndex's own pipeline sends them;
+ * queries go through `getQueryEmbedding`, so models with query instructions apply them.
+ */
+export function embedderFromLlamaIndex(embedModel: BaseEmbedding): LlamaIndexEmbedder {
+  const model = embeddingModelName(embedModel);
+  const adapter: LlamaIndexEmbedder = {
+    embedModel,
+    async embedDocuments(texts: string[]): Promise<number[][]> {
+      const batch = Math.max(1, Math.floor(embedModel.embedBatchSize) || 1);
+      if (texts.length <= batch) return embedModel.getTextEmbeddings(texts);
+      const out: number[][] = [];
+      for (let start = 0; start < texts.length; start += batch) {
+        out.push(...(await embedModel.getTextEmbeddings(texts.slice(start, start + batch))));
+      }
+      return out;
+    },
+    async embedQuery(text: string): Promise<number[]> {
+      const v = await embedModel.getQueryEmbedding({ type: "text", text });
+      if (!v) {
+        throw new Error(
+          `${embedModel.constructor.name}.getQueryEmbedding returned ${v === null ? "null" : typeof v} for a text query; expected a vector. ` +
+            "Use an embedding model that embeds text queries.",
+        );
+      }
+      return v;
+    },
+  };
+  return model === undefined ? adapter : { ...adapter, model };
+}

@@ -1,0 +1,12 @@
+export { LeannVectorStore } from "./leann-vector-store.js";
+export type {
+  LeannBuildOptions,
+  LeannLoadOptions,
+  LeannPersistDirOptions,
+  LeannQueryParams,
+  LeannSearchTuning,
+  LeannVectorStoreOptions,
+} from "./leann-vector-store.js";
+export { embedderFromLlamaIndex, embeddingModelName } from "./embedder.js";
+export type { LlamaIndexEmbedder } from "./embedder.js";
+export { nodeToPassage, passageToNode } from "./node-codec.js";

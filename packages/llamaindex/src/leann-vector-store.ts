@@ -1,0 +1,412 @@
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import {
+  compileFilter,
+  EmbedderError,
+  InvalidInputError,
+  InvalidOptionsError,
+  LeannError,
+  LeannIndex,
+  type BuildOptions,
+  type LoadOptions,
+  type Metadata,
+  type SearchFilter,
+  type SearchHit,
+  type SearchOptions,
+} from "@leann/core";
+import {
+  BaseVectorStore,
+  DEFAULT_PERSIST_DIR,
+  DEFAULT_SIMILARITY_TOP_K,
+  getTopKMMREmbeddings,
+  Settings,
+  VectorStoreQueryMode,
+  type BaseEmbedding,
+  type BaseNode,
+  type VectorStoreBaseParams,
+  type VectorStoreQuery,
+  type VectorStoreQueryResult,
+} from "llamaindex";
+import { embedderFromLlamaIndex, type LlamaIndexEmbedder } from "./embedder.js";
+import { nodeToPassage, passageToNode, refDocIdOf, refDocIdOfNode } from "./node-codec.js";
+
+/** Build tuning for the index the first `add` creates (metric, M, pqBits, ...). */
+export type LeannBuildOptions = Omit<BuildOptions, "embedder" | "vectors">;
+/** Options for opening a saved index (allowModelMismatch, probe, cacheBytes, ...). */
+export type LeannLoadOptions = Omit<LoadOptions, "embedder">;
+/** Search tuning (ef, maxRecompute, batchSize, mode, ...); k and filters come from the query. */
+export type LeannSearchTuning = Omit<SearchOptions, "k" | "filter" | "includeVectors">;
+
+export interface LeannVectorStoreOptions extends VectorStoreBaseParams {
+  /** Build tuning used when the first `add` creates the index. */
+  build?: LeannBuildOptions;
+  /** Search tuning applied to every query (a query's `customParams.search` overrides it). */
+  search?: LeannSearchTuning;
+  /**
+   * Candidates fetched (and their exact embeddings recomputed) for `mmr` re-ranking.
+   * Default: max(20, 4 × similarityTopK). More: more diversity to choose from, more recomputation.
+   */
+  mmrFetchK?: number;
+}
+
+export interface LeannPersistDirOptions extends LeannVectorStoreOptions {
+  /** Options for opening the saved index. */
+  load?: LeannLoadOptions;
+  /**
+   * Save to the directory after every add and delete, as LlamaIndex's stores opened from a
+   * persist dir do (default true). Keeps the index in step with a persisted docstore,
+   * which otherwise would skip re-adding documents it believes are indexed.
+   */
+  autoPersist?: boolean;
+}
+
+/** `customParams` of a query. */
+export interface LeannQueryParams {
+  search?: LeannSearchTuning;
+  mmrFetchK?: number;
+}
+
+const EMPTY: VectorStoreQueryResult = Object.freeze({ nodes: [], similarities: [], ids: [] }) as VectorStoreQueryResult;
+const MMR_MIN_FETCH = 20;
+const MMR_FETCH_FACTOR = 4;
+
+/** Which node ids belong to which source document (`ref_doc_id`), both ways. */
+interface RefDocs {
+  byDoc: Map<string, Set<string>>;
+  ofNode: Map<string, string>;
+}
+
+function settingsEmbedModel(): BaseEmbedding | undefined {
+  try {
+    return Settings.embedModel;
+  } catch {
+    // Settings.embedModel throws when none is set.
+    return undefined;
+  }
+}
+
+function positiveInt(value: unknown, name: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new InvalidOptionsError(`${name} must be a positive integer, received ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
+/**
+ * A LlamaIndex vector store backed by a LEANN index: it keeps a pruned graph, small PQ
+ * codes and the node text, never the embeddings; at query time `embedModel` recomputes
+ * the exact embeddings of the few candidates a search needs.
+ *
+ * `storesText` is true: nodes (text, metadata, relationships, ids) live in the store and
+ * come back from queries, so `VectorStoreIndex.fromVectorStore(store)` works.
+ * Similarities are higher-is-better (cosine by default, like SimpleVectorStore).
+ */
+export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQueryParams> {
+  storesText = true;
+
+  private index: LeannIndex | null = null;
+  private readonly embedder: LlamaIndexEmbedder;
+  private readonly buildOptions: LeannBuildOptions;
+  private readonly searchTuning: LeannSearchTuning;
+  private readonly mmrFetchK: number | undefined;
+  /** null until first needed after a load; complete whenever non-null. */
+  private refs: RefDocs | null = { byDoc: new Map(), ofNode: new Map() };
+  private persistDir: string | undefined;
+  private autoPersist = false;
+  private writes: Promise<unknown> = Promise.resolve();
+
+  /**
+   * An empty store; the first `add` builds the index.
+   * @throws InvalidOptionsError when neither `embedModel` nor `Settings.embedModel` is set
+   */
+  constructor(options: LeannVectorStoreOptions = {}) {
+    const embedModel = options.embedModel ?? options.embeddingModel ?? settingsEmbedModel();
+    if (!embedModel) {
+      throw new InvalidOptionsError(
+        "LeannVectorStore needs an embedding model: it recomputes embeddings at search time instead of storing them. " +
+          "Pass { embedModel } or set Settings.embedModel before creating the store.",
+      );
+    }
+    super({ embedModel });
+    this.embedder = embedderFromLlamaIndex(embedModel);
+    this.buildOptions = { embedBatchSize: embedModel.embedBatchSize, ...options.build };
+    this.searchTuning = { ...options.search };
+    if (options.mmrFetchK !== undefined) this.mmrFetchK = positiveInt(options.mmrFetchK, "options.mmrFetchK");
+  }
+
+  /**
+   * Opens the store saved in `persistDir` (by `persist` or by auto-persisting), or starts
+   * an empty one there when the directory holds no index, as LlamaIndex's stores do.
+   * Unless `autoPersist: false`, every later add and delete is saved back to it.
+   * @throws CorruptIndexError when the saved files are damaged
+   * @throws ModelMismatchError / DimensionMismatchError when `embedModel` is not the model the index was built with
+   */
+  static async fromPersistDir(persistDir: string = DEFAULT_PERSIST_DIR, options: LeannPersistDirOptions = {}): Promise<LeannVectorStore> {
+    const { load, autoPersist, ...storeOptions } = options;
+    const store = new LeannVectorStore(storeOptions);
+    try {
+      store.index = await LeannIndex.load(persistDir, {
+        embedBatchSize: store.buildOptions.embedBatchSize,
+        ...load,
+        embedder: store.embedder,
+      });
+      store.refs = null;
+    } catch (err) {
+      if (!(LeannError.isInstance(err) && err.code === "INDEX_NOT_FOUND")) throw err;
+    }
+    store.persistDir = persistDir;
+    store.autoPersist = autoPersist ?? true;
+    return store;
+  }
+
+  /** The underlying LeannIndex (null until the first add). */
+  client(): LeannIndex | null {
+    return this.index;
+  }
+
+  /** Number of nodes stored. */
+  get size(): number {
+    return this.index?.size ?? 0;
+  }
+
+  /**
+   * Stores nodes (an existing id is replaced). Uses each node's `embedding` when present
+   * and the embed model for the others; the embeddings guide the graph and are then dropped.
+   * Concurrent calls run one after another.
+   * @throws InvalidInputError for empty node text or metadata JSON cannot hold
+   * @throws DuplicateIdError when two nodes share an id
+   * @throws EmbedderError / DimensionMismatchError when embeddings are missing or do not fit
+   */
+  async add(nodes: BaseNode[]): Promise<string[]> {
+    if (!Array.isArray(nodes)) throw new InvalidInputError(`LeannVectorStore.add(nodes): nodes must be an array of BaseNode, received ${typeof nodes}.`);
+    if (nodes.length === 0) return [];
+    const passages = nodes.map(nodeToPassage);
+    return this.exclusive(async () => {
+      const vectors = await this.vectorsOf(nodes, passages.map((p) => p.text));
+      if (!this.index) {
+        this.index = await LeannIndex.build(passages, { ...this.buildOptions, embedder: this.embedder, ...(vectors ? { vectors } : {}) });
+      } else {
+        await this.index.add(passages, vectors ? { vectors } : {});
+      }
+      this.track(nodes);
+      await this.autoSave();
+      return passages.map((p) => p.id);
+    });
+  }
+
+  /** Deletes every node of the source document `refDocId` (its `ref_doc_id`); unknown ids are ignored. */
+  async delete(refDocId: string, _deleteOptions?: object): Promise<void> {
+    if (typeof refDocId !== "string") throw new InvalidInputError(`LeannVectorStore.delete(refDocId): refDocId must be a string, received ${typeof refDocId}.`);
+    return this.exclusive(async () => {
+      if (!this.index) return;
+      const refs = await this.refDocs(this.index);
+      const ids = refs.byDoc.get(refDocId);
+      if (!ids || ids.size === 0) return;
+      await this.index.delete([...ids]);
+      for (const id of ids) refs.ofNode.delete(id);
+      refs.byDoc.delete(refDocId);
+      await this.autoSave();
+    });
+  }
+
+  /**
+   * Top `similarityTopK` nodes for `queryEmbedding` (or, without one, `queryStr`, embedded
+   * with the embed model). `filters` (SimpleVectorStore semantics) and `docIds` (source
+   * document ids; node ids also match) are applied inside the search, so k nodes come back
+   * whenever k nodes match. Modes: `default` and `mmr` (`mmrThreshold`, default 0.5).
+   * @throws LeannError with code UNSUPPORTED for other modes
+   * @throws InvalidInputError without a query embedding or text
+   * @throws InvalidOptionsError for a bad similarityTopK, filter or tuning option
+   */
+  async query(query: VectorStoreQuery<LeannQueryParams>, _options?: object): Promise<VectorStoreQueryResult> {
+    const mode = query.mode ?? VectorStoreQueryMode.DEFAULT;
+    if (mode !== VectorStoreQueryMode.DEFAULT && mode !== VectorStoreQueryMode.MMR) {
+      throw new LeannError(
+        "UNSUPPORTED",
+        `LeannVectorStore.query: mode "${mode}" is not supported; use "${VectorStoreQueryMode.DEFAULT}" or "${VectorStoreQueryMode.MMR}".`,
+      );
+    }
+    const k = positiveInt(query.similarityTopK ?? DEFAULT_SIMILARITY_TOP_K, "query.similarityTopK");
+    const input = this.queryInput(query);
+    const filter = this.filterOf(query);
+    const index = this.index;
+    if (!index || index.size === 0) return { ...EMPTY };
+    const tuning = { ...this.searchTuning, ...query.customParams?.search };
+    const withFilter = filter ? { filter } : {};
+
+    if (mode === VectorStoreQueryMode.DEFAULT) {
+      const { hits } = await index.search(input, { ...tuning, ...withFilter, k: Math.min(k, index.size) });
+      return this.result(hits, hits.map((h) => h.score));
+    }
+
+    // MMR: fetch more candidates with their exact (recomputed) embeddings, then re-rank with
+    // LlamaIndex's own MMR so results match SimpleVectorStore's on the same candidates.
+    const fetchK = Math.min(index.size, Math.max(k, query.customParams?.mmrFetchK ?? this.mmrFetchK ?? Math.max(MMR_MIN_FETCH, MMR_FETCH_FACTOR * k)));
+    const queryVector = typeof input === "string" ? await this.embedQuery(input) : input;
+    const { hits } = await index.search(queryVector, { ...tuning, ...withFilter, k: fetchK, includeVectors: true });
+    if (hits.length === 0) return { ...EMPTY };
+    const byId = new Map(hits.map((h) => [h.id, h]));
+    const [similarities, ids] = getTopKMMREmbeddings(
+      queryVector,
+      hits.map((h) => h.vector!),
+      null,
+      k,
+      hits.map((h) => h.id),
+      null,
+      query.mmrThreshold ?? null,
+    );
+    return this.result(ids.map((id: string) => byId.get(id)!), similarities);
+  }
+
+  /**
+   * Saves the index to `persistDir` (default: the directory the store was opened from,
+   * else LlamaIndex's `./storage`), crash-safely. An empty store removes the index saved there.
+   */
+  async persist(persistDir: string = this.persistDir ?? DEFAULT_PERSIST_DIR): Promise<void> {
+    return this.exclusive(() => this.saveTo(persistDir));
+  }
+
+  /** Releases the index's open files. */
+  close(): void {
+    this.index?.close();
+  }
+
+  // ---------------------------------------------------------------------------------
+
+  /** Runs writes (add, delete, persist) one after another, in call order. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(fn, fn);
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  private async autoSave(): Promise<void> {
+    if (this.autoPersist && this.persistDir !== undefined) await this.saveTo(this.persistDir);
+  }
+
+  private async saveTo(dir: string): Promise<void> {
+    if (this.index && this.index.size > 0) await this.index.save(dir);
+    else clearSavedIndex(dir);
+  }
+
+  /** The vectors to give the core: undefined when no node has one (the core embeds them all). */
+  private async vectorsOf(nodes: BaseNode[], texts: string[]): Promise<number[][] | undefined> {
+    const given = nodes.map((n) => (Array.isArray(n.embedding) && n.embedding.length > 0 ? n.embedding : undefined));
+    const missing = given.flatMap((v, i) => (v ? [] : [i]));
+    if (missing.length === nodes.length) return undefined;
+    if (missing.length > 0) {
+      let computed: number[][];
+      try {
+        computed = await this.embedder.embedDocuments(missing.map((i) => texts[i]!));
+      } catch (err) {
+        throw new EmbedderError(`${this.embedModel.constructor.name}.getTextEmbeddings failed on ${missing.length} nodes without embeddings: ${(err as Error)?.message ?? err}`, {
+          cause: err,
+        });
+      }
+      missing.forEach((i, j) => (given[i] = computed[j]));
+    }
+    return given as number[][];
+  }
+
+  private async embedQuery(text: string): Promise<number[]> {
+    try {
+      return await this.embedder.embedQuery(text);
+    } catch (err) {
+      throw new EmbedderError(`${this.embedModel.constructor.name}.getQueryEmbedding failed: ${(err as Error)?.message ?? err}`, { cause: err });
+    }
+  }
+
+  private queryInput(query: VectorStoreQuery<LeannQueryParams>): string | number[] {
+    const e = query.queryEmbedding;
+    if (Array.isArray(e) && e.length > 0) return e;
+    if (typeof query.queryStr === "string" && query.queryStr.trim().length > 0) return query.queryStr;
+    throw new InvalidInputError("LeannVectorStore.query: give queryEmbedding (a vector) or queryStr (text to embed with the embed model); the query has neither.");
+  }
+
+  /** LlamaIndex filters pass straight to the core; docIds add a predicate around them. */
+  private filterOf(query: VectorStoreQuery<LeannQueryParams>): SearchFilter | undefined {
+    const { filters, docIds } = query;
+    if (docIds === undefined || docIds === null) return filters ?? undefined;
+    if (!Array.isArray(docIds)) throw new InvalidOptionsError(`query.docIds must be an array of document ids, received ${typeof docIds}.`);
+    const allowed = new Set(docIds);
+    const inner = compileFilter(filters ?? undefined);
+    return (metadata: Metadata, id: string) => {
+      if (!allowed.has(id)) {
+        const ref = refDocIdOf(metadata);
+        if (ref === undefined || !allowed.has(ref)) return false;
+      }
+      return inner ? inner(metadata, id) : true;
+    };
+  }
+
+  private result(hits: SearchHit[], similarities: number[]): VectorStoreQueryResult {
+    return { nodes: hits.map(passageToNode), similarities, ids: hits.map((h) => h.id) };
+  }
+
+  private track(nodes: BaseNode[]): void {
+    const refs = this.refs;
+    if (!refs) return; // rebuilt from the index when first needed
+    for (const node of nodes) {
+      const id = node.id_;
+      const before = refs.ofNode.get(id);
+      if (before !== undefined) refs.byDoc.get(before)?.delete(id);
+      const ref = refDocIdOfNode(node);
+      if (ref === undefined) refs.ofNode.delete(id);
+      else {
+        refs.ofNode.set(id, ref);
+        let set = refs.byDoc.get(ref);
+        if (!set) refs.byDoc.set(ref, (set = new Set()));
+        set.add(id);
+      }
+    }
+  }
+
+  /**
+   * The ref doc map; after a load it is rebuilt from the passages' metadata. LeannIndex
+   * has no id iterator, so this runs a scan whose predicate records every live passage and
+   * accepts none: a scan evaluates the filter on each passage, and with nothing accepted
+   * no embedding is computed (the probe query is a vector, not text).
+   */
+  private async refDocs(index: LeannIndex): Promise<RefDocs> {
+    if (this.refs) return this.refs;
+    const refs: RefDocs = { byDoc: new Map(), ofNode: new Map() };
+    if (index.size > 0) {
+      const probe = new Array<number>(index.dimensions).fill(0);
+      probe[0] = 1;
+      const record = (metadata: Metadata, id: string): boolean => {
+        const ref = refDocIdOf(metadata);
+        if (ref !== undefined) {
+          refs.ofNode.set(id, ref);
+          let set = refs.byDoc.get(ref);
+          if (!set) refs.byDoc.set(ref, (set = new Set()));
+          set.add(id);
+        }
+        return false;
+      };
+      await index.search(probe, { k: 1, mode: "scan", filter: record });
+    }
+    this.refs = refs;
+    return refs;
+  }
+}
+
+/**
+ * Removes the index saved in `dir` (the CURRENT pointer and the generation files it names),
+ * so that reopening an emptied store yields an empty store. The core cannot save an index
+ * with no passages.
+ */
+function clearSavedIndex(dir: string): void {
+  const current = join(dir, "CURRENT");
+  if (!existsSync(current)) return;
+  let named: unknown[] = [];
+  try {
+    const cur = JSON.parse(readFileSync(current, "utf8")) as { index?: unknown; passages?: unknown };
+    named = [cur.index, cur.passages];
+  } catch {
+    // A damaged pointer still goes: the store it pointed to is being emptied.
+  }
+  rmSync(current, { force: true });
+  for (const f of named) {
+    if (typeof f === "string" && /^(index|passages)\.\d+\.leann$/.test(f)) rmSync(join(dir, f), { force: true });
+  }
+}

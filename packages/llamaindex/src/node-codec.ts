@@ -1,0 +1,65 @@
+import type { Metadata, PassageInput } from "@leann/core";
+import { jsonToNode, MetadataMode, metadataDictToNode, nodeToMetadata, ObjectType, TextNode, type BaseNode } from "llamaindex";
+
+/** Metadata keys LlamaIndex's vector-store convention adds beside the user's keys. */
+export const NODE_CONTENT_KEY = "_node_content";
+export const REF_DOC_ID_KEY = "ref_doc_id";
+/** What `nodeToMetadata` writes for a node without a SOURCE relationship. */
+const NO_SOURCE = "None";
+
+/**
+ * A node as a LEANN passage, in the form every LlamaIndex vector store uses
+ * (`nodeToMetadata`): the user's metadata keys stay at the top level, where filters
+ * see them, beside `_node_content` (the node serialised without its text),
+ * `_node_type`, `document_id`, `doc_id` and `ref_doc_id`. The passage text is the
+ * node's content without metadata: what LEANN recomputes embeddings from.
+ */
+export function nodeToPassage(node: BaseNode): PassageInput & { id: string; metadata: Metadata } {
+  const text = node.getContent(MetadataMode.NONE);
+  // getContent trims; keep the node's exact text in _node_content when trimming changed it,
+  // so the node that comes back is the node that went in.
+  const exact = node instanceof TextNode ? node.text : text;
+  const metadata = nodeToMetadata(node, exact === text) as Metadata;
+  return { id: node.id_, text, metadata };
+}
+
+/**
+ * The node a passage was made from (inverse of `nodeToPassage`). Passages written
+ * without LlamaIndex (no `_node_content`) come back as plain TextNodes.
+ */
+export function passageToNode(passage: { id: string; text: string; metadata: Metadata }): BaseNode {
+  const { id, text, metadata } = passage;
+  if (typeof metadata[NODE_CONTENT_KEY] !== "string") {
+    return new TextNode({ id_: id, text, metadata: { ...metadata } });
+  }
+  let node = metadataDictToNode(metadata);
+  // metadataDictToNode builds a TextNode (or IndexNode) whatever the stored class; restore Documents.
+  const stored = (JSON.parse(metadata[NODE_CONTENT_KEY] as string) as { type?: unknown }).type;
+  if (stored === ObjectType.DOCUMENT && node.type !== ObjectType.DOCUMENT) node = jsonToNode(node.toMutableJSON(), ObjectType.DOCUMENT);
+  if (node instanceof TextNode && node.text === "") node.setContent(text);
+  return node;
+}
+
+/**
+ * The source document a stored passage belongs to, or undefined for a node without a
+ * SOURCE relationship (which `nodeToMetadata` records as "None").
+ */
+export function refDocIdOf(metadata: Metadata): string | undefined {
+  const ref = metadata[REF_DOC_ID_KEY];
+  if (typeof ref !== "string") return undefined;
+  if (ref !== NO_SOURCE) return ref;
+  // "None" is also a legal document id: the serialised node says which it is.
+  const content = metadata[NODE_CONTENT_KEY];
+  if (typeof content !== "string") return undefined;
+  try {
+    const source = (JSON.parse(content) as { relationships?: Record<string, { nodeId?: unknown }> }).relationships?.SOURCE;
+    return source && source.nodeId === NO_SOURCE ? NO_SOURCE : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The source document of a node about to be stored, as `delete(refDocId)` will look it up. */
+export function refDocIdOfNode(node: BaseNode): string | undefined {
+  return node.sourceNode?.nodeId || undefined;
+}
