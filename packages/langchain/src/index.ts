@@ -1,2 +1,16 @@
 export { LeannVectorStore } from "./leann-vector-store.js";
 export type { LeannAddOptions, LeannDocumentFilter, LeannFilter, LeannVectorStoreArgs } from "./leann-vector-store.js";
+// The core's errors and filter types, so users need not import @leann/core themselves
+// (the same classes: instanceof works across both imports).
+export {
+  CorruptIndexError,
+  DimensionMismatchError,
+  DuplicateIdError,
+  EmbedderError,
+  IndexNotFoundError,
+  InvalidInputError,
+  InvalidOptionsError,
+  LeannError,
+  ModelMismatchError,
+} from "@leann/core";
+export type { FilterOperator, MetadataFilter, MetadataFilters } from "@leann/core";

@@ -23,6 +23,7 @@ import {
   ModelMismatchError,
   type MetadataFilter,
 } from "@leann/core";
+import * as adapter from "../src/index.js";
 import { LeannVectorStore } from "../src/index.js";
 import { expectLeannError, HashingEmbeddings, ids, sentences, tempDir } from "./helpers.js";
 
@@ -476,6 +477,13 @@ describe("LeannVectorStore: bad input gets the core's typed errors", () => {
     const store = new LeannVectorStore(embeddings);
     const err = await expectLeannError(store.addDocuments(fruit()), EmbedderError, "EMBEDDER_FAILED");
     expect(err.message).toContain("rate limited");
+  });
+
+  it("re-exports the core's error classes themselves", () => {
+    expect(adapter.LeannError).toBe(LeannError);
+    expect(adapter.IndexNotFoundError).toBe(IndexNotFoundError);
+    expect(adapter.DimensionMismatchError).toBe(DimensionMismatchError);
+    expect(adapter.InvalidInputError).toBe(InvalidInputError);
   });
 
   it("refuses to save a store nothing was added to (InvalidInputError)", async () => {
