@@ -58,6 +58,13 @@ export interface CacheMarker {
   readonly downloadedAt: string;
 }
 
+/**
+ * Limit for the small metadata requests (file list, HEAD). Where packets to the hub are
+ * dropped rather than refused, this bounds how long the first load waits before it
+ * reports the hub unreachable (and the fallback, if allowed, takes over).
+ */
+const METADATA_TIMEOUT_MS = 15_000;
+
 const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
 export function isRepoId(s: string): boolean {
@@ -113,7 +120,8 @@ export class HubClient {
       return await this.fetch(url, init);
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const detail = cause?.code ?? cause?.message ?? (err as Error).message;
+      const detail =
+        (err as Error).name === "TimeoutError" ? `no answer within ${METADATA_TIMEOUT_MS / 1000} s` : (cause?.code ?? cause?.message ?? (err as Error).message);
       throw new DownloadError(
         url,
         `cannot reach the model hub for ${what} (${detail}). Check the network, point hubUrl (or HF_ENDPOINT) at a reachable mirror, ` +
@@ -132,7 +140,7 @@ export class HubClient {
   async list(): Promise<{ files: Set<string>; commit: string | undefined } | undefined> {
     const base = this.s.hubUrl.replace(/\/+$/, "");
     const url = `${base}/api/models/${this.repo}/revision/${encodeURIComponent(this.s.revision)}`;
-    const res = await this.request(url, { headers: this.headers() }, `the file list of ${this.repo}`);
+    const res = await this.request(url, { headers: this.headers(), signal: AbortSignal.timeout(METADATA_TIMEOUT_MS) }, `the file list of ${this.repo}`);
     if (!res.ok) {
       discard(res);
       return undefined; // probe the files instead: mirrors often lack the API, and a missing repo shows there too
@@ -156,7 +164,11 @@ export class HubClient {
    */
   async head(path: string): Promise<Remote | undefined> {
     const url = this.fileUrl(path);
-    const res = await this.request(url, { method: "HEAD", redirect: "manual", headers: this.headers() }, path);
+    const res = await this.request(
+      url,
+      { method: "HEAD", redirect: "manual", headers: this.headers(), signal: AbortSignal.timeout(METADATA_TIMEOUT_MS) },
+      path,
+    );
     discard(res);
     if (res.status === 404) return undefined;
     if (res.status === 401 || res.status === 403) {
