@@ -373,6 +373,8 @@ export class TransformerModel implements EmbeddingBackend {
   }
 }
 
+let meanScratch = new Float64Array(0);
+
 /** Pools the first `n` token states of one row (the attention mask is 1 exactly there: right padding). */
 export function poolRow(
   data: Float32Array,
@@ -401,7 +403,9 @@ export function poolRow(
       return;
     case "mean": {
       // Summed in f64 row by row (contiguous reads), then scaled once.
-      const acc = new Float64Array(hidden);
+      if (meanScratch.length < hidden) meanScratch = new Float64Array(hidden);
+      const acc = meanScratch;
+      acc.fill(0, 0, hidden);
       for (let t = 0; t < n; t++) {
         const at = base + t * hidden;
         for (let j = 0; j < hidden; j++) acc[j]! += data[at + j]!;

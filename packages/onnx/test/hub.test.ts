@@ -148,6 +148,15 @@ describe("downloading from the hub", () => {
     expect((err as Error).message).toMatch(/cannot reach the model hub .*HF_ENDPOINT.*pass its path as model/);
   });
 
+  it("falls back to the npm-shipped model when the hub is unreachable and the model is the default", async () => {
+    server.use(http.all(`${HUB}/*`, () => HttpResponse.error()));
+    const warnings: string[] = [];
+    const e = new LocalEmbeddings({ hubUrl: HUB, cacheDir: tempDir("leann-cache-"), env: {}, onWarning: (m) => warnings.push(m) });
+    expect(await e.embedQuery("hello world")).toHaveLength(512);
+    expect(e.info?.kind).toBe("fallback");
+    expect(warnings).toEqual([expect.stringMatching(/is unavailable \(the model hub is unreachable\); using the offline fallback/)]);
+  });
+
   it("reports an unknown or private repository with a token hint", async () => {
     server.use(...mockHub({ repo: REPO, files: potionFiles }).handlers);
     const err = await new LocalEmbeddings(options({ model: "someone/no-such-model" })).load().catch((x: unknown) => x);
