@@ -189,6 +189,32 @@ describe("LeannVectorStore: LangChain vector-store contract", () => {
     expect((await after).map(([d]) => d.id)).not.toContain("5");
   });
 
+  it("stays consistent when adds, deletes and searches interleave", async () => {
+    const embeddings = new HashingEmbeddings();
+    const docs = sentences(200, 3);
+    const store = await LeannVectorStore.fromDocuments(docs.slice(0, 100), embeddings, {});
+    const ops: Promise<unknown>[] = [];
+    const deleted = new Set<string>();
+    for (let b = 0; b < 10; b++) {
+      const batch = docs.slice(100 + b * 10, 110 + b * 10);
+      ops.push(store.addDocuments(batch, { ids: batch.map((_, i) => `n${b}-${i}`) }));
+      ops.push(store.similaritySearchVectorWithScore(embeddings.embed(batch[0]!.pageContent), 5));
+      if (b > 0) {
+        const gone = [`n${b - 1}-0`, `n${b - 1}-1`];
+        gone.forEach((id) => deleted.add(id));
+        ops.push(store.delete({ ids: gone }));
+      }
+    }
+    await Promise.all(ops);
+    for (let b = 0; b < 10; b++) {
+      for (let i = 0; i < 10; i++) {
+        const id = `n${b}-${i}`;
+        const [hit] = await store.similaritySearch(docs[100 + b * 10 + i]!.pageContent, 1, (d) => d.id === id);
+        expect(hit?.id).toBe(deleted.has(id) ? undefined : id);
+      }
+    }
+  });
+
   it("adds documents with given vectors (addVectors) without embedding them", async () => {
     const embeddings = new HashingEmbeddings();
     const docs = sentences(40);
@@ -454,14 +480,10 @@ describe("LeannVectorStore: bad input gets the core's typed errors", () => {
   });
 
   it("rejects unknown options and bad search arguments (InvalidOptionsError)", async () => {
-    let err: unknown;
-    try {
-      new LeannVectorStore(new HashingEmbeddings(), { similarity: () => 0 } as never);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(InvalidOptionsError);
-    expect((err as LeannError).code).toBe("INVALID_OPTIONS");
+    // The constructor throws synchronously; a promise carries the error to the shared assertion.
+    const construct = Promise.resolve().then(() => new LeannVectorStore(new HashingEmbeddings(), { similarity: () => 0 } as never));
+    const err = await expectLeannError(construct, InvalidOptionsError, "INVALID_OPTIONS");
+    expect(err.message).toContain('"similarity"');
     const store = await LeannVectorStore.fromDocuments(fruit(), new HashingEmbeddings());
     await expectLeannError(store.similaritySearch("apples", 0), InvalidOptionsError, "INVALID_OPTIONS");
     await expectLeannError(store.similaritySearch("apples", 2, { filters: [{ key: "kind", operator: "~~" as never, value: 1 }] }), InvalidOptionsError, "INVALID_OPTIONS");
