@@ -215,6 +215,30 @@ describe("LeannVectorStore: LangChain vector-store contract", () => {
     }
   });
 
+  it("finishes a search that is in flight when a delete compacts the index", async () => {
+    // The core renumbers its nodes when a delete compacts it; a search spanning that moment
+    // (it awaits the embedder between batches) must not see it. The store's lock orders them.
+    class SlowEmbeddings extends HashingEmbeddings {
+      override async embedDocuments(texts: string[]): Promise<number[][]> {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return super.embedDocuments(texts);
+      }
+    }
+    const embeddings = new SlowEmbeddings();
+    const docs = sentences(300, 4);
+    const all = docs.map((_, i) => `d${i}`);
+    const store = new LeannVectorStore(embeddings, { buildOptions: { cacheBytes: 0 } });
+    await store.addDocuments(docs, { ids: all });
+    const q = embeddings.embed("galaxy telescope orbit");
+    const search = store.similaritySearchVectorWithScore(q, 5);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const evens = all.filter((_, i) => i % 2 === 0);
+    await store.delete({ ids: evens });
+    expect(await search).toHaveLength(5);
+    const after = await store.similaritySearchVectorWithScore(q, 5);
+    for (const [d] of after) expect(evens).not.toContain(d.id);
+  });
+
   it("adds documents with given vectors (addVectors) without embedding them", async () => {
     const embeddings = new HashingEmbeddings();
     const docs = sentences(40);
