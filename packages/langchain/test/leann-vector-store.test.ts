@@ -381,7 +381,6 @@ describe("LeannVectorStore: persistence", () => {
   it("round-trips through save and load: same results, nothing re-embedded on load", async () => {
     const docs = sentences(150);
     const store = await LeannVectorStore.fromDocuments(docs, new HashingEmbeddings(), { buildOptions: { seed: 3 } });
-    await store.delete({ ids: [] });
     const dir = tempDir();
     await store.save(dir);
     expect(readdirSync(dir).length).toBeGreaterThan(0);
@@ -492,7 +491,7 @@ describe("LeannVectorStore: bad input gets the core's typed errors", () => {
     await expectLeannError(LeannVectorStore.load(dir, new HashingEmbeddings(64)), CorruptIndexError, "CORRUPT_INDEX");
   });
 
-  it("rejects duplicate ids in one call (DuplicateIdError), empty texts and bad ids (InvalidInputError)", async () => {
+  it("rejects duplicate ids in one call (DuplicateIdError), empty texts, non-JSON metadata and delete without ids (InvalidInputError)", async () => {
     const store = new LeannVectorStore(new HashingEmbeddings());
     const two = [new Document({ pageContent: "one", metadata: {} }), new Document({ pageContent: "two", metadata: {} })];
     await expectLeannError(store.addDocuments(two, { ids: ["same", "same"] }), DuplicateIdError, "DUPLICATE_ID");
