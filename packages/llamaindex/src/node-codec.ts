@@ -11,16 +11,20 @@ const NO_SOURCE = "None";
  * A node as a LEANN passage, in the form every LlamaIndex vector store uses
  * (`nodeToMetadata`): the user's metadata keys stay at the top level, where filters
  * see them, beside `_node_content` (the node serialised without its text),
- * `_node_type`, `document_id`, `doc_id` and `ref_doc_id`. The passage text is the
- * node's content without metadata: what LEANN recomputes embeddings from.
+ * `_node_type`, `document_id`, `doc_id` and `ref_doc_id`.
+ *
+ * The passage text is what LlamaIndex embeds, `getContent(MetadataMode.EMBED)` (the
+ * text after the metadata not excluded from embedding), so the embeddings LEANN
+ * recomputes are the ones LlamaIndex computed. The node's own text is recovered from it
+ * by removing that metadata header; when that would not give back the exact text
+ * (trimmed whitespace, a custom getContent), the text stays in `_node_content` as well.
  */
 export function nodeToPassage(node: BaseNode): PassageInput & { id: string; metadata: Metadata } {
-  const text = node.getContent(MetadataMode.NONE);
-  // getContent trims; keep the node's exact text in _node_content when trimming changed it,
-  // so the node that comes back is the node that went in.
-  const exact = node instanceof TextNode ? node.text : text;
-  const metadata = nodeToMetadata(node, exact === text) as Metadata;
-  return { id: node.id_, text, metadata };
+  const text = node.getContent(MetadataMode.EMBED);
+  const lean = nodeToMetadata(node, true) as Metadata;
+  const restored = passageToNode({ id: node.id_, text, metadata: lean });
+  const exact = node instanceof TextNode ? restored instanceof TextNode && restored.text === node.text : restored.getContent(MetadataMode.NONE) === node.getContent(MetadataMode.NONE);
+  return { id: node.id_, text, metadata: exact ? lean : (nodeToMetadata(node, false) as Metadata) };
 }
 
 /**
@@ -36,8 +40,15 @@ export function passageToNode(passage: { id: string; text: string; metadata: Met
   // metadataDictToNode builds a TextNode (or IndexNode) whatever the stored class; restore Documents.
   const stored = (JSON.parse(metadata[NODE_CONTENT_KEY] as string) as { type?: unknown }).type;
   if (stored === ObjectType.DOCUMENT && node.type !== ObjectType.DOCUMENT) node = jsonToNode(node.toMutableJSON(), ObjectType.DOCUMENT);
-  if (node instanceof TextNode && node.text === "") node.setContent(text);
+  if (node instanceof TextNode && node.text === "") node.setContent(withoutHeader(text, node.getMetadataStr(MetadataMode.EMBED).trim()));
   return node;
+}
+
+/** Inverse of TextNode.getContent: `${header}\n\n${text}`, trimmed. */
+function withoutHeader(content: string, header: string): string {
+  if (header === "") return content;
+  if (content === header) return "";
+  return content.startsWith(`${header}\n\n`) ? content.slice(header.length + 2) : content;
 }
 
 /**

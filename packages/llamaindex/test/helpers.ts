@@ -5,6 +5,7 @@ import {
   BaseEmbedding,
   BaseLLM,
   Document,
+  MetadataMode,
   NodeRelationship,
   Settings,
   TextNode,
@@ -137,15 +138,14 @@ export function tempDir(prefix = "leann-llamaindex-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** A text node belonging to source document `docId`, with an embedding when `embed` is given. */
+/**
+ * A text node belonging to source document `docId`; with `embed`, it carries the embedding
+ * LlamaIndex would give it (of its content with metadata, MetadataMode.EMBED).
+ */
 export function nodeOf(id: string, text: string, docId: string, metadata: Metadata = {}, embed?: HashEmbedding): TextNode {
-  return new TextNode({
-    id_: id,
-    text,
-    metadata,
-    relationships: { [NodeRelationship.SOURCE]: { nodeId: docId, metadata: {} } },
-    ...(embed ? { embedding: embed.embed(text) } : {}),
-  });
+  const node = new TextNode({ id_: id, text, metadata, relationships: { [NodeRelationship.SOURCE]: { nodeId: docId, metadata: {} } } });
+  if (embed) node.embedding = embed.embed(node.getContent(MetadataMode.EMBED));
+  return node;
 }
 
 /** A small corpus: three documents about different topics, each a few sentences. */

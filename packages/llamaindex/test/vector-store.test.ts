@@ -73,8 +73,8 @@ describe("LeannVectorStore", () => {
     withVectors[2]!.embedding = undefined;
     withVectors[5]!.embedding = undefined;
     await store.add(withVectors);
-    // Only the two nodes without embeddings were embedded while adding.
-    expect(embed.batches.flat()).toEqual([TEXTS[2]![1], TEXTS[5]![1]]);
+    // Only the two nodes without embeddings were embedded while adding, as LlamaIndex embeds them.
+    expect(embed.batches.flat()).toEqual([withVectors[2]!.getContent(MetadataMode.EMBED), withVectors[5]!.getContent(MetadataMode.EMBED)]);
 
     const embed2 = new HashEmbedding();
     const store2 = new LeannVectorStore({ embedModel: embed2 });
