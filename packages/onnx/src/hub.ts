@@ -204,6 +204,8 @@ export class HubClient {
     const dest = join(dir, path);
     const part = `${dest}.part`;
     await mkdir(dirname(dest), { recursive: true });
+    const kept = await this.alreadyThere(dest, path, remote);
+    if (kept) return kept;
     let lastErr: unknown;
     let restarted = false;
     for (let attempt = 0; attempt <= this.s.retries; attempt++) {
@@ -248,6 +250,20 @@ export class HubClient {
         `The partial file is kept and the next attempt resumes it.`,
       { cause: lastErr },
     );
+  }
+
+  /** A file left by an earlier download of this folder, when it still matches what the hub announces. */
+  private async alreadyThere(dest: string, path: string, remote: Remote): Promise<CachedFile | undefined> {
+    let size: number;
+    try {
+      size = (await stat(dest)).size;
+    } catch {
+      return undefined;
+    }
+    if (remote.size !== undefined && size !== remote.size) return undefined;
+    if (!remote.checksum) return remote.size !== undefined ? { path, size, checksum: undefined } : undefined;
+    const got = await hashFile(dest, remote.checksum.algo, size);
+    return got === remote.checksum.hex ? { path, size, checksum: `${remote.checksum.algo}:${got}` } : undefined;
   }
 
   /** One GET into `part`, appending from its current size. Returns the offset it resumed from. */

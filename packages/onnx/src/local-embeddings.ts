@@ -7,7 +7,7 @@ import { EmbedderError, LeannError } from "@leann/core";
 import type { EmbeddingBackend } from "./backend.js";
 import { ModelNotFoundError } from "./errors.js";
 import { resolveOptions, type LocalEmbeddingsOptions, type ResolvedOptions } from "./options.js";
-import { identityOf, isUnreachable, loadBackend, resolveModel } from "./resolve.js";
+import { identityOf, isUnreachable, loadBackend, resolveModel, type ResolvedModel } from "./resolve.js";
 import { checkTexts } from "./text-batch.js";
 import { UniversalSentenceEncoderEmbeddings, USE_LITE_INSTALL, USE_LITE_MODEL_ID } from "./universal-sentence-encoder.js";
 
@@ -93,14 +93,22 @@ export class LocalEmbeddings {
 
   private async doLoad(): Promise<Loaded> {
     const o = this.options;
-    let resolved;
+    let resolved: ResolvedModel;
     try {
       resolved = await resolveModel(o);
     } catch (err) {
       if (!o.fallback || !isUnreachable(err)) throw err;
       return this.loadFallback(err as LeannError);
     }
-    const backend = await loadBackend(resolved.dir, o);
+    let backend: EmbeddingBackend;
+    try {
+      backend = await loadBackend(resolved.dir, o);
+    } catch (err) {
+      // The cache holds another variant of the model (say fp32 where int8 is now asked for): fetch what is missing.
+      if (resolved.source !== "cache" || o.offline || !(err instanceof ModelNotFoundError)) throw err;
+      resolved = await resolveModel(o, true);
+      backend = await loadBackend(resolved.dir, o);
+    }
     return {
       backend,
       info: Object.freeze({

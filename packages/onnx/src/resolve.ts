@@ -41,10 +41,11 @@ function looksLikePath(s: string): boolean {
 
 /**
  * Finds the model's folder: `model` as a folder, else its cache folder, else a fresh download.
+ * With `refresh`, skips the cache lookup (files already there and still matching the hub are kept).
  * @throws {ModelNotFoundError} when no folder exists and the hub cannot provide it.
  * @throws {DownloadError} when the hub is unreachable or a download fails.
  */
-export async function resolveModel(o: ResolvedOptions): Promise<ResolvedModel> {
+export async function resolveModel(o: ResolvedOptions, refresh = false): Promise<ResolvedModel> {
   const asPath = resolve(expandHome(o.model));
   if (await isDirectory(asPath)) return { dir: asPath, source: "folder", repo: undefined };
   if (looksLikePath(o.model) || !isRepoId(o.model)) {
@@ -53,7 +54,7 @@ export async function resolveModel(o: ResolvedOptions): Promise<ResolvedModel> {
         `Pass the path of a folder holding tokenizer.json and the weights, or an id such as "${"minishlab/potion-base-2M"}".`,
     );
   }
-  const cached = await findCached(o.cacheDir, o.model, o.revision);
+  const cached = refresh ? undefined : await findCached(o.cacheDir, o.model, o.revision);
   if (cached) return { dir: cached, source: "cache", repo: o.model };
   if (o.offline) {
     const err = new ModelNotFoundError(

@@ -76,6 +76,21 @@ describe("downloading from the hub", () => {
     expect(hub.served.length).toBe(before);
   });
 
+  it("fetches only what is missing when the cache holds another variant of the model", async () => {
+    const hub = mockHub({ repo: REPO, files: potionFiles });
+    server.use(...hub.handlers);
+    const o = options();
+    await new LocalEmbeddings(o).load();
+    const before = hub.served.length;
+    // Now the repo's ONNX export (here: 1000 zero bytes, so onnxruntime rejects it after the download).
+    const err = await new LocalEmbeddings({ ...o, kind: "transformer" }).load().catch((x: unknown) => x);
+    expect((err as LeannError).code).toBe("MODEL_LOAD_FAILED");
+    expect((err as { file?: string }).file).toMatch(/onnx\/model\.onnx$/);
+    const gets = hub.served.slice(before).filter((s) => s.method === "GET" && s.sent > 0);
+    expect(gets).toHaveLength(1); // the ONNX blob; tokenizer.json and config.json were kept
+    expect(gets[0]!.sent).toBe(1000);
+  });
+
   it("probes the files with HEAD on a mirror without the listing API", async () => {
     const hub = mockHub({ repo: REPO, files: potionFiles, api: false });
     server.use(...hub.handlers);

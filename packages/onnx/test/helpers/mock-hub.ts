@@ -84,12 +84,17 @@ export function mockHub(o: MockHubOptions): { handlers: HttpHandler[]; served: S
       cutsLeft--;
       const keep = Math.min(o.cut.afterBytes, slice.length);
       entry.sent = keep;
-      const stream = new ReadableStream<Uint8Array>({
-        start(controller) {
-          controller.enqueue(slice.slice(0, keep));
-          setTimeout(() => controller.error(new Error("connection reset by peer")), 5);
+      // The error comes on the pull after the kept bytes were taken: erroring earlier would drop them from the queue.
+      let pulls = 0;
+      const stream = new ReadableStream<Uint8Array>(
+        {
+          pull(controller) {
+            if (pulls++ === 0) controller.enqueue(slice.slice(0, keep));
+            else controller.error(new Error("connection reset by peer"));
+          },
         },
-      });
+        { highWaterMark: 0 },
+      );
       return new HttpResponse(stream, { status, headers });
     }
     entry.sent = slice.length;
