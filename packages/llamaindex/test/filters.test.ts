@@ -1,5 +1,5 @@
 import { InvalidOptionsError, LeannError } from "@leann/core";
-import { SimpleVectorStore, VectorStoreQueryMode, type MetadataFilters } from "llamaindex";
+import { MetadataMode, SimpleVectorStore, TextNode, VectorStoreQueryMode, type MetadataFilters } from "llamaindex";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LeannVectorStore } from "../src/index.js";
 import { HashEmbedding, nodeOf } from "./helpers.js";
@@ -105,6 +105,18 @@ describe("known differences from SimpleVectorStore (pinned)", () => {
     const filters = { filters: [f("year", "text_match", "20")] };
     await expect(idsOf(simple, filters, 100)).rejects.toThrow(TypeError);
     expect(await idsOf(leann, filters, 4)).toEqual([]);
+  });
+
+  it("a node without a SOURCE relationship: SimpleVectorStore keeps no metadata for it, so any filter drops it", async () => {
+    const orphan = new TextNode({ id_: "o1", text: "An orphan node about dogs.", metadata: { author: "alice" } });
+    orphan.embedding = embed.embed(orphan.getContent(MetadataMode.EMBED));
+    const s = new SimpleVectorStore({ embedModel: embed });
+    await s.add([orphan]);
+    const l = new LeannVectorStore({ embedModel: embed });
+    await l.add([orphan]);
+    const filters = { filters: [f("author", "==", "alice")] };
+    expect(await idsOf(s, filters, 10)).toEqual([]);
+    expect(await idsOf(l, filters, 1)).toEqual(["o1"]);
   });
 
   it("an empty filter list with or: SimpleVectorStore matches nothing, the core applies no filter", async () => {

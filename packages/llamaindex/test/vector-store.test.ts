@@ -129,6 +129,16 @@ describe("LeannVectorStore", () => {
     expect((byId.get("d1") as Document).text).toBe(doc.text);
     expect(byId.get("i1")).toBeInstanceOf(IndexNode);
     expect((byId.get("i1") as IndexNode).indexId).toBe("stars");
+
+    // Stored: the text LlamaIndex embeds; the node's own text is not stored twice unless
+    // removing the metadata header would not give it back exactly (here: trimmed spaces).
+    const stored = (id: string) => store.client()!.get(id)!;
+    const content = (id: string) => JSON.parse(stored(id).metadata._node_content as string) as { text: string };
+    expect(stored("d1").text).toBe(doc.getContent(MetadataMode.EMBED));
+    expect(stored("d1").text).toBe("source: planets.txt\n\nA whole document about planets.");
+    expect(content("d1").text).toBe("");
+    expect(stored("t1").text).toBe(text.getContent(MetadataMode.EMBED));
+    expect(content("t1").text).toBe(text.text);
   });
 
   it("queries by queryStr through the embed model when no queryEmbedding is given", async () => {
