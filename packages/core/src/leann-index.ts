@@ -25,6 +25,7 @@ import { compileFilter, type SearchFilter } from "./search/filter.js";
 import { exactWalkSearch, twoLevelSearch, type SearchContext, type WalkResult } from "./search/two-level.js";
 import { MutablePassages } from "./store/mutable-passages.js";
 import { FilePassageStore, MemoryPassageStore, encodePassageFile, type Metadata, type PassageRecord } from "./store/passages.js";
+import { ReadWriteLock } from "./util/rw-lock.js";
 import { normalizeRows, score, type Metric } from "./util/vector.js";
 
 export type { Metric } from "./util/vector.js";
@@ -144,7 +145,7 @@ export interface AddOptions {
 export interface AddResult {
   ids: string[];
   /** Embeddings computed: the new passages' own plus those recomputed to find their neighbours. */
-  stats: { embedded: number; recomputed: number; cacheHits: number; replaced: number };
+  stats: { embedded: number; recomputed: number; cacheHits: number; replaced: number; rebuilt: boolean };
 }
 
 /** Sizes of the index's parts, in bytes. */
@@ -281,8 +282,8 @@ export class LeannIndex {
   /** Tombstones: deleted nodes stay in the arrays until compaction. */
   private deleted: Uint8Array;
   private deletedCount = 0;
-  /** Mutations run one at a time (searches run concurrently with each other). */
-  private writeQueue: Promise<unknown> = Promise.resolve();
+  /** Searches share the index; mutations hold it alone, in call order. */
+  private readonly lock = new ReadWriteLock();
   /** Milliseconds spent in each build phase (only for an index built in this process). */
   buildTimings: Readonly<Record<"embed" | "graph" | "prune" | "quantize" | "total", number>> | null = null;
   /** Directory and passage file this index was loaded from or last saved to. */
@@ -437,6 +438,11 @@ export class LeannIndex {
         seed,
         hubShare,
         prunedDegree: pruned.degree,
+        prunedDegreeOption: o.prunedDegree ?? DEFAULTS.prunedDegree,
+        storedHubShare: o.storedHubShare ?? DEFAULTS.storedHubShare,
+        pqSample: o.pqSample ?? DEFAULTS.pqSample,
+        pqIterations: o.pqIterations ?? DEFAULTS.pqIterations,
+        trainedOn: n,
         hubs: pruned.hubs,
         averageDegree: Number((pruned.adjacency.ids.length / n).toFixed(3)),
         graphBytesPerPassage: o.graphBytesPerPassage ?? DEFAULTS.graphBytesPerPassage,
@@ -449,7 +455,11 @@ export class LeannIndex {
    * @throws InvalidOptionsError for bad options (k not a positive integer, unknown keys)
    * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves
    */
-  async search(query: string | ArrayLike<number>, options: SearchOptions = {}): Promise<SearchResult> {
+  search(query: string | ArrayLike<number>, options: SearchOptions = {}): Promise<SearchResult> {
+    return this.lock.read(() => this.searchNow(query, options));
+  }
+
+  private async searchNow(query: string | ArrayLike<number>, options: SearchOptions): Promise<SearchResult> {
     const t0 = performance.now();
     const { filter, includeVectors, ...tuning } = options ?? {};
     const o = parseOptions(searchOptionsSchema, tuning, "LeannIndex.search");
@@ -630,9 +640,7 @@ export class LeannIndex {
 
   /** Runs mutations one after another, in call order. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.writeQueue.then(fn, fn);
-    this.writeQueue = run.catch(() => undefined);
-    return run;
+    return this.lock.write(fn);
   }
 
   /** Switches the graph to its mutable form (adjacency lists). */
@@ -660,7 +668,7 @@ export class LeannIndex {
 
   private async addNow(passages: PassageInput[], options: AddOptions): Promise<AddResult> {
     const records = validatePassages(passages);
-    const stats = { embedded: 0, recomputed: 0, cacheHits: 0, replaced: 0 };
+    const stats = { embedded: 0, recomputed: 0, cacheHits: 0, replaced: 0, rebuilt: false };
     if (records.length === 0) return { ids: [], stats };
     const c = this.core;
     const dims = c.dims;
@@ -674,6 +682,14 @@ export class LeannIndex {
       stats.embedded = records.length;
     }
     if (c.metric === "cosine") normalizeRows(vectors, dims);
+    // PQ codebooks (and the graph's early structure) learnt from a small first batch fit a
+    // grown collection badly: while the collection is small, rebuild whenever it doubles.
+    // Each passage is then re-embedded about once more in total (a geometric series).
+    const trainedOn = Number(c.params.trainedOn ?? this.passages.count);
+    const pqSample = Number(c.params.pqSample ?? DEFAULTS.pqSample);
+    if (this.size === 0 || (trainedOn < pqSample && this.size + records.length >= 2 * trainedOn)) {
+      return this.rebuildWith(records, vectors, stats);
+    }
     const newCodes = encodePq(c.pq, vectors);
 
     // The id map must describe the index before this add (upserts look up old nodes).
@@ -777,6 +793,62 @@ export class LeannIndex {
     });
     stats.replaced = old.length;
     if (old.length) this.retire(old);
+    return { ids: records.map((r) => r.id), stats };
+  }
+
+  /** Rebuilds from scratch over the live passages (re-embedded) plus `records` (embedded as `vectors`). */
+  private async rebuildWith(records: PassageRecord[], vectors: Float32Array, stats: AddResult["stats"]): Promise<AddResult> {
+    const c = this.core;
+    const dims = c.dims;
+    const replacing = new Set(records.map((r) => r.id));
+    const keep: PassageRecord[] = [];
+    for (let i = 0; i < this.passages.count; i++) {
+      if (this.deleted[i]) continue;
+      const p = this.passages.get(i);
+      if (replacing.has(p.id)) stats.replaced++;
+      else keep.push(p);
+    }
+    let old: Float32Array = new Float32Array(0);
+    if (keep.length > 0) {
+      old = (await embedBatched(this.embedder, keep.map((r) => r.text), dims, this.embedBatchSize, { timeoutMs: this.embedTimeoutMs })).vectors;
+      if (c.metric === "cosine") normalizeRows(old, dims);
+    }
+    stats.recomputed = keep.length;
+    const all = new Float32Array((keep.length + records.length) * dims);
+    all.set(old, 0);
+    all.set(vectors, keep.length * dims);
+    const p = c.params;
+    const num = (k: string, d: number) => (typeof p[k] === "number" ? (p[k] as number) : d);
+    const o = parseOptions(
+      buildOptionsSchema,
+      {
+        metric: c.metric,
+        M: num("M", DEFAULTS.M),
+        efConstruction: num("efConstruction", DEFAULTS.efConstruction),
+        seed: num("seed", DEFAULTS.seed),
+        hubShare: num("hubShare", DEFAULTS.hubShare),
+        prunedDegree: num("prunedDegreeOption", DEFAULTS.prunedDegree),
+        graphBytesPerPassage: num("graphBytesPerPassage", DEFAULTS.graphBytesPerPassage),
+        pqSubspaces: c.pq.subspaces,
+        pqBits: c.pq.bits,
+        pqSample: num("pqSample", DEFAULTS.pqSample),
+        pqIterations: num("pqIterations", DEFAULTS.pqIterations),
+        storeVectors: c.storedVectors !== null,
+        storedHubShare: num("storedHubShare", DEFAULTS.storedHubShare),
+      },
+      "LeannIndex.add (rebuild)",
+    );
+    const timings = { graph: 0, prune: 0, quantize: 0 };
+    const core = await LeannIndex.buildCore(all, dims, c.metric, o, () => {}, timings);
+    core.model = c.model;
+    // Nothing has changed until here: swap everything in at once.
+    this.core = core;
+    this.passages.rebase(new MemoryPassageStore([...keep, ...records]));
+    this.deleted = new Uint8Array(keep.length + records.length);
+    this.deletedCount = 0;
+    this.idMap = null;
+    this.resetCache();
+    stats.rebuilt = true;
     return { ids: records.map((r) => r.id), stats };
   }
 
@@ -986,7 +1058,6 @@ export class LeannIndex {
   }
 
   private saveNow(dir: string): void {
-    if (this.size === 0) throw new InvalidInputError("LeannIndex.save: the index holds no passages (all were deleted); there is nothing to save.");
     this.compactNow();
     this.freeze();
     const abs = resolve(dir);
@@ -1161,7 +1232,7 @@ function coreFromFile(file: string, buf: Uint8Array): Core {
     throw new CorruptIndexError(file, `${what}. Restore the index or rebuild it.`);
   };
   const n = h.count;
-  if (!Number.isSafeInteger(n) || n < 1) fail(`passage count ${n} is invalid`);
+  if (!Number.isSafeInteger(n) || n < 0) fail(`passage count ${n} is invalid`);
   if (!Number.isSafeInteger(h.dims) || h.dims < 1) fail(`dimensions ${h.dims} are invalid`);
   if (!["cosine", "ip", "l2"].includes(h.metric)) fail(`metric ${JSON.stringify(h.metric)} is unknown`);
   const get = <T extends SectionData>(name: string, type: new (...a: never[]) => T, optional = false): T => {
@@ -1182,7 +1253,7 @@ function coreFromFile(file: string, buf: Uint8Array): Core {
     maxDegree = Math.max(maxDegree, offsets[v + 1]! - offsets[v]!);
   }
   const seeds = get("seeds", Uint32Array);
-  if (seeds.length === 0 || seeds.some((s) => s >= n)) fail("seed nodes are missing or out of range");
+  if ((n > 0 && seeds.length === 0) || seeds.some((s) => s >= n)) fail("seed nodes are missing or out of range");
   const bits = h.pq?.bits, subspaces = h.pq?.subspaces;
   if ((bits !== 4 && bits !== 8) || !Number.isSafeInteger(subspaces) || subspaces < 1 || subspaces > h.dims) fail("PQ parameters are invalid");
   const bounds = get("pq.bounds", Uint32Array);
@@ -1198,7 +1269,7 @@ function coreFromFile(file: string, buf: Uint8Array): Core {
   if (hubVectors.length !== hubIds.length * h.dims || hubIds.some((x) => x >= n)) fail("hub cache section is inconsistent");
   const vectors = sections.get("vectors");
   if (vectors && (!(vectors instanceof Float32Array) || vectors.length !== n * h.dims)) fail("stored vectors do not match the passage count");
-  if (!Number.isSafeInteger(h.entry) || h.entry < 0 || h.entry >= n) fail("entry point is out of range");
+  if (!Number.isSafeInteger(h.entry) || h.entry < 0 || (n > 0 && h.entry >= n)) fail("entry point is out of range");
   const graph = { offsets, data };
   // Decode every list once: ids in range, well-formed varints. Also yields in-degrees.
   const inDegree = new Uint32Array(n);

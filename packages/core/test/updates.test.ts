@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EmbedderError, LeannIndex, type MetadataFilters } from "../src/index.js";
-import { clustered, exactTopK, recall, rows, TableEmbedder } from "./helpers.js";
+import { clustered, exactTopK, recall, rows, TableEmbedder, tempDir } from "./helpers.js";
 
 function dataset(n: number, dims: number, seed: number) {
   const data = rows(clustered(n, dims, seed), dims);
@@ -167,5 +167,58 @@ describe("filters inside the search", () => {
     const index = await indexP;
     await expect(index.search(data[0]!, { filter: { filters: [{ key: "i", operator: "~" as never, value: 1 }] } })).rejects.toMatchObject({ code: "INVALID_OPTIONS" });
     await expect(index.search(data[0]!, { filter: { filters: [{ key: "i", operator: "in", value: 3 }] } })).rejects.toMatchObject({ code: "INVALID_OPTIONS" });
+  });
+});
+
+describe("growing from a small first batch", () => {
+  it("rebuilds while small so an index grown by many small adds searches like a fresh one", async () => {
+    const { data, texts, emb } = dataset(420, 16, 13);
+    const queries = data.slice(400);
+    const index = await LeannIndex.build([{ id: "0", text: texts[0]! }], { embedder: emb });
+    let rebuilds = 0, recomputed = 0;
+    for (let start = 1; start < 400; start += 10) {
+      const r = await index.add(Array.from({ length: Math.min(10, 400 - start) }, (_, j) => ({ id: String(start + j), text: texts[start + j]! })));
+      if (r.stats.rebuilt) rebuilds++;
+      recomputed += r.stats.recomputed;
+    }
+    expect(index.size).toBe(400);
+    // Doublings: 1 -> 11 -> 21 -> 41 -> 81 -> 161 -> 321 (each re-embeds the live passages once).
+    expect(rebuilds).toBeGreaterThanOrEqual(5);
+    // Rebuilds re-embed about one more time per passage; each insert's neighbour search adds its own.
+    expect(recomputed / 400).toBeLessThan(40);
+    const ids = Array.from({ length: 400 }, (_, i) => i);
+    const grown = await meanRecall(index, data, ids, queries);
+    const fresh = await meanRecall(await LeannIndex.build(ids.map((i) => ({ id: String(i), text: texts[i]! })), { embedder: emb }), data, ids, queries);
+    expect(grown).toBeGreaterThanOrEqual(fresh - 0.03);
+  });
+
+  it("saves and loads an empty index (everything deleted), then grows it again", async () => {
+    const { data, texts, emb } = dataset(30, 8, 14);
+    const index = await LeannIndex.build(texts.map((text, i) => ({ id: String(i), text })), { embedder: emb });
+    await index.delete(texts.map((_, i) => String(i)));
+    const dir = tempDir();
+    await index.save(dir);
+    const loaded = await LeannIndex.load(dir, { embedder: emb });
+    expect(loaded.size).toBe(0);
+    expect((await loaded.search(data[0]!, { k: 3 })).hits).toEqual([]);
+    await loaded.add([{ id: "a", text: texts[5]! }, { id: "b", text: texts[6]! }]);
+    expect((await loaded.search(data[5]!, { k: 1 })).hits[0]!.id).toBe("a");
+  });
+
+  it("keeps a search in flight consistent while a delete compacts the index", async () => {
+    const { texts, data } = dataset(400, 16, 15);
+    const slow = new TableEmbedder(texts, data);
+    const original = slow.embedDocuments.bind(slow);
+    slow.embedDocuments = async (t: string[]) => {
+      await new Promise((r) => setTimeout(r, 5));
+      return original(t);
+    };
+    const index = await LeannIndex.build(texts.map((text, i) => ({ id: String(i), text })), { embedder: slow, cacheBytes: 0 });
+    const inFlight = index.search(data[1]!, { k: 5 });
+    await new Promise((r) => setTimeout(r, 2));
+    await index.delete(texts.map((_, i) => String(i)).filter((_, i) => i % 2 === 0));
+    const { hits } = await inFlight;
+    expect(hits).toHaveLength(5);
+    expect(index.size).toBe(200);
   });
 });
