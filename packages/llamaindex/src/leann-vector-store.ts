@@ -66,7 +66,7 @@ export interface LeannQueryParams {
   mmrFetchK?: number;
 }
 
-const EMPTY: VectorStoreQueryResult = Object.freeze({ nodes: [], similarities: [], ids: [] }) as VectorStoreQueryResult;
+const empty = (): VectorStoreQueryResult => ({ nodes: [], similarities: [], ids: [] });
 const MMR_MIN_FETCH = 20;
 const MMR_FETCH_FACTOR = 4;
 
@@ -230,7 +230,7 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
     const input = this.queryInput(query);
     const filter = this.filterOf(query);
     const index = this.index;
-    if (!index || index.size === 0) return { ...EMPTY };
+    if (!index || index.size === 0) return empty();
     const tuning = { ...this.searchTuning, ...query.customParams?.search };
     const withFilter = filter ? { filter } : {};
 
@@ -244,7 +244,7 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
     const fetchK = Math.min(index.size, Math.max(k, query.customParams?.mmrFetchK ?? this.mmrFetchK ?? Math.max(MMR_MIN_FETCH, MMR_FETCH_FACTOR * k)));
     const queryVector = typeof input === "string" ? await this.embedQuery(input) : input;
     const { hits } = await index.search(queryVector, { ...tuning, ...withFilter, k: fetchK, includeVectors: true });
-    if (hits.length === 0) return { ...EMPTY };
+    if (hits.length === 0) return empty();
     const byId = new Map(hits.map((h) => [h.id, h]));
     const [similarities, ids] = getTopKMMREmbeddings(
       queryVector,
