@@ -93,7 +93,12 @@ function chooseFiles(o: ResolvedOptions, available: ReadonlySet<string>, config:
   const staticFile = staticOrder.find((f) => available.has(f));
   const onnxOrder = o.onnxFile ? [o.onnxFile] : o.dtype ? ONNX_FILES[o.dtype] : [...ONNX_FILES.fp32, ...ONNX_FILES.int8, ...ONNX_FILES.fp16];
   const onnxFile = onnxOrder.find((f) => available.has(f));
-  const isModel2Vec = config?.["model_type"] === "model2vec";
+  const archs = config?.["architectures"];
+  // Model2Vec repos may also publish an ONNX export (input_ids + offsets, not a text encoder's inputs): recognise them by config.
+  const isModel2Vec =
+    config?.["model_type"] === "model2vec" ||
+    (Array.isArray(archs) && archs.includes("StaticModel")) ||
+    (config !== undefined && "hidden_dim" in config && !("num_hidden_layers" in config));
   if (o.kind !== "transformer" && staticFile && (o.kind === "static" || isModel2Vec || !onnxFile)) return { kind: "static", weights: staticFile };
   if (o.kind !== "static" && onnxFile) return { kind: "transformer", weights: onnxFile };
   return (
