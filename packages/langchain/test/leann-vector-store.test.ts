@@ -404,16 +404,18 @@ describe("LeannVectorStore: persistence", () => {
     again.close();
   });
 
-  it("refuses to save a store whose documents were all deleted, as the core does (InvalidInputError)", async () => {
+  it("saves a store whose documents were all deleted as an empty store", async () => {
     const store = await LeannVectorStore.fromDocuments(fruit(), new HashingEmbeddings(), {});
     const dir = tempDir();
     await store.save(dir);
     const all = (await store.similaritySearch("fruit", 6)).map((d) => d.id!);
     await store.delete({ ids: all });
-    await expectLeannError(store.save(dir), InvalidInputError, "INVALID_INPUT");
-    // The earlier save is intact.
+    await store.save(dir);
+    // The deletions are persisted: the reloaded store is empty, and grows again.
     const loaded = await LeannVectorStore.load(dir, new HashingEmbeddings());
-    expect(await loaded.similaritySearch("fruit", 6)).toHaveLength(6);
+    expect(await loaded.similaritySearch("fruit", 6)).toHaveLength(0);
+    await loaded.addDocuments([{ pageContent: "a fresh apple", metadata: {} }]);
+    expect(await loaded.similaritySearch("apple", 6)).toHaveLength(1);
     loaded.close();
   });
 });
