@@ -109,6 +109,13 @@ export class EmbedderError extends LeannError {
   }
 }
 
+/** A feature or mode this store does not offer. */
+export class UnsupportedError extends LeannError {
+  constructor(message: string) {
+    super("UNSUPPORTED", message);
+  }
+}
+
 /** Another writer holds the index directory. */
 export class LockedError extends LeannError {
   constructor(message: string) {

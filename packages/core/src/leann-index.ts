@@ -6,6 +6,7 @@ import {
   CorruptIndexError,
   DimensionMismatchError,
   DuplicateIdError,
+  EmbedderError,
   IndexNotFoundError,
   InvalidInputError,
   InvalidOptionsError,
@@ -25,6 +26,7 @@ import { compileFilter, type SearchFilter } from "./search/filter.js";
 import { exactWalkSearch, twoLevelSearch, type SearchContext, type WalkResult } from "./search/two-level.js";
 import { MutablePassages } from "./store/mutable-passages.js";
 import { FilePassageStore, MemoryPassageStore, encodePassageFile, type Metadata, type PassageRecord } from "./store/passages.js";
+import { createRng } from "./util/rng.js";
 import { ReadWriteLock } from "./util/rw-lock.js";
 import { normalizeRows, score, type Metric } from "./util/vector.js";
 
@@ -520,10 +522,12 @@ export class LeannIndex {
     else if (predicate && mode !== "scan" && mode !== "exact-walk") {
       // Estimate the filter's share on an evenly spaced sample. When few passages match,
       // a walk would mostly meet non-matching nodes: score the matches directly instead.
+      // A seeded random sample: a stride could line up with periodic metadata.
       const n = this.passages.count;
-      const step = Math.max(1, Math.floor(n / 256));
+      const rng = createRng(n + 1);
       let seen = 0, hit = 0;
-      for (let i = 0; i < n; i += step) {
+      for (let t = 0; t < Math.min(256, n); t++) {
+        const i = n <= 256 ? t : Math.floor(rng() * n);
         if (deleted[i]) continue;
         seen++;
         if (accept!(i)) hit++;
@@ -844,6 +848,8 @@ export class LeannIndex {
     // Nothing has changed until here: swap everything in at once.
     this.core = core;
     this.passages.rebase(new MemoryPassageStore([...keep, ...records]));
+    // The passages now live in memory: the next save must write them, not reuse a file.
+    this.savedAt = null;
     this.deleted = new Uint8Array(keep.length + records.length);
     this.deletedCount = 0;
     this.idMap = null;
@@ -965,6 +971,11 @@ export class LeannIndex {
     this.deletedCount = 0;
     this.idMap = null;
     this.resetCache();
+  }
+
+  /** The ids of every passage in the index, in internal order. */
+  listIds(): string[] {
+    return [...this.ids().keys()];
   }
 
   /** True when a passage with this id is in the index. */
@@ -1142,6 +1153,17 @@ export class LeannIndex {
     if (passages.count !== count) {
       passages.close();
       throw new CorruptIndexError(passagesPath, `holds ${passages.count} passages but the index file has ${count}; the two files are from different saves. Restore or rebuild.`);
+    }
+    // Embedders that resolve their model lazily (a fallback model, say) know their identity after loading.
+    const loadable = options.embedder as { load?: () => Promise<unknown> };
+    if (typeof loadable.load === "function") {
+      try {
+        await loadable.load();
+      } catch (err) {
+        passages.close();
+        if (LeannError.isInstance(err)) throw err;
+        throw new EmbedderError(`The embedder failed to load its model: ${(err as Error)?.message ?? err}`, { cause: err });
+      }
     }
     const id = embedderIdentity(options.embedder);
     if (core.model && id && id !== core.model && !options.allowModelMismatch) {

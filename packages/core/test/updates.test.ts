@@ -192,6 +192,19 @@ describe("growing from a small first batch", () => {
     expect(grown).toBeGreaterThanOrEqual(fresh - 0.03);
   });
 
+  it("writes the passages again after a rebuild when saving to the same directory", async () => {
+    const { texts, emb } = dataset(40, 8, 16);
+    const dir = tempDir();
+    const index = await LeannIndex.build(texts.slice(0, 10).map((text, i) => ({ id: String(i), text })), { embedder: emb });
+    await index.save(dir);
+    const r = await index.add(texts.slice(10, 30).map((text, j) => ({ id: String(10 + j), text })));
+    expect(r.stats.rebuilt).toBe(true);
+    await index.save(dir);
+    const loaded = await LeannIndex.load(dir, { embedder: emb });
+    expect(loaded.size).toBe(30);
+    expect(loaded.get("29")?.text).toBe(texts[29]);
+  });
+
   it("saves and loads an empty index (everything deleted), then grows it again", async () => {
     const { data, texts, emb } = dataset(30, 8, 14);
     const index = await LeannIndex.build(texts.map((text, i) => ({ id: String(i), text })), { embedder: emb });
