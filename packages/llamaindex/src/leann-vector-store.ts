@@ -1,5 +1,3 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
 import {
   compileFilter,
   EmbedderError,
@@ -7,6 +5,7 @@ import {
   InvalidOptionsError,
   LeannError,
   LeannIndex,
+  UnsupportedError,
   type BuildOptions,
   type LoadOptions,
   type Metadata,
@@ -214,15 +213,14 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
    * with the embed model). `filters` (SimpleVectorStore semantics) and `docIds` (source
    * document ids; node ids also match) are applied inside the search, so k nodes come back
    * whenever k nodes match. Modes: `default` and `mmr` (`mmrThreshold`, default 0.5).
-   * @throws LeannError with code UNSUPPORTED for other modes
+   * @throws UnsupportedError (code UNSUPPORTED) for other modes
    * @throws InvalidInputError without a query embedding or text
    * @throws InvalidOptionsError for a bad similarityTopK, filter or tuning option
    */
   async query(query: VectorStoreQuery<LeannQueryParams>, _options?: object): Promise<VectorStoreQueryResult> {
     const mode = query.mode ?? VectorStoreQueryMode.DEFAULT;
     if (mode !== VectorStoreQueryMode.DEFAULT && mode !== VectorStoreQueryMode.MMR) {
-      throw new LeannError(
-        "UNSUPPORTED",
+      throw new UnsupportedError(
         `LeannVectorStore.query: mode "${mode}" is not supported; use "${VectorStoreQueryMode.DEFAULT}" or "${VectorStoreQueryMode.MMR}".`,
       );
     }
@@ -260,7 +258,7 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
 
   /**
    * Saves the index to `persistDir` (default: the directory the store was opened from,
-   * else LlamaIndex's `./storage`), crash-safely. An empty store removes the index saved there.
+   * else LlamaIndex's `./storage`), crash-safely. An emptied store is saved as an empty index.
    */
   async persist(persistDir: string = this.persistDir ?? DEFAULT_PERSIST_DIR): Promise<void> {
     return this.exclusive(() => this.saveTo(persistDir));
@@ -285,8 +283,7 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
   }
 
   private async saveTo(dir: string): Promise<void> {
-    if (this.index && this.index.size > 0) await this.index.save(dir);
-    else clearSavedIndex(dir);
+    if (this.index) await this.index.save(dir);
   }
 
   /** The vectors to give the core: undefined when no node has one (the core embeds them all). */
@@ -361,52 +358,19 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
     }
   }
 
-  /**
-   * The ref doc map; after a load it is rebuilt from the passages' metadata. LeannIndex
-   * has no id iterator, so this runs a scan whose predicate records every live passage and
-   * accepts none: a scan evaluates the filter on each passage, and with nothing accepted
-   * no embedding is computed (the probe query is a vector, not text).
-   */
+  /** The ref doc map; after a load it is rebuilt from the passages' metadata. */
   private async refDocs(index: LeannIndex): Promise<RefDocs> {
     if (this.refs) return this.refs;
     const refs: RefDocs = { byDoc: new Map(), ofNode: new Map() };
-    if (index.size > 0) {
-      const probe = new Array<number>(index.dimensions).fill(0);
-      probe[0] = 1;
-      const record = (metadata: Metadata, id: string): boolean => {
-        const ref = refDocIdOf(metadata);
-        if (ref !== undefined) {
-          refs.ofNode.set(id, ref);
-          let set = refs.byDoc.get(ref);
-          if (!set) refs.byDoc.set(ref, (set = new Set()));
-          set.add(id);
-        }
-        return false;
-      };
-      await index.search(probe, { k: 1, mode: "scan", filter: record });
+    for (const id of index.listIds()) {
+      const ref = refDocIdOf(index.get(id)!.metadata);
+      if (ref === undefined) continue;
+      refs.ofNode.set(id, ref);
+      let set = refs.byDoc.get(ref);
+      if (!set) refs.byDoc.set(ref, (set = new Set()));
+      set.add(id);
     }
     this.refs = refs;
     return refs;
-  }
-}
-
-/**
- * Removes the index saved in `dir` (the CURRENT pointer and the generation files it names),
- * so that reopening an emptied store yields an empty store. The core cannot save an index
- * with no passages.
- */
-function clearSavedIndex(dir: string): void {
-  const current = join(dir, "CURRENT");
-  if (!existsSync(current)) return;
-  let named: unknown[] = [];
-  try {
-    const cur = JSON.parse(readFileSync(current, "utf8")) as { index?: unknown; passages?: unknown };
-    named = [cur.index, cur.passages];
-  } catch {
-    // A damaged pointer still goes: the store it pointed to is being emptied.
-  }
-  rmSync(current, { force: true });
-  for (const f of named) {
-    if (typeof f === "string" && /^(index|passages)\.\d+\.leann$/.test(f)) rmSync(join(dir, f), { force: true });
   }
 }
