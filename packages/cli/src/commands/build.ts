@@ -1,0 +1,139 @@
+import { join, resolve } from "node:path";
+import { LeannIndex, type BuildPhase } from "@leann/core";
+import { DEFAULT_CHUNK_TOKENS, DEFAULT_OVERLAP_TOKENS } from "../chunk.js";
+import { formatBytes, num, type Ctx } from "../context.js";
+import { createEmbedder, modelSpec } from "../embedder.js";
+import { CliError, EXIT } from "../exit-codes.js";
+import { bytesIn, hasIndex, indexDir, META_FILE, PARTIAL_DIR, writeMeta, type FileEntry, type IndexMeta } from "../home.js";
+import { Checkpoint, embedPassages, filesToPassages, type Chunking } from "../ingest.js";
+import { collectFiles, type CollectOptions, type Skipped } from "../sources.js";
+
+export interface BuildArgs {
+  name: string;
+  paths: string[];
+  model: string | undefined;
+  chunking: Chunking;
+  collect: CollectOptions;
+  force: boolean;
+  fresh: boolean;
+}
+
+export { DEFAULT_CHUNK_TOKENS, DEFAULT_OVERLAP_TOKENS };
+
+const PHASE_LABEL: Record<BuildPhase, string> = { embed: "embed", graph: "graph", prune: "prune", quantize: "quantize" };
+
+/** Shared by build and add: what the files came to, for the report. */
+export function describeSkips(ctx: Ctx, skipped: Skipped[], ignored: number, unsupported: number): void {
+  for (const s of skipped.slice(0, 5)) ctx.note(`  skipped ${ctx.show(s.path)}: ${s.reason}`);
+  if (skipped.length > 5) ctx.note(`  ... and ${skipped.length - 5} more skipped`);
+  const left = [ignored > 0 ? `${num(ignored)} by ignore rules` : "", unsupported > 0 ? `${num(unsupported)} of other types` : ""].filter(Boolean);
+  if (left.length) ctx.note(`  left out: ${left.join(", ")}`);
+}
+
+export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
+  const t0 = performance.now();
+  const dir = indexDir(ctx.home, a.name);
+  if (hasIndex(dir) && !a.force) {
+    throw new CliError(
+      EXIT.CONFLICT,
+      "INDEX_EXISTS",
+      `Index "${a.name}" already exists in ${ctx.home}.`,
+      `Add files to it with \`leann add ${a.name} PATHS...\`, or rebuild it with \`leann build ${a.name} --force PATHS...\`.`,
+    );
+  }
+  const found = await collectFiles(a.paths, ctx.io.cwd, { ...a.collect, exclude: [ctx.home] });
+  if (found.missing.length > 0) {
+    throw new CliError(EXIT.NOT_FOUND, "PATH_NOT_FOUND", `Path not found: ${found.missing.join(", ")}.`, "Check the spelling; paths are relative to the current folder.");
+  }
+  if (found.files.length === 0) {
+    throw new CliError(
+      EXIT.NOT_FOUND,
+      "NO_FILES",
+      `No files to index in ${a.paths.join(", ")} (${found.skipped.length} skipped, ${found.ignored} ignored, ${found.unsupported} of other types).`,
+      "leann reads text, Markdown, source and PDF files; use --ext to add extensions, --no-gitignore to read ignored files.",
+    );
+  }
+  const { read, skipped } = await filesToPassages(ctx, found.files, a.chunking);
+  const allSkipped = [...found.skipped, ...skipped];
+  const passages = read.flatMap((r) => r.passages);
+  if (passages.length === 0) {
+    throw new CliError(EXIT.NOT_FOUND, "NO_TEXT", `The ${found.files.length} files found hold no text to index.`);
+  }
+  ctx.note(`Indexing ${num(passages.length)} chunks from ${num(read.filter((r) => r.passages.length).length)} files into "${a.name}".`);
+  describeSkips(ctx, allSkipped, found.ignored, found.unsupported);
+
+  const model = modelSpec(a.model, undefined, ctx.io.env, ctx.io.cwd);
+  const embedder = createEmbedder(model, ctx.io.env, ctx.io.stderr);
+  const info = await embedder.load();
+  const checkpoint = Checkpoint.open(join(dir, PARTIAL_DIR), info.modelId, info.dimensions, a.fresh);
+  const { vectors, resumed } = await embedPassages(ctx, embedder, info.dimensions, passages, checkpoint);
+
+  let bar = ctx.progress();
+  let phase: BuildPhase | undefined;
+  const index = await LeannIndex.build(passages, {
+    embedder,
+    vectors,
+    modelId: info.modelId,
+    onProgress: (p) => {
+      if (p.phase === "embed") return;
+      if (p.phase !== phase) {
+        bar.finish();
+        bar = ctx.progress();
+        bar.start(PHASE_LABEL[p.phase], p.total);
+        phase = p.phase;
+      }
+      bar.update(p.done, p.total);
+    },
+  });
+  bar.finish();
+  if (ctx.io.signal?.aborted) throw new CliError(EXIT.INTERRUPTED, "INTERRUPTED", "Interrupted before saving; the embedded chunks are kept.", "Run the same command again to resume.");
+  await index.save(dir);
+  const now = new Date().toISOString();
+  const files: Record<string, FileEntry> = {};
+  for (const r of read) if (r.passages.length) files[r.file.path] = r.entry;
+  const meta: IndexMeta = {
+    format: "leann-cli",
+    version: 1,
+    name: a.name,
+    model,
+    modelId: info.modelId,
+    dimensions: info.dimensions,
+    chunkTokens: a.chunking.chunkTokens,
+    overlapTokens: a.chunking.overlapTokens,
+    sources: a.paths.map((p) => resolve(ctx.io.cwd, p)),
+    files,
+    passages: index.size,
+    createdAt: now,
+    updatedAt: now,
+  };
+  writeMeta(dir, meta);
+  checkpoint.remove();
+  const sizes = index.sizes();
+  index.close();
+  const rawText = Object.values(files).reduce((s, f) => s + f.textBytes, 0);
+  const onDisk = bytesIn(dir);
+  const ms = performance.now() - t0;
+  if (ctx.json) {
+    ctx.emit({
+      name: a.name,
+      dir,
+      files: Object.keys(files).length,
+      passages: meta.passages,
+      resumed,
+      skipped: allSkipped.map((s) => ({ path: s.path, reason: s.reason })),
+      ignored: found.ignored,
+      unsupported: found.unsupported,
+      model,
+      modelId: info.modelId,
+      dimensions: info.dimensions,
+      modelSource: info.source,
+      rawTextBytes: rawText,
+      bytes: { ...sizes, meta: bytesIn(join(dir, META_FILE)), total: onDisk },
+      ms: Math.round(ms),
+    });
+    return;
+  }
+  ctx.out(`Built "${a.name}": ${num(meta.passages)} passages from ${num(Object.keys(files).length)} files in ${(ms / 1000).toFixed(1)} s (${info.modelId}, ${info.dimensions}-d).`);
+  ctx.out(`  ${formatBytes(onDisk)} on disk for ${formatBytes(rawText)} of text: graph + PQ codes ${formatBytes(sizes.indexTotal)}, passages ${formatBytes(sizes.passages)}; no embeddings stored.`);
+  ctx.out(`  Search it: leann search ${a.name} "your question"`);
+}

@@ -1,0 +1,187 @@
+/**
+ * Turning files into passages, and embedding passages with a progress bar and a
+ * checkpoint: the shared part of `build` and `add`.
+ */
+import { createHash } from "node:crypto";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { extname, join } from "node:path";
+import type { PassageInput } from "@leann/core";
+import type { LocalEmbeddings } from "@leann/onnx";
+import { chunkText } from "./chunk.js";
+import type { Ctx } from "./context.js";
+import { CliError, EXIT } from "./exit-codes.js";
+import { chunkId, type FileEntry } from "./home.js";
+import { pageAt, readSource, type Skipped, type SourceFile } from "./sources.js";
+
+export interface Chunking {
+  chunkTokens: number;
+  overlapTokens: number;
+}
+
+export interface FilePassages {
+  file: SourceFile;
+  passages: PassageInput[];
+  entry: FileEntry;
+}
+
+/**
+ * Reads and chunks files. Ids are `${path}#${i}`; metadata holds `source` (absolute
+ * path), `ext`, `chunk`, `line`/`endLine` and, for PDFs, `page`. Files that cannot be
+ * read are reported in `skipped` instead of failing the whole run.
+ */
+export async function filesToPassages(ctx: Ctx, files: SourceFile[], chunking: Chunking): Promise<{ read: FilePassages[]; skipped: Skipped[] }> {
+  const read: FilePassages[] = [];
+  const skipped: Skipped[] = [];
+  const bar = ctx.progress("files");
+  bar.start("read", files.length);
+  for (const [n, file] of files.entries()) {
+    let text: string, pageStarts: number[] | undefined;
+    try {
+      ({ text, pageStarts } = await readSource(file));
+    } catch (err) {
+      skipped.push({ path: file.path, reason: `cannot be read: ${(err as Error).message ?? err}` });
+      continue;
+    }
+    const chunks = chunkText(text, chunking);
+    const ext = extname(file.path).slice(1).toLowerCase();
+    const passages = chunks.map((c, i) => ({
+      id: chunkId(file.path, i),
+      text: c.text,
+      metadata: {
+        source: file.path,
+        ext,
+        chunk: i,
+        line: c.startLine,
+        endLine: c.endLine,
+        ...(pageStarts ? { page: pageAt(pageStarts, c.start) } : {}),
+      },
+    }));
+    if (passages.length === 0) skipped.push({ path: file.path, reason: "no text" });
+    read.push({ file, passages, entry: { mtimeMs: file.mtimeMs, size: file.size, chunks: passages.length, textBytes: Buffer.byteLength(text) } });
+    bar.update(n + 1);
+  }
+  bar.finish();
+  return { read, skipped };
+}
+
+/**
+ * Embedded chunks of an unfinished build, kept in `<index>/.partial/`: `checkpoint.json`
+ * (model and dimensions) and `vectors.bin`, records of a 32-byte SHA-256 of the chunk
+ * text followed by its float32 vector, appended after every batch. A record cut short by
+ * a crash is dropped on reopening; a checkpoint of another model is discarded.
+ */
+export class Checkpoint {
+  private readonly file: string;
+  private readonly record: number;
+
+  private constructor(
+    readonly dir: string,
+    private readonly dims: number,
+  ) {
+    this.file = join(dir, "vectors.bin");
+    this.record = 32 + dims * 4;
+  }
+
+  static open(dir: string, modelId: string, dims: number, fresh: boolean): Checkpoint {
+    const metaFile = join(dir, "checkpoint.json");
+    let ok = false;
+    if (!fresh && existsSync(metaFile)) {
+      try {
+        const m = JSON.parse(readFileSync(metaFile, "utf8")) as { modelId?: unknown; dims?: unknown };
+        ok = m.modelId === modelId && m.dims === dims;
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(metaFile, JSON.stringify({ modelId, dims }) + "\n");
+      writeFileSync(join(dir, "vectors.bin"), "");
+    }
+    return new Checkpoint(dir, dims);
+  }
+
+  /** Vectors saved so far, by key. */
+  load(): Map<string, Float32Array> {
+    const out = new Map<string, Float32Array>();
+    if (!existsSync(this.file)) return out;
+    const size = statSync(this.file).size;
+    const whole = Math.floor(size / this.record) * this.record;
+    if (whole !== size) truncateSync(this.file, whole);
+    const buf = readFileSync(this.file);
+    for (let off = 0; off + this.record <= buf.length; off += this.record) {
+      const key = buf.toString("hex", off, off + 32);
+      const v = new Float32Array(this.dims);
+      for (let d = 0; d < this.dims; d++) v[d] = buf.readFloatLE(off + 32 + d * 4);
+      out.set(key, v);
+    }
+    return out;
+  }
+
+  append(keys: string[], flat: Float32Array): void {
+    const buf = Buffer.alloc(keys.length * this.record);
+    keys.forEach((k, i) => {
+      const off = i * this.record;
+      buf.write(k, off, "hex");
+      for (let d = 0; d < this.dims; d++) buf.writeFloatLE(flat[i * this.dims + d]!, off + 32 + d * 4);
+    });
+    appendFileSync(this.file, buf);
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export const textKey = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** Texts per embedder call: small enough that the bar moves and an interrupt loses little. */
+const EMBED_BATCH = 32;
+
+/**
+ * Embeds passages in batches with a progress bar (rate, ETA), reusing and extending a
+ * checkpoint when given. Returns one vector per passage and how many came from the checkpoint.
+ * @throws CliError INTERRUPTED when the context's signal aborts (the checkpoint keeps the work done)
+ */
+export async function embedPassages(
+  ctx: Ctx,
+  embedder: LocalEmbeddings,
+  dims: number,
+  passages: PassageInput[],
+  checkpoint: Checkpoint | undefined,
+): Promise<{ vectors: Float32Array[]; resumed: number }> {
+  const n = passages.length;
+  const flat = new Float32Array(n * dims);
+  const keys = passages.map((p) => textKey(p.text));
+  const saved = checkpoint?.load() ?? new Map<string, Float32Array>();
+  const todo: number[] = [];
+  keys.forEach((k, i) => {
+    const v = saved.get(k);
+    if (v) flat.set(v, i * dims);
+    else todo.push(i);
+  });
+  const resumed = n - todo.length;
+  if (resumed > 0) ctx.note(`Resuming: ${resumed.toLocaleString("en-US")} of ${n.toLocaleString("en-US")} chunks were already embedded.`);
+  const bar = ctx.progress("chunks");
+  bar.start("embed", n, resumed);
+  for (let s = 0; s < todo.length; s += EMBED_BATCH) {
+    if (ctx.io.signal?.aborted) {
+      bar.finish();
+      throw new CliError(
+        EXIT.INTERRUPTED,
+        "INTERRUPTED",
+        `Interrupted after embedding ${(resumed + s).toLocaleString("en-US")} of ${n.toLocaleString("en-US")} chunks${checkpoint ? "; they are saved" : ""}.`,
+        checkpoint ? "Run the same command again to resume." : undefined,
+      );
+    }
+    const batch = todo.slice(s, s + EMBED_BATCH);
+    const out = await embedder.embedFlat(batch.map((i) => passages[i]!.text));
+    batch.forEach((i, j) => flat.set(out.subarray(j * dims, (j + 1) * dims), i * dims));
+    checkpoint?.append(batch.map((i) => keys[i]!), out);
+    bar.update(resumed + s + batch.length);
+  }
+  bar.finish();
+  const vectors = Array.from({ length: n }, (_, i) => flat.subarray(i * dims, (i + 1) * dims));
+  return { vectors, resumed };
+}
