@@ -43,6 +43,11 @@ export class MutablePassages implements PassageStore {
     return r >= 0 ? this.base.get(r) : this.extra[-r - 1]!;
   }
 
+  raw(i: number): Uint8Array | undefined {
+    const r = this.refs[i]!;
+    return r >= 0 && this.base.raw ? this.base.raw(r) : undefined;
+  }
+
   append(rec: PassageRecord): void {
     this.extra.push(rec);
     this.refs.push(-this.extra.length);

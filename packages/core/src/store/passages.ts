@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { CorruptIndexError } from "../errors.js";
 import { crc32 } from "../util/crc32.js";
 import { varintSize, writeVarint } from "../util/varint.js";
@@ -19,8 +20,56 @@ export interface PassageStore {
   get(i: number): PassageRecord;
   /** Bytes this store takes on disk (or would take, for one in memory). */
   readonly bytes: number;
+  /** The encoded record as stored (checksum verified), when this store has it: saves copy it as is. */
+  raw?(i: number): Uint8Array | undefined;
   close(): void;
 }
+
+/**
+ * One record: a varint header h = 2 * (UTF-8 text length) + compressed, then the payload:
+ * the text followed by the metadata JSON (empty when there is none), as is or, when that
+ * is smaller, compressed with raw DEFLATE. English prose shrinks to about half.
+ */
+export function encodeRecord(r: { text: string; metadata: Metadata }): Uint8Array {
+  const text = enc.encode(r.text);
+  const meta = enc.encode(metaJson(r.metadata));
+  const plain = new Uint8Array(text.length + meta.length);
+  plain.set(text, 0);
+  plain.set(meta, text.length);
+  let payload: Uint8Array = plain;
+  let flag = 0;
+  if (plain.length >= MIN_COMPRESS) {
+    const z = deflateRawSync(plain);
+    if (z.length + 1 < plain.length) {
+      payload = z;
+      flag = 1;
+    }
+  }
+  const h = text.length * 2 + flag;
+  const out = new Uint8Array(varintSize(h) + payload.length);
+  out.set(payload, writeVarint(out, 0, h));
+  return out;
+}
+
+/** Decodes a record (its checksum already verified); throws a plain Error when malformed. */
+export function decodeRecord(buf: Uint8Array): { text: string; metadata: Metadata } {
+  let h = 0, shift = 1, p = 0, b: number;
+  do {
+    if (p >= buf.length) throw new Error("record header ends early");
+    b = buf[p++]!;
+    h += (b & 0x7f) * shift;
+    shift *= 128;
+  } while (b & 0x80);
+  const tl = Math.floor(h / 2);
+  const body = h % 2 === 1 ? inflateRawSync(buf.subarray(p)) : buf.subarray(p);
+  if (tl > body.length) throw new Error("text runs past the record");
+  const text = dec.decode(body.subarray(0, tl));
+  const metadata = tl < body.length ? (JSON.parse(dec.decode(body.subarray(tl))) as Metadata) : {};
+  return { text, metadata };
+}
+
+/** Records shorter than this are stored as they are (DEFLATE rarely pays below it). */
+const MIN_COMPRESS = 96;
 
 /**
  * The passage file (`passages.<generation>.leann`):
@@ -56,8 +105,8 @@ export class MemoryPassageStore implements PassageStore {
   get bytes(): number {
     let b = 16 + FOOTER;
     for (const r of this.records) {
-      const t = Buffer.byteLength(r.text), m = metaBytes(r.metadata), id = Buffer.byteLength(r.id);
-      b += varintSize(t) + t + m + varintSize(id) + id + 12;
+      const id = Buffer.byteLength(r.id);
+      b += encodeRecord(r).length + varintSize(id) + id + 12;
     }
     return b + 8;
   }
@@ -66,9 +115,6 @@ export class MemoryPassageStore implements PassageStore {
 
 function metaJson(m: Metadata): string {
   return m && Object.keys(m).length > 0 ? JSON.stringify(m) : "";
-}
-function metaBytes(m: Metadata): number {
-  return Buffer.byteLength(metaJson(m));
 }
 
 /** Serialises passages 0..count-1 of `src` as the chunks of a passage file. */
@@ -92,24 +138,19 @@ export function encodePassageFile(src: PassageStore): Uint8Array[] {
   const idParts: Uint8Array[] = [];
   let idBytes = 0;
   for (let i = 0; i < n; i++) {
-    const r = src.get(i);
-    const text = enc.encode(r.text);
-    const meta = enc.encode(metaJson(r.metadata));
-    const size = varintSize(text.length) + text.length + meta.length;
+    // Records already stored are copied as they are (no re-encoding, no recompression).
+    const rec = src.raw?.(i) ?? encodeRecord(src.get(i));
+    const size = rec.length;
     if (used + size > block.length) {
       flush();
       if (size > block.length) block = Buffer.alloc(size);
     }
-    const start = used;
-    used = writeVarint(block, used, text.length);
-    block.set(text, used);
-    used += text.length;
-    block.set(meta, used);
-    used += meta.length;
-    crcs[i] = crc32(block.subarray(start, used));
+    block.set(rec, used);
+    used += size;
+    crcs[i] = crc32(rec);
     offsets[i] = pos;
     pos += size;
-    const id = enc.encode(r.id);
+    const id = enc.encode(src.id(i));
     const idRec = new Uint8Array(varintSize(id.length) + id.length);
     idRec.set(id, writeVarint(idRec, 0, id.length));
     idParts.push(idRec);
@@ -219,29 +260,25 @@ export class FilePassageStore implements PassageStore {
     return this.ids[i]!;
   }
 
-  get(i: number): PassageRecord {
+  private fail(i: number, what: string): never {
+    throw new CorruptIndexError(this.path, `passage ${i} (id ${JSON.stringify(this.ids[i])}): ${what}; restore the file or rebuild the index.`);
+  }
+
+  raw(i: number): Uint8Array {
     if (this.fd === undefined) throw new Error(`passage store ${this.path} is closed`);
     const start = this.offsets[i]!, len = this.offsets[i + 1]! - start;
     const buf = readExact(this.fd, len, start);
-    const fail = (what: string): never => {
-      throw new CorruptIndexError(this.path, `passage ${i} (id ${JSON.stringify(this.ids[i])}): ${what}; restore the file or rebuild the index.`);
-    };
-    if (buf.length !== len || crc32(buf) !== this.crcs[i]) fail("checksum mismatch");
-    let tl = 0, shift = 1, p = 0, b: number;
-    do {
-      b = buf[p++]!;
-      tl += (b & 0x7f) * shift;
-      shift *= 128;
-    } while (b & 0x80 && p < len);
-    if (p + tl > len) fail("text runs past the record");
-    let text: string, metadata: Metadata = {};
+    if (buf.length !== len || crc32(buf) !== this.crcs[i]) this.fail(i, "checksum mismatch");
+    return buf;
+  }
+
+  get(i: number): PassageRecord {
+    const buf = this.raw(i);
     try {
-      text = dec.decode(buf.subarray(p, p + tl));
-      if (p + tl < len) metadata = JSON.parse(dec.decode(buf.subarray(p + tl))) as Metadata;
-    } catch {
-      return fail("text or metadata is not valid");
+      return { id: this.ids[i]!, ...decodeRecord(buf) };
+    } catch (err) {
+      return this.fail(i, `text or metadata is not valid (${(err as Error).message})`);
     }
-    return { id: this.ids[i]!, text, metadata };
   }
 
   close(): void {
