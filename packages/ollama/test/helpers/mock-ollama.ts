@@ -9,7 +9,7 @@
  * can be set; faults can be queued per endpoint.
  */
 import { delay, http, HttpResponse, type HttpHandler } from "msw";
-import { setupServer, type SetupServerApi } from "msw/node";
+import { setupServer } from "msw/node";
 
 export type Fault =
   /** Answer with this status and Ollama's `{ error }` body. */
@@ -231,7 +231,7 @@ export class MockOllama {
 }
 
 /** Starts an msw server with the mock's handlers; unhandled requests fail the test (no real network). */
-export function startMockOllama(o: MockOllamaOptions = {}): { mock: MockOllama; server: SetupServerApi } {
+export function startMockOllama(o: MockOllamaOptions = {}): { mock: MockOllama; server: ReturnType<typeof setupServer> } {
   const mock = new MockOllama(o);
   const server = setupServer(...mock.handlers);
   server.listen({ onUnhandledRequest: "error" });
