@@ -27,8 +27,12 @@ export const DEFAULTS = {
   pqSubspaces: 0,
   /** Bits per PQ code: 4 (16 centroids, tiny codebooks) or 8 (256, sharper, large codebooks). */
   pqBits: 4 as 4 | 8,
-  /** Vectors sampled to train the PQ codebooks. */
-  pqSample: 20_000,
+  /**
+   * Vectors sampled to train the PQ codebooks (per subspace, 16 centroids at 4 bits: 8,192 points
+   * is 512 per centroid). Also: while an index holds fewer passages than this, it is rebuilt
+   * each time it doubles through add(), so its codebooks keep fitting the data.
+   */
+  pqSample: 8_192,
   pqIterations: 12,
   /** Texts per embedder call while building. */
   embedBatchSize: 64,

@@ -86,52 +86,65 @@ export function pruneGraph(g: HnswGraph, vectors: Float32Array, dims: number, op
   }
   rankStart[n] = ranked.length;
 
-  const assemble = (degree: number): Adjacency => {
-    const lists: number[][] = new Array(n);
-    const member: Set<number>[] = new Array(n);
+  // Fixed-capacity lists (hubDegree slots per node): no per-node objects.
+  const cap = hubDegree;
+  const assemble = (degree: number): { count: Uint16Array; slots: Int32Array } => {
+    const count = new Uint16Array(n);
+    const slots = new Int32Array(n * cap);
     for (let v = 0; v < n; v++) {
-      const take = isHub[v] ? hubDegree : degree;
-      const l = ranked.slice(rankStart[v]!, Math.min(rankStart[v + 1]!, rankStart[v]! + take));
-      lists[v] = l;
-      member[v] = new Set(l);
+      const take = Math.min(isHub[v] ? hubDegree : degree, rankStart[v + 1]! - rankStart[v]!);
+      for (let j = 0; j < take; j++) slots[v * cap + j] = ranked[rankStart[v]! + j]!;
+      count[v] = take;
     }
+    const own = count.slice();
     for (let v = 0; v < n; v++) {
-      const own = lists[v]!;
-      const ownLen = own.length;
-      for (let j = 0; j < ownLen; j++) {
-        const u = own[j]!;
-        if (lists[u]!.length < hubDegree && !member[u]!.has(v)) {
-          lists[u]!.push(v);
-          member[u]!.add(v);
+      for (let j = 0; j < own[v]!; j++) {
+        const u = slots[v * cap + j]!;
+        const c = count[u]!;
+        if (c >= cap) continue;
+        let has = false;
+        for (let t = u * cap, e = t + c; t < e; t++) if (slots[t] === v) { has = true; break; }
+        if (!has) {
+          slots[u * cap + c] = v;
+          count[u] = c + 1;
         }
       }
     }
-    ensureReachable(lists, g.entry);
+    return { count, slots };
+  };
+  const toAdjacency = (count: Uint16Array, slots: Int32Array): Adjacency => {
     const starts = new Uint32Array(n + 1);
     let total = 0;
-    for (let v = 0; v < n; v++) { starts[v] = total; total += lists[v]!.length; }
+    for (let v = 0; v < n; v++) { starts[v] = total; total += count[v]!; }
     starts[n] = total;
     const ids = new Uint32Array(total);
-    for (let v = 0; v < n; v++) ids.set(lists[v]!, starts[v]!);
+    for (let v = 0; v < n; v++) ids.set(slots.subarray(v * cap, v * cap + count[v]!), starts[v]!);
     return { starts, ids };
   };
 
   let degree = opts.degree;
-  let adjacency: Adjacency;
-  if (degree > 0) {
-    adjacency = assemble(degree);
-  } else {
+  if (degree <= 0) {
     // Largest degree whose compressed graph fits the budget (at least 2).
     let lo = 2, hi = MAX_AUTO_DEGREE;
-    let best = assemble(lo);
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
-      const adj = assemble(mid);
-      if (compressedSize(adj) <= opts.graphBudget * n) { lo = mid; best = adj; } else hi = mid - 1;
+      const a = assemble(mid);
+      if (compressedSize(toAdjacency(a.count, a.slots)) <= opts.graphBudget * n) lo = mid;
+      else hi = mid - 1;
     }
     degree = lo;
-    adjacency = best;
   }
+  const final = assemble(degree);
+  const lists: number[][] = new Array(n);
+  for (let v = 0; v < n; v++) lists[v] = Array.from(final.slots.subarray(v * cap, v * cap + final.count[v]!));
+  ensureReachable(lists, g.entry);
+  const starts = new Uint32Array(n + 1);
+  let total = 0;
+  for (let v = 0; v < n; v++) { starts[v] = total; total += lists[v]!.length; }
+  starts[n] = total;
+  const ids = new Uint32Array(total);
+  for (let v = 0; v < n; v++) ids.set(lists[v]!, starts[v]!);
+  const adjacency: Adjacency = { starts, ids };
   const inDegree = new Uint32Array(n);
   for (let i = 0; i < adjacency.ids.length; i++) inDegree[adjacency.ids[i]!]!++;
   return { adjacency, degree, hubs: hubCount, entry: g.entry, inDegree };

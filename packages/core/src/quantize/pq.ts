@@ -78,11 +78,33 @@ export function trainPq(vectors: Float32Array, dims: number, opts: PqTrainOption
       cent.set(sub.subarray(pick * w, pick * w + w), c * w);
     }
     const sums = new Float64Array(K * w), counts = new Uint32Array(K);
+    const centT = new Float64Array(K * w), norms = new Float64Array(K), dots = new Float64Array(K);
     for (let it = 0; it < opts.iterations; it++) {
       let moved = 0;
+      // Assignment step: argmin_c |c|^2 - 2 x.c, with the centroids transposed so the inner
+      // loop runs over the K centroids contiguously (most of the training time is here).
+      for (let c = 0; c < K; c++) {
+        let nn = 0;
+        for (let t = 0; t < w; t++) {
+          const x = cent[c * w + t]!;
+          centT[t * K + c] = x;
+          nn += x * x;
+        }
+        norms[c] = nn;
+      }
       for (let i = 0; i < m; i++) {
+        const io = i * w;
+        dots.fill(0);
+        for (let t = 0; t < w; t++) {
+          const x = sub[io + t]!;
+          const to = t * K;
+          for (let c = 0; c < K; c++) dots[c]! += x * centT[to + c]!;
+        }
         let bc = 0, bd = Infinity;
-        for (let c = 0; c < K; c++) { const d = d2(i, c); if (d < bd) { bd = d; bc = c; } }
+        for (let c = 0; c < K; c++) {
+          const d = norms[c]! - 2 * dots[c]!;
+          if (d < bd) { bd = d; bc = c; }
+        }
         if (assign[i] !== bc || it === 0) moved++;
         assign[i] = bc;
       }
@@ -100,7 +122,8 @@ export function trainPq(vectors: Float32Array, dims: number, opts: PqTrainOption
         }
         for (let t = 0; t < w; t++) cent[c * w + t] = sums[c * w + t]! / counts[c]!;
       }
-      if (moved === 0) break;
+      // Converged enough: fewer than 0.5% of the points changed cluster.
+      if (moved <= m * 0.005) break;
     }
     pq.centroids.set(cent, centroidOffset(pq, s, 0));
   }
