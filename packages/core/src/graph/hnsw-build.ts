@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { createRng } from "../util/rng.js";
 import { createBuildKernel, type BuildKernel, type BuildState } from "./kernel.js";
+import { DOT_WASM, simdVectors } from "./simd.js";
 
 export interface HnswBuildOptions {
   M: number;
@@ -11,6 +12,8 @@ export interface HnswBuildOptions {
   threads: number;
   /** "ip" (vectors normalised beforehand for cosine) or "l2". */
   metric: "ip" | "l2";
+  /** Use the WebAssembly SIMD dot product where the runtime has it (default true). */
+  simd?: boolean;
   onProgress?: (inserted: number, total: number) => void;
 }
 
@@ -62,8 +65,14 @@ const { parentPort, workerData: d } = require("node:worker_threads");
 // Transpilers may wrap functions in helper calls (esbuild's keepNames): supply them.
 const __name = (f) => f;
 const createBuildKernel = ${createBuildKernel.toString()};
+let dot;
+if (d.memory) {
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(d.wasm), { env: { mem: d.memory } });
+  dot = instance.exports.dot;
+}
 const k = createBuildKernel({
-  vectors: new Float32Array(d.vectors), dims: d.dims, metric: d.metric, M: d.M, M0: d.M0,
+  dot,
+  vectors: d.memory ? new Float32Array(d.memory.buffer, 0, d.count * d.dims) : new Float32Array(d.vectors), dims: d.dims, metric: d.metric, M: d.M, M0: d.M0,
   efConstruction: d.efConstruction, level0: new Int32Array(d.level0), levels: new Uint8Array(d.levels),
   upperBase: new Int32Array(d.upperBase), upper: new Int32Array(d.upper),
 });
@@ -171,7 +180,9 @@ export async function buildHnsw(vectors: Float32Array, dims: number, opts: HnswB
   const upper = alloc(Int32Array, upperSlots * (M + 1) * 4);
   const level0 = alloc(Int32Array, n * (M0 + 1) * 4);
   let vecs = vectors;
-  if (useWorkers && !(vectors.buffer instanceof SharedArrayBuffer)) {
+  const simd = opts.simd === false ? undefined : simdVectors(vectors, dims);
+  if (simd) vecs = simd.vectors;
+  else if (useWorkers && !(vectors.buffer instanceof SharedArrayBuffer)) {
     vecs = new Float32Array(shared(vectors.byteLength));
     vecs.set(vectors);
   }
@@ -186,11 +197,15 @@ export async function buildHnsw(vectors: Float32Array, dims: number, opts: HnswB
     levels,
     upperBase,
     upper,
+    ...(simd ? { dot: simd.dot } : {}),
   };
   const kernel = createBuildKernel(state);
   const pool = useWorkers
     ? new WorkerPool(threads, {
-        vectors: vecs.buffer,
+        memory: simd?.memory,
+        wasm: DOT_WASM,
+        count: n,
+        vectors: simd ? undefined : vecs.buffer,
         dims,
         metric: state.metric,
         M,

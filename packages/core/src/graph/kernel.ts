@@ -26,6 +26,11 @@ export interface BuildState {
   upperBase: Int32Array;
   /** Upper-level adjacency: slots x (M + 1); level l of node i is slot upperBase[i] + l - 1. */
   upper: Int32Array;
+  /**
+   * Optional SIMD dot product over byte offsets into the memory that `vectors` views (at
+   * offset 0); dims must then be a multiple of 8.
+   */
+  dot?: (aByte: number, bByte: number, n: number) => number;
 }
 
 export interface BuildKernel {
@@ -38,12 +43,23 @@ export interface BuildKernel {
 }
 
 export function createBuildKernel(s: BuildState): BuildKernel {
-  const { vectors, dims, metric, M, M0, efConstruction, level0, levels, upperBase, upper } = s;
+  const { vectors, dims, metric, M, M0, efConstruction, level0, levels, upperBase, upper, dot } = s;
   const n = levels.length;
   const stats = { distances: 0 };
+  const rowBytes = dims * 4;
+  // Squared norms, for l2 through the dot product: |a - b|^2 = |a|^2 + |b|^2 - 2 a.b
+  let norms: Float64Array | undefined;
+  if (dot && metric === 1) {
+    norms = new Float64Array(n);
+    for (let i = 0; i < n; i++) norms[i] = dot(i * rowBytes, i * rowBytes, dims);
+  }
 
   function dist(a: number, b: number): number {
     stats.distances++;
+    if (dot) {
+      const x = dot(a * rowBytes, b * rowBytes, dims);
+      return norms ? norms[a] + norms[b] - 2 * x : -x;
+    }
     const ao = a * dims;
     const bo = b * dims;
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
