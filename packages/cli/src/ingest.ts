@@ -11,7 +11,7 @@ import { chunkText } from "./chunk.js";
 import type { Ctx } from "./context.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import { chunkId, type FileEntry } from "./home.js";
-import { pageAt, readSource, type Skipped, type SourceFile } from "./sources.js";
+import { readSource, type Skipped, type SourceFile } from "./sources.js";
 
 export interface Chunking {
   chunkTokens: number;
@@ -42,20 +42,22 @@ export async function filesToPassages(ctx: Ctx, files: SourceFile[], chunking: C
       skipped.push({ path: file.path, reason: `cannot be read: ${(err as Error).message ?? err}` });
       continue;
     }
-    const chunks = chunkText(text, chunking);
     const ext = extname(file.path).slice(1).toLowerCase();
-    const passages = chunks.map((c, i) => ({
-      id: chunkId(file.path, i),
-      text: c.text,
-      metadata: {
-        source: file.path,
-        ext,
-        chunk: i,
-        line: c.startLine,
-        endLine: c.endLine,
-        ...(pageStarts ? { page: pageAt(pageStarts, c.start) } : {}),
-      },
-    }));
+    const passages: PassageInput[] = [];
+    if (pageStarts) {
+      // PDFs: pages are chunked one by one, so a passage cites exactly one page.
+      pageStarts.forEach((start, p) => {
+        const end = p + 1 < pageStarts.length ? pageStarts[p + 1]! : text.length;
+        for (const c of chunkText(text.slice(start, end), chunking)) {
+          const i = passages.length;
+          passages.push({ id: chunkId(file.path, i), text: c.text, metadata: { source: file.path, ext, chunk: i, page: p + 1 } });
+        }
+      });
+    } else {
+      for (const [i, c] of chunkText(text, chunking).entries()) {
+        passages.push({ id: chunkId(file.path, i), text: c.text, metadata: { source: file.path, ext, chunk: i, line: c.startLine, endLine: c.endLine } });
+      }
+    }
     if (passages.length === 0) skipped.push({ path: file.path, reason: "no text" });
     read.push({ file, passages, entry: { mtimeMs: file.mtimeMs, size: file.size, chunks: passages.length, textBytes: Buffer.byteLength(text) } });
     bar.update(n + 1);

@@ -244,10 +244,3 @@ export async function readSource(file: SourceFile): Promise<ExtractedText> {
     await pdf.loadingTask.destroy();
   }
 }
-
-/** The 1-based page holding `offset`, given page start offsets. */
-export function pageAt(pageStarts: number[], offset: number): number {
-  let page = 1;
-  for (let i = 0; i < pageStarts.length; i++) if (pageStarts[i]! <= offset) page = i + 1;
-  return page;
-}

@@ -44,7 +44,7 @@ function normalizeHost(host: string): string {
 export async function ollamaAnswers(host: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<boolean> {
   try {
     const res = await globalThis.fetch(`${normalizeHost(host)}/api/version`, { signal: AbortSignal.timeout(timeoutMs) });
-    await res.body?.cancel();
+    await res.text(); // drain: the probe answer is a few bytes
     return res.ok;
   } catch {
     return false;
