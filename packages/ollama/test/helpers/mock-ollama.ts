@@ -42,6 +42,11 @@ export interface MockOllamaOptions {
   perRequestMs?: number;
   /** Extra latency per text embedded, ms. */
   perTextMs?: number;
+  /**
+   * Embedding requests the server works on at once (Ollama's OLLAMA_NUM_PARALLEL); the
+   * rest queue, as on a real server. Default: unlimited.
+   */
+  serverParallel?: number;
   /** The assistant's answer to a chat request (default: a fixed sentence). */
   reply?: (req: MockChatRequest) => string;
 }
@@ -86,6 +91,7 @@ export class MockOllama {
   readonly chatModels: Set<string>;
   perRequestMs: number;
   perTextMs: number;
+  serverParallel: number;
   reply: (req: MockChatRequest) => string;
   /** Every request, in arrival order. */
   readonly requests: LoggedRequest[] = [];
@@ -93,6 +99,21 @@ export class MockOllama {
   inFlight = 0;
   maxInFlight = 0;
   private readonly faults = new Map<string, Fault[]>();
+  private working = 0;
+  private readonly queue: (() => void)[] = [];
+
+  /** Runs `work` when one of the server's `serverParallel` slots is free. */
+  private async serve(work: () => Promise<void>): Promise<void> {
+    if (this.working >= this.serverParallel) await new Promise<void>((resolve) => this.queue.push(resolve));
+    else this.working++;
+    try {
+      await work();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next();
+      else this.working--;
+    }
+  }
 
   constructor(o: MockOllamaOptions = {}) {
     this.baseUrl = (o.baseUrl ?? "http://127.0.0.1:11434").replace(/\/$/, "");
@@ -100,6 +121,7 @@ export class MockOllama {
     this.chatModels = new Set((o.chatModels ?? ["llama3.2"]).map(withLatest));
     this.perRequestMs = o.perRequestMs ?? 0;
     this.perTextMs = o.perTextMs ?? 0;
+    this.serverParallel = o.serverParallel ?? Number.POSITIVE_INFINITY;
     this.reply = o.reply ?? (() => "LEANN stores no embeddings; it recomputes them at search time.");
   }
 
@@ -131,7 +153,10 @@ export class MockOllama {
         try {
           const texts = path === "/api/embed" ? (Array.isArray(body.input) ? body.input.length : 1) : path === "/api/embeddings" ? 1 : 0;
           const latency = this.perRequestMs + this.perTextMs * texts;
-          if (latency > 0) await delay(latency);
+          if (latency > 0) {
+            if (counted) await this.serve(() => delay(latency));
+            else await delay(latency);
+          }
           const fault = this.faults.get(path)?.shift();
           if (fault) {
             if ("pass" in fault) return await answer(body);
