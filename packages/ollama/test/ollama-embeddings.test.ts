@@ -82,7 +82,7 @@ describe("OllamaEmbeddings: batching", () => {
 
 describe("OllamaEmbeddings: concurrency", () => {
   it("keeps at most maxConcurrency requests in flight, and reaches it", async () => {
-    mock.perRequestMs = 15;
+    mock.perRequestMs = 40;
     const e = make({ batchSize: 4, maxConcurrency: 3 });
     await e.embedDocuments(texts(40));
     expect(mock.calls("/api/embed")).toHaveLength(10);
@@ -90,7 +90,7 @@ describe("OllamaEmbeddings: concurrency", () => {
   });
 
   it("shares the limit between concurrent calls on one instance", async () => {
-    mock.perRequestMs = 15;
+    mock.perRequestMs = 40;
     const e = make({ batchSize: 4, maxConcurrency: 2 });
     const [a, b] = await Promise.all([e.embedDocuments(texts(16)), e.embedDocuments(texts(16).map((t) => `${t} again`))]);
     expect(a).toHaveLength(16);
