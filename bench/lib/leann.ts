@@ -1,5 +1,5 @@
 /** Helpers shared by the engine benchmarks. */
-import type { LeannIndex, SearchOptions } from "../../packages/core/src/index.ts";
+import type { LeannIndex, SearchOptions, SearchResult } from "../../packages/core/src/index.ts";
 import type { Dataset } from "./datasets.ts";
 import { recallAtK } from "./exact.ts";
 import { percentile } from "./peers.ts";
@@ -30,7 +30,8 @@ export class CachedEmbedder {
 
 export const rssMb = () => Math.round(process.memoryUsage().rss / 2 ** 20);
 
-export async function measure(index: LeannIndex, ds: Dataset, truth: string[][], opts: SearchOptions) {
+/** `onQuery` (optional) sees each query's result and its search time without the embedder (ms), in query order. */
+export async function measure(index: LeannIndex, ds: Dataset, truth: string[][], opts: SearchOptions, onQuery?: (i: number, r: SearchResult, searchMs: number) => void) {
   const found: string[][] = [];
   const ms: number[] = [];
   let recomputed = 0, hits = 0, visited = 0;
@@ -41,7 +42,8 @@ export async function measure(index: LeannIndex, ds: Dataset, truth: string[][],
     recomputed += r.stats.recomputed;
     hits += r.stats.cacheHits;
     visited += r.stats.visited;
-    ms.push(r.stats.ms.search - r.stats.ms.embed);
+    ms.push(r.stats.ms.search); // stats.ms.search is already total - embed (it used to be subtracted twice here)
+    onQuery?.(i, r, ms[ms.length - 1]!);
   }
   ms.sort((a, b) => a - b);
   const nq = ds.queries.length;
