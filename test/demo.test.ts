@@ -1,0 +1,105 @@
+/**
+ * The demo (`pnpm demo`) in its quick mode, in-process. The main runs use the
+ * potion-base-2M folder that developers and CI have at ../shared/models (fast); one run
+ * takes LocalEmbeddings' default resolution, which on a machine without the model hub
+ * is the USE-lite fallback from npm: the path a new user's first `pnpm demo` takes.
+ */
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { http, HttpResponse } from "msw";
+import { setupServer } from "msw/node";
+import { beforeAll, describe, expect, it } from "vitest";
+import { main, QUESTIONS, type DemoResult } from "../examples/demo/main.js";
+import { hnswlibIndexBytes } from "../examples/demo/hnswlib-size.js";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const MODEL = resolve(ROOT, "../shared/models/potion-base-2M-int8");
+const NO_OLLAMA = "http://127.0.0.1:9"; // discard port: nothing listens
+
+beforeAll(() => {
+  if (!existsSync(join(MODEL, "tokenizer.json"))) {
+    throw new Error(`The demo tests need the potion-base-2M model folder at ${MODEL} (shared/models beside the repository). It is missing: restore it; these tests must not be skipped.`);
+  }
+});
+
+function expectSaneRun(r: DemoResult) {
+  expect(r.corpus.addresses).toBe(233);
+  expect(r.corpus.chunks).toBeGreaterThan(10_000);
+  expect(r.indexed.chunks).toBeGreaterThan(0);
+  expect(r.indexed.years[1]).toBe(2021); // newest first
+  for (const q of r.questions) {
+    for (const run of [q.langchain, q.llamaindex]) {
+      expect(run.hits.length).toBeGreaterThan(0);
+      expect(run.recomputed).toBeGreaterThan(0);
+      expect(run.ms).toBeGreaterThan(0);
+      const scores = run.hits.map((h) => h.score);
+      expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    }
+    // Both frameworks query the same saved index with the same model and settings.
+    expect(q.llamaindex.hits.map((h) => h.id)).toEqual(q.langchain.hits.map((h) => h.id));
+  }
+  const s = r.sizes;
+  expect(s.hnswlib.computed).toBe(true);
+  expect(s.hnswlib.indexFile).toBe(hnswlibIndexBytes(r.indexed.chunks, r.model.dimensions));
+  expect(s.leann.parts.indexTotal).toBeLessThan(s.hnswlib.indexFile);
+  expect(s.leann.total).toBeLessThan(s.hnswlib.total);
+  expect(s.leann.parts.storedVectors).toBe(0);
+  expect(s.float32Embeddings).toBe(r.indexed.chunks * r.model.dimensions * 4);
+  expect(Object.keys(s.leann.files)).toContain("CURRENT");
+  expect(r.lines.join("\n")).toContain("computed*");
+}
+
+describe("pnpm demo --quick", () => {
+  it("indexes a few hundred SOTU chunks, compares storage with HNSWLib and answers through LangChain and LlamaIndex", async () => {
+    const r = await main({ quick: true, modelDir: MODEL, ollamaHost: NO_OLLAMA, log: () => undefined, progress: false });
+    expectSaneRun(r);
+    expect(r.model).toMatchObject({ id: "potion-base-2M-int8", dimensions: 64, source: "folder" });
+    expect(r.indexed.chunks).toBe(300);
+    expect(r.indexed.timeBoxed).toBe(false);
+    expect(r.questions.map((q) => q.question)).toEqual(QUESTIONS);
+    for (const q of r.questions) expect(q.langchain.hits).toHaveLength(3);
+    // The drug-price question finds Biden's 2021 passage on drug prices.
+    expect(r.questions[0]!.langchain.hits.some((h) => h.year === 2021 && /drug/i.test(h.text))).toBe(true);
+    // A fast model leaves the time box unused and keeps default search settings.
+    expect(r.search.maxRecompute).toBe("default");
+    expect(r.ollama.available).toBe(false);
+    expect(r.lines.at(-2)).toContain("start it with `ollama serve`");
+    // LEANN's index proper (graph + PQ) is a small share of the text and of the float32 vectors.
+    expect(r.sizes.leann.parts.indexTotal).toBeLessThan(r.sizes.float32Embeddings);
+    expect(r.ms).toBeLessThan(60_000);
+  });
+
+  it("has Ollama answer the questions when a server answers", async () => {
+    const HOST = "http://ollama.demo.test:11434";
+    const asked: string[] = [];
+    const server = setupServer(
+      http.get(`${HOST}/api/version`, () => HttpResponse.json({ version: "0.12.0" })),
+      http.post(`${HOST}/api/chat`, async ({ request }) => {
+        const body = (await request.json()) as { model: string; messages: { role: string; content: string }[] };
+        asked.push(body.messages.map((m) => m.content).join("\n"));
+        return HttpResponse.json({ model: body.model, created_at: new Date().toISOString(), message: { role: "assistant", content: "Negotiate drug prices [1]." }, done: true });
+      }),
+    );
+    server.listen({ onUnhandledRequest: "bypass" });
+    try {
+      const r = await main({ quick: true, maxChunks: 64, modelDir: MODEL, ollamaHost: HOST, questions: [QUESTIONS[0]!], log: () => undefined, progress: false });
+      expect(r.ollama.available).toBe(true);
+      expect(r.questions[0]!.answer).toBe("Negotiate drug prices [1].");
+      expect(asked).toHaveLength(1);
+      expect(asked[0]).toContain(QUESTIONS[0]);
+      expect(asked[0]).toContain("[1] (2021, Joseph R Biden)");
+    } finally {
+      server.close();
+    }
+  });
+
+  it("runs on LocalEmbeddings' default model resolution (the offline fallback here) within its time box", async () => {
+    const env = { ...process.env, LEANN_MODEL_DIR: undefined, CI: undefined };
+    const r = await main({ quick: true, maxChunks: 32, budgetSeconds: 15, questions: [QUESTIONS[0]!], ollamaHost: NO_OLLAMA, env, log: () => undefined, progress: false });
+    expectSaneRun(r);
+    expect(r.model.source).not.toBe("folder");
+    expect(r.indexed.chunks).toBeGreaterThanOrEqual(16);
+    expect(r.indexed.chunks).toBeLessThanOrEqual(32);
+  });
+});
