@@ -12,6 +12,7 @@ export default defineConfig({
       "@leann/onnx": src("onnx"),
       "@leann/langchain": src("langchain"),
       "@leann/llamaindex": src("llamaindex"),
+      "@leann/ollama": src("ollama"),
     },
   },
   test: {

@@ -1,4 +1,4 @@
-import { DimensionMismatchError, EmbedderError } from "./errors.js";
+import { DimensionMismatchError, EmbedderError, LeannError } from "./errors.js";
 
 /**
  * What the index needs from an embedding model: the shape of LangChain's
@@ -83,7 +83,8 @@ export async function embedBatched(
     try {
       result = await withTimeout(Promise.resolve(embedder.embedDocuments(batch)), opts.timeoutMs ?? 0, `${name}.embedDocuments`);
     } catch (err) {
-      if (err instanceof EmbedderError) throw err;
+      // Typed errors of embedders built on this library (dimension checks, missing models) pass as they are.
+      if (LeannError.isInstance(err)) throw err;
       throw new EmbedderError(`${name}.embedDocuments failed on a batch of ${batch.length} texts: ${(err as Error)?.message ?? err}`, {
         cause: err,
       });
@@ -116,7 +117,8 @@ export async function embedQueryChecked(embedder: Embedder, text: string, dims: 
     const p = embedder.embedQuery ? embedder.embedQuery(text) : embedder.embedDocuments([text]).then((r) => r?.[0]);
     result = await withTimeout(Promise.resolve(p), opts.timeoutMs ?? 0, `${name}.embedQuery`);
   } catch (err) {
-    if (err instanceof EmbedderError) throw err;
+    // Typed errors of embedders built on this library (dimension checks, missing models) pass as they are.
+      if (LeannError.isInstance(err)) throw err;
     throw new EmbedderError(`${name}.embedQuery failed: ${(err as Error)?.message ?? err}`, { cause: err });
   }
   checkVector(result, dims, `${name}.embedQuery`, out, 0);

@@ -19,6 +19,7 @@ import { decodeIndexFile, encodeIndexFile, type IndexHeader, type SectionData } 
 import { compressGraph, decompressGraph, neighbors, type CompressedGraph } from "./graph/csr.js";
 import { buildHnsw, defaultThreads } from "./graph/hnsw-build.js";
 import { ensureReachable, pruneGraph } from "./graph/prune.js";
+import { reorderForLocality } from "./graph/reorder.js";
 import { buildOptionsSchema, DEFAULTS, parseOptions, searchOptionsSchema } from "./options.js";
 import { codeSize, decodePq, encodePq, pqScore, pqTable, trainPq, type PqCodebook } from "./quantize/pq.js";
 import { HubCache } from "./search/cache.js";
@@ -355,9 +356,10 @@ export class LeannIndex {
     if (metric === "cosine") normalizeRows(vectors, dims);
     const embedMs = performance.now() - t0;
     const timings = { embed: embedMs, graph: 0, prune: 0, quantize: 0, total: 0 };
-    const core = await LeannIndex.buildCore(vectors, dims, metric, o, progress, timings);
+    const { core, order } = await LeannIndex.buildCore(vectors, dims, metric, o, progress, timings);
     core.model = o.modelId ?? embedderIdentity(embedder) ?? null;
-    const index = new LeannIndex(core, new MutablePassages(new MemoryPassageStore(records)), embedder, {
+    const ordered = Array.from(order, (i) => records[i]!);
+    const index = new LeannIndex(core, new MutablePassages(new MemoryPassageStore(ordered)), embedder, {
       cacheBytes: o.cacheBytes ?? DEFAULTS.cacheBytes,
       embedBatchSize: batch,
       embedTimeoutMs: o.embedTimeoutMs ?? 0,
@@ -368,13 +370,14 @@ export class LeannIndex {
   }
 
   private static async buildCore(
-    vectors: Float32Array,
+    input: Float32Array,
     dims: number,
     metric: Metric,
     o: ReturnType<typeof buildOptionsSchema.parse>,
     progress: (phase: BuildPhase, done: number, total: number) => void,
     timings: { graph: number; prune: number; quantize: number },
-  ): Promise<Core> {
+  ): Promise<{ core: Core; order: Uint32Array }> {
+    let vectors = input;
     let t = performance.now();
     const lap = () => {
       const now = performance.now();
@@ -388,8 +391,11 @@ export class LeannIndex {
     const walkMetric = metric === "l2" ? "l2" : "ip";
     const threads = o.threads || defaultThreads(n);
     const efConstruction = o.efConstruction ?? DEFAULTS.efConstruction;
-    const g = await buildHnsw(vectors, dims, { M, efConstruction, seed, threads, metric: walkMetric, onProgress: (d, t) => progress("graph", d, t) });
+    const built = await buildHnsw(vectors, dims, { M, efConstruction, seed, threads, metric: walkMetric, onProgress: (d, t) => progress("graph", d, t) });
     timings.graph = lap();
+    // From here on, nodes are numbered for locality; `order` maps back to the input order.
+    const { graph: g, vectors: ordered, order } = reorderForLocality(built, vectors, dims);
+    vectors = ordered;
     progress("prune", 0, 1);
     const hubShare = o.hubShare ?? DEFAULTS.hubShare;
     const pruned = pruneGraph(g, vectors, dims, {
@@ -419,7 +425,7 @@ export class LeannIndex {
     );
     const hubVectors = new Float32Array(hubCount * dims);
     hubIds.forEach((id, i) => hubVectors.set(vectors.subarray(id * dims, (id + 1) * dims), i * dims));
-    return {
+    const core: Core = {
       dims,
       metric,
       model: null,
@@ -450,6 +456,7 @@ export class LeannIndex {
         graphBytesPerPassage: o.graphBytesPerPassage ?? DEFAULTS.graphBytesPerPassage,
       },
     };
+    return { core, order };
   }
 
   /**
@@ -843,11 +850,12 @@ export class LeannIndex {
       "LeannIndex.add (rebuild)",
     );
     const timings = { graph: 0, prune: 0, quantize: 0 };
-    const core = await LeannIndex.buildCore(all, dims, c.metric, o, () => {}, timings);
+    const { core, order } = await LeannIndex.buildCore(all, dims, c.metric, o, () => {}, timings);
     core.model = c.model;
+    const allRecords = [...keep, ...records];
     // Nothing has changed until here: swap everything in at once.
     this.core = core;
-    this.passages.rebase(new MemoryPassageStore([...keep, ...records]));
+    this.passages.rebase(new MemoryPassageStore(Array.from(order, (i) => allRecords[i]!)));
     // The passages now live in memory: the next save must write them, not reuse a file.
     this.savedAt = null;
     this.deleted = new Uint8Array(keep.length + records.length);
