@@ -629,6 +629,12 @@ describe("leann ask", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(2); // the message and one hint line
   });
 
+  it("reports a missing index (exit 2) before a missing server", async () => {
+    const r = await leann(ws, ["ask", "nope", "anything", "--host", "http://127.0.0.1:9", "--json"]);
+    expect(r.code).toBe(2);
+    expect(r.json().error.code).toBe("INDEX_NOT_FOUND");
+  });
+
   it("exits 5 with a pull hint when the model is not on the server", async () => {
     const r = await leann(ws, ["ask", "docs", "anything", "--host", HOST, "--llm", "no-such-llm"]);
     expect(r.code).toBe(5);

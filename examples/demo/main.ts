@@ -270,8 +270,9 @@ export async function main(options: DemoOptions = {}): Promise<DemoResult> {
   const searchOptions = slow ? { ...SLOW_MODEL_SEARCH } : {};
   const lcStore = await LangChainLeannStore.load(dir, embeddings, { searchOptions });
   // The documented way to get scores from a LangChain vector store retriever: similaritySearchWithScore in a runnable.
-  const retriever = RunnableLambda.from(async (q: string) =>
-    (await lcStore.similaritySearchWithScore(q, K)).map(([doc, score]) => new Document({ ...doc, metadata: { ...doc.metadata, score } })),
+  const retriever = RunnableLambda.from(
+    async (q: string): Promise<Document[]> =>
+      (await lcStore.similaritySearchWithScore(q, K)).map(([doc, score]) => new Document({ ...doc, metadata: { ...doc.metadata, score } })),
   );
   const prompt = ChatPromptTemplate.fromMessages([
     ["system", "Answer the question from these passages of State of the Union addresses only; cite them as [1], [2], ...\n\n{context}"],

@@ -9,6 +9,7 @@ import type { SearchResult } from "@leann/core";
 import { Ollama, type Message } from "ollama";
 import type { Ctx } from "../context.js";
 import { CliError, EXIT, usage } from "../exit-codes.js";
+import { readMeta } from "../home.js";
 import { hitLocation, openIndex, parseFilters } from "../open-index.js";
 import { hitsJson, statsJson } from "./search.js";
 
@@ -88,6 +89,7 @@ async function* questions(ctx: Ctx, name: string, first: string | undefined): As
 export async function ask(ctx: Ctx, a: AskArgs): Promise<void> {
   const host = normalizeHost(a.host);
   const filter = parseFilters(a.filters);
+  readMeta(ctx.home, a.name); // a missing index is reported before a missing server
   if (!(await ollamaAnswers(host))) {
     throw new CliError(
       EXIT.UNAVAILABLE,
