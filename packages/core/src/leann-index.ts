@@ -409,7 +409,7 @@ export class LeannIndex {
     progress("prune", 1, 1);
     timings.prune = lap();
     progress("quantize", 0, 1);
-    const subspaces = o.pqSubspaces || Math.max(1, Math.min(64, Math.floor(dims / 2)));
+    const subspaces = o.pqSubspaces || Math.min(64, dims);
     const bits = o.pqBits ?? DEFAULTS.pqBits;
     const pq = trainPq(vectors, dims, { subspaces, bits, seed, sample: o.pqSample ?? DEFAULTS.pqSample, iterations: o.pqIterations ?? DEFAULTS.pqIterations });
     const codes = encodePq(pq, vectors);
