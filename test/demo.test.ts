@@ -28,10 +28,13 @@ function expectSaneRun(r: DemoResult) {
   expect(r.corpus.chunks).toBeGreaterThan(10_000);
   expect(r.indexed.chunks).toBeGreaterThan(0);
   expect(r.indexed.years[1]).toBe(2021); // newest first
+  // The first search recomputes embeddings; later ones may find some (or all) in the hub cache.
+  expect(r.questions[0]!.langchain.recomputed).toBeGreaterThan(0);
+  expect(r.questions[0]!.llamaindex.recomputed).toBeGreaterThan(0);
   for (const q of r.questions) {
     for (const run of [q.langchain, q.llamaindex]) {
       expect(run.hits.length).toBeGreaterThan(0);
-      expect(run.recomputed).toBeGreaterThan(0);
+      expect(run.recomputed).toBeGreaterThanOrEqual(0);
       expect(run.ms).toBeGreaterThan(0);
       const scores = run.hits.map((h) => h.score);
       expect([...scores].sort((a, b) => b - a)).toEqual(scores);
