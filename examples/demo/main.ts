@@ -235,7 +235,7 @@ export async function main(options: DemoOptions = {}): Promise<DemoResult> {
   const indexedAddresses = new Set(indexed.map((c) => c.id.split("#")[0])).size;
   const indexedBytes = indexed.reduce((s, c) => s + Buffer.byteLength(c.text), 0);
   log(
-    `Embedded ${num(indexed.length)} of ${num(chunks.length)} chunks (${indexedAddresses} newest addresses, ${Math.min(...years)}-${Math.max(...years)}) in ${(embedMs / 1000).toFixed(1)} s, ${rate.toFixed(1)} chunks/s.` +
+    `Embedded ${num(indexed.length)} of ${num(chunks.length)} chunks (${indexedAddresses === addresses.length ? "all" : `the ${indexedAddresses} newest`} addresses, ${Math.min(...years)}-${Math.max(...years)}) in ${(embedMs / 1000).toFixed(1)} s, ${rate.toFixed(1)} chunks/s.` +
       (timeBoxed ? ` Time box: ${(budgetMs / 1000).toFixed(0)} s of embedding at this speed${modelDir ? "" : "; a fast local model (LEANN_MODEL_DIR) indexes more"}.` : ""),
   );
 
