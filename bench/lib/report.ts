@@ -236,8 +236,8 @@ function recallCurveSvg(c: CaseResult): string {
   const ys = c.curve.flatMap((p) => [p.recall10, p.recall3]);
   const lo = Math.max(0, Math.floor(Math.min(...ys) * 10) / 10);
   return xyChart({
-    title: `Recall against embeddings recomputed per query: ${caseTitle(c)}`,
-    subtitle: `two-level labels: maxRecompute; exact-walk labels: ef. Every point: ${c.queries} queries, k = 10, no cache`,
+    title: `Recall against embeddings recomputed per query: ${c.key}`,
+    subtitle: `${caseTitle(c)}, ${c.queries} queries, k = 10, no cache; labels: maxRecompute (two-level), ef (exact-walk)`,
     xLabel: "embeddings recomputed per query (mean)",
     yLabel: "recall against exact search",
     xLog: true,
@@ -264,14 +264,14 @@ function latencySvg(c: CaseResult, which: "e2e" | "search"): string {
     series.push({ name: short(s.id), color: color(s.id), marker: markers[mi++ % markers.length], hollow: true, points: [{ x: lat(s), y: s.recall10 }] });
   }
   const live = c.leann?.live;
-  if (live && e2eMode) series.push({ name: "leann defaults, potion in the loop (measured)", color: color("live"), marker: "diamond", points: [{ x: live.msP50, y: live.recall10 }] });
+  if (live && e2eMode) series.push({ name: "leann defaults, potion live (measured)", color: color("live"), marker: "diamond", points: [{ x: live.msP50, y: live.recall10 }] });
   const ys = series.flatMap((s) => s.points.map((p) => p.y));
   const lo = Math.max(0, Math.floor(Math.min(...ys) * 10) / 10);
   return xyChart({
-    title: `Latency against recall@10, ${e2eMode ? "end to end (estimate)" : "without the embedder"}: ${caseTitle(c)}`,
+    title: `Latency against recall@10, ${e2eMode ? "end to end (estimate)" : "without the embedder"}: ${c.key}`,
     subtitle: e2eMode
-      ? `p50 = search + (recomputed + 1 query) x ${f(c.embedMsPerText, 2)} ms per embedding (${modelShort(c)}, measured cost); peers: search + 1 query embedding`
-      : "p50 of the search call alone (ours: index time minus the time inside the embedder; peers: their vector search)",
+      ? `search + (recomputed + 1 query) x ${f(c.embedMsPerText, 2)} ms per ${modelShort(c)} embedding; peers: search + 1 query embedding`
+      : "the search call alone (ours: minus the time inside the embedder; peers: their vector search)",
     xLabel: e2eMode ? "p50 latency per query, end to end, ms (estimate)" : "p50 search latency without the embedder, ms",
     yLabel: "recall@10",
     xLog: true,
@@ -370,6 +370,8 @@ function headline(res: BenchResults): string {
       h && h.e2eMsP50 !== null ? fmtMs(h.e2eMsP50) : "n/a",
     ]);
   }
+  out.push(findings(res));
+  out.push("");
   out.push(
     table(
       ["corpus (passages, model)", "leann on disk", "leann without text", "LangChain HNSWLib on disk", "leann recall@3 / @10", "HNSWLib recall@10 (ef 10 / 64)", "leann recomputed / query", "leann p50 end to end (est.)", "HNSWLib p50 end to end (est.)"],
@@ -377,6 +379,91 @@ function headline(res: BenchResults): string {
       rows,
     ),
   );
+  const main = [...res.cases].reverse().find((c) => c.dims >= 384 && c.stores.some((x) => x.id === "leann")) ?? res.cases[res.cases.length - 1];
+  if (main) {
+    out.push("");
+    out.push(`Every store on ${main.key} (${int(main.count)} passages, ${modelShort(main)}; end to end = estimate as above):`);
+    out.push("");
+    out.push(
+      table(
+        ["store", "on disk", "x raw text", "recall@3", "recall@10", "recomputed / query", "p50 search (no embedder)", "p50 end to end (est.)", "build + save", "peak RSS MB"],
+        ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+        main.stores.map((s) => [
+          s.kind === "ours" ? `**${s.label}**` : s.label,
+          fmtBytes(s.bytesOnDisk),
+          f(s.bytesOnDisk / main.rawTextBytes, 2),
+          r3(s.recall3),
+          r3(s.recall10),
+          s.kind === "ours" ? f(s.recomputedPerQuery, 0) : "0",
+          fmtMs(s.searchMsP50),
+          fmtMs(s.e2eMsP50),
+          s.kind === "reference" ? "-" : secs(s.buildMs + s.saveMs),
+          s.peakRssMb === null ? "n/a" : `${Math.round(s.peakRssMb)}`,
+        ]),
+      ),
+    );
+  }
+  return out.join("\n");
+}
+
+/** Plain-language findings, computed from the results (ranges over the corpora). */
+function findings(res: BenchResults): string {
+  const rows = res.cases.flatMap((c) => {
+    const l = c.stores.find((s) => s.id === "leann");
+    const h = c.stores.find((s) => s.id === "langchain-hnswlib");
+    const h64 = c.stores.find((s) => s.id === "langchain-hnswlib-ef64");
+    const w = c.stores.find((s) => s.id === "leann-exact-walk");
+    return l ? [{ c, l, h, h64, w }] : [];
+  });
+  if (rows.length === 0) return "";
+  const range = (xs: number[], d: number, suffix = "") => {
+    const lo = Math.min(...xs), hi = Math.max(...xs);
+    return lo.toFixed(d) === hi.toFixed(d) ? `${lo.toFixed(d)}${suffix}` : `${lo.toFixed(d)}-${hi.toFixed(d)}${suffix}`;
+  };
+  const withH = rows.filter((r) => r.h);
+  const out: string[] = [];
+  if (withH.length) {
+    out.push(
+      `- **Storage**: our saved index (graph + PQ codes + the passages, DEFLATE-compressed) is ${range(withH.map((r) => r.h!.bytesOnDisk / r.l.bytesOnDisk), 1, "x")} smaller than LangChain HNSWLib's saved store ` +
+        `and ${range(rows.map((r) => r.l.bytesOnDisk / r.c.rawTextBytes), 2, "x")} the raw text; without the text it is ${range(rows.map((r) => (100 * (r.l.bytesWithoutText ?? 0)) / r.c.rawTextBytes), 1, "%")} of the raw text ` +
+        `(${range(rows.map((r) => (r.l.bytesWithoutText ?? 0) / r.c.count), 0)} bytes a passage), against ${range(withH.map((r) => (100 * (r.h!.bytesWithoutText ?? 0)) / r.c.rawTextBytes), 0, "%")} for HNSWLib's index file.`,
+    );
+  }
+  out.push(
+    `- **Recall@10 at defaults**: ${rows.map((r) => `${r.c.key} ${r3(r.l.recall10)}`).join(", ")}` +
+      (withH.length ? `; LangChain HNSWLib at its default ef 10: ${withH.map((r) => r3(r.h!.recall10)).join(", ")}${withH.every((r) => r.h64) ? `, at ef 64: ${withH.map((r) => r3(r.h64!.recall10)).join(", ")}` : ""}.` : "."),
+  );
+  const ww = rows.filter((r) => r.w);
+  if (ww.length) {
+    out.push(
+      `- **Recomputation**: ${range(rows.map((r) => r.l.recomputedPerQuery), 0)} embeddings recomputed per query at defaults; recomputing every visited node (exact-walk, ef 64, the Python LEANN's way) needs ${range(ww.map((r) => r.w!.recomputedPerQuery), 0)} ` +
+        `(${range(ww.map((r) => r.w!.recomputedPerQuery / r.l.recomputedPerQuery), 1, "x")} more) for recall@10 ${ww.map((r) => r3(r.w!.recall10)).join(", ")}.`,
+    );
+  }
+  const use = rows.filter((r) => r.c.embedMsPerText !== null && r.c.embedMsPerText > 10 && r.l.e2eMsP50 !== null);
+  const fast = rows.filter((r) => r.c.embedMsPerText !== null && r.c.embedMsPerText <= 10 && r.l.e2eMsP50 !== null);
+  const lat: string[] = [];
+  if (use.length) {
+    lat.push(
+      `with ${modelShort(use[0]!.c)} on this CPU (${f(use[0]!.c.embedMsPerText, 1)} ms an embedding) a default search costs about ${range(use.map((r) => r.l.e2eMsP50! / 1000), 1, " s")} end to end (estimate), ` +
+        `against ${range(use.filter((r) => r.h).map((r) => r.h!.e2eMsP50!), 0, " ms")} for a store that keeps the vectors (one query embedding)`,
+    );
+  }
+  if (fast.length) {
+    const live = fast.filter((r) => r.c.leann?.live);
+    lat.push(
+      `with ${modelShort(fast[0]!.c)} (${range(fast.map((r) => r.c.embedMsPerText!), 2, " ms")} an embedding) about ${range(fast.map((r) => r.l.e2eMsP50!), 0, " ms")} (estimate)` +
+        (live.length ? `; measured with the model in the loop: ${live.map((r) => `${fmtMs(r.c.leann!.live!.msP50)} (${r.c.key})`).join(", ")}` : ""),
+    );
+  }
+  if (lat.length) out.push(`- **Latency**: the price of storing no embeddings is recomputing them: ${lat.join("; ")}. Without the embedder our search takes ${range(rows.map((r) => r.l.searchMsP50), 1, " ms")} (p50).`);
+  const lance = res.cases.filter((c) => c.stores.some((s) => s.id === "lancedb" && s.params.index === "ivf_pq"));
+  if (lance.length) {
+    out.push(
+      `- **LanceDB** is run as its users run it: a plain table below 5,000 rows (exact search) and the IVF_PQ index its documentation advises for larger tables above that, at Lance's default settings (default nprobes, no refine step); ` +
+        `its recall@10 is then ${lance.map((c) => `${r3(c.stores.find((s) => s.id === "lancedb")!.recall10)} (${c.key})`).join(", ")}.`,
+    );
+  }
   return out.join("\n");
 }
 
@@ -416,7 +503,7 @@ function methodSection(res: BenchResults, pagePath: string): string {
     if (seen.has(s.id)) continue;
     seen.add(s.id);
     if (s.id === "leann-exact-walk") lines.push(`- **${s.label}** (\`${s.id}\`): the same saved index, searched with \`{ mode: "exact-walk", ef: 64 }\`.`);
-    else if (s.kind === "ours") lines.push(`- **${s.label}** (\`${s.id}\`): \`LeannIndex.build(passages, { embedder, vectors, cacheBytes: 0 })\` at default build options, \`save(dir)\`, \`LeannIndex.load(dir)\`, then \`search(vector, { k: 10 })\`. Files: ${s.bytesNote.replace(/^save\(dir\): /, "")}.`);
+    else if (s.kind === "ours") lines.push(`- **${s.label}** (\`${s.id}\`): \`LeannIndex.build(passages, { embedder, vectors, cacheBytes: 0 })\` at default build options, \`save(dir)\`, \`LeannIndex.load(dir)\`, then \`search(vector, { k: 10 })\`. Files: ${s.bytesNote.replace(/^save\(dir\): /, "")}. The passage file is DEFLATE-compressed when that is smaller (prose shrinks to about half), so the whole folder can be smaller than the raw text.`);
     else lines.push(`- **${s.label}** (\`${s.id}\`): ${s.bytesNote}. Parameters: \`${JSON.stringify(s.params)}\`.`);
   }
   lines.push("");

@@ -15,6 +15,14 @@ export function textWidth(s: string, size: number): number {
   return s.length * size * 0.56;
 }
 
+/** Title and subtitle lines, their font shrunk to fit the width. */
+function heading(title: string, subtitle: string | undefined, width: number): string {
+  const fit = (t: string, size: number) => Math.min(size, Math.floor(((width - 16) / Math.max(1, t.length * 0.56)) * 10) / 10);
+  const o = [`<text x="${width / 2}" y="20" text-anchor="middle" font-size="${fit(title, 15)}" font-weight="600">${esc(title)}</text>`];
+  if (subtitle) o.push(`<text x="${width / 2}" y="38" text-anchor="middle" font-size="${fit(subtitle, 12)}" fill="#555">${esc(subtitle)}</text>`);
+  return o.join("\n");
+}
+
 const fmtNum = (v: number): string => {
   const a = Math.abs(v);
   if (a === 0) return "0";
@@ -99,8 +107,7 @@ export function barChart(c: BarChart): string {
   const o: string[] = [];
   o.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="${fs}">`);
   o.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
-  o.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="600">${esc(c.title)}</text>`);
-  if (c.subtitle) o.push(`<text x="${width / 2}" y="38" text-anchor="middle" font-size="12" fill="#555">${esc(c.subtitle)}</text>`);
+  o.push(heading(c.title, c.subtitle, width));
   for (const t of ticks) {
     o.push(`<line x1="${x(t).toFixed(1)}" y1="${top - 4}" x2="${x(t).toFixed(1)}" y2="${top + plotH}" stroke="#e4e4e4"/>`);
     o.push(`<text x="${x(t).toFixed(1)}" y="${top + plotH + 15}" text-anchor="middle" fill="#444">${esc(fmt(t))}</text>`);
@@ -195,7 +202,7 @@ export function xyChart(c: XYChart): string {
   const width = c.width ?? 820;
   const height = c.height ?? 460;
   const fs = 12;
-  const legendW = Math.min(300, Math.max(...c.series.map((s) => textWidth(s.name, fs))) + 36);
+  const legendW = Math.min(340, Math.max(...c.series.map((s) => textWidth(s.name, fs))) + 36);
   const left = 62, right = legendW + 16, top = c.subtitle ? 58 : 42, bottom = 50;
   const pw = width - left - right, ph = height - top - bottom;
   const pts = c.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!c.xLog || p.x > 0) && (!c.yLog || p.y > 0));
@@ -224,8 +231,7 @@ export function xyChart(c: XYChart): string {
   const o: string[] = [];
   o.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="${fs}">`);
   o.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
-  o.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="600">${esc(c.title)}</text>`);
-  if (c.subtitle) o.push(`<text x="${width / 2}" y="38" text-anchor="middle" font-size="12" fill="#555">${esc(c.subtitle)}</text>`);
+  o.push(heading(c.title, c.subtitle, width));
   // Markers on the frame (recall 1.0) stay whole: the clip region extends a few pixels past the axes.
   o.push(`<defs><clipPath id="plot"><rect x="${left - 7}" y="${top - 7}" width="${pw + 14}" height="${ph + 14}"/></clipPath></defs>`);
   for (const t of xt) {
