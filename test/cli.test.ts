@@ -648,7 +648,7 @@ describe("the leann executable", () => {
   it("runs from source with tsx and exits with the command's code", () => {
     const home = mkdtempSync(join(tmpdir(), "leann-bin-"));
     try {
-      const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "packages/cli/src/bin.ts"), "search", "missing", "q", "--json"], {
+      const r = spawnSync(process.execPath, ["--conditions=leann-source", "--import", "tsx", join(ROOT, "packages/cli/src/bin.ts"), "search", "missing", "q", "--json"], {
         cwd: ROOT,
         env: { ...process.env, LEANN_HOME: home },
         encoding: "utf8",
