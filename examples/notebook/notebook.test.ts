@@ -62,7 +62,7 @@ const env = (dir: string) => ({ ...process.env, LEANN_MODEL_DIR: MODEL, NOTEBOOK
 describe("examples/notebook", () => {
   it("runs the notebook's steps as a plain script: builds, searches, tabulates and plots storage, swaps the store into a chain", () => {
     const dir = join(out, "script");
-    const r = spawnSync(process.execPath, ["--import", "tsx", "notebook.ts"], { cwd: HERE, env: env(dir), encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync(process.execPath, ["--conditions=leann-source", "--import", "tsx", "notebook.ts"], { cwd: HERE, env: env(dir), encoding: "utf8", timeout: 60_000 });
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`${CHUNKS} passages from`);
