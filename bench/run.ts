@@ -19,7 +19,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, freemem, loadavg, tmpdir, totalmem } from "node:os";
+import { cpus, freemem, getPriority, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { LeannIndex, type SearchOptions } from "../packages/core/src/index.ts";
 import { BENCH_DIR, datasetExists, loadDataset, type Dataset } from "./lib/datasets.ts";
@@ -313,6 +313,7 @@ function machineInfo(): BenchResults["machine"] {
     kernel: sh("uname", ["-r"]),
     loadAvgStart: loadavg().map((x) => Math.round(x * 100) / 100),
     loadAvgEnd: [],
+    niceness: getPriority(),
     shared: "2 cores shared with other users: wall-clock figures move by up to about 2x between runs",
   };
 }
@@ -425,7 +426,10 @@ async function main(): Promise<void> {
     cases: [],
     skipped: [],
   };
-  console.log(`leann bench (${mode}): ${results.machine.cpuModel}, ${results.machine.nproc} cores, Node ${process.version}, load ${results.machine.loadAvgStart.join(" ")}`);
+  console.log(`leann bench (${mode}): ${results.machine.cpuModel}, ${results.machine.nproc} cores, Node ${process.version}, load ${results.machine.loadAvgStart.join(" ")}, niceness ${results.machine.niceness}`);
+  if (results.git.engineDirtyFiles.length) {
+    console.warn(`WARNING: packages/ has uncommitted changes (${results.git.engineDirtyFiles.join(", ")}): these numbers will not match commit ${results.git.commit}; the page says so.`);
+  }
   for (const spec of CASES) {
     if (only ? !only.includes(spec.key) : quick && !spec.quick) continue;
     const why = ensureDataset(spec.dataset, spec.limit === 678 ? 678 : spec.limit, quick);

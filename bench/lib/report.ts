@@ -115,6 +115,8 @@ export interface BenchResults {
     kernel: string;
     loadAvgStart: number[];
     loadAvgEnd: number[];
+    /** os.getPriority() of the run (absent in results written before it was recorded). */
+    niceness?: number;
     shared: string;
   };
   git: { commit: string; engineDirtyFiles: string[] };
@@ -472,7 +474,7 @@ function methodSection(res: BenchResults, pagePath: string): string {
   const date = res.date.slice(0, 10);
   const lines: string[] = [];
   lines.push(`- **Machine**: ${m.cpuModel}, ${m.nproc} cores (\`nproc\`) **shared with other users** (load average ${m.loadAvgStart.join(" / ")} at the start, ${m.loadAvgEnd.join(" / ")} at the end), ${m.memoryGiB} GiB memory, Node ${m.node}, ${m.os} (kernel ${m.kernel}).`);
-  lines.push(`- **Date**: ${res.date.replace("T", " ").slice(0, 16)} UTC. **Wall time of this ${res.mode} run**: ${(res.wallSeconds / 60).toFixed(1)} min (\`${res.command}\`, under \`nice -n 10\`).`);
+  lines.push(`- **Date**: ${res.date.replace("T", " ").slice(0, 16)} UTC. **Wall time of this ${res.mode} run**: ${(res.wallSeconds / 60).toFixed(1)} min (\`${res.command}\`${m.niceness ? `, under \`nice -n ${m.niceness}\`` : ""}).`);
   lines.push(`- **Engine**: commit ${res.git.commit}${res.git.engineDirtyFiles.length ? ` plus uncommitted changes to ${res.git.engineDirtyFiles.map((x) => `\`${x}\``).join(", ")} (work in progress by other engineers at the time of the run)` : ""}. Peers: ${Object.entries(res.versions).map(([k, v]) => `${k} ${v}`).join(", ")}.`);
   lines.push(`- **Noise**: the 2 cores are shared with other engineers' builds and tests; wall-clock figures (build, save, latency) move by up to about 2x between runs. Bytes, recall and recomputation counts are deterministic (seeded builds) and do not move.`);
   lines.push("");
