@@ -74,9 +74,10 @@ export async function embedBatched(
   batchSize: number,
   opts: EmbedCallOptions = {},
   onProgress?: (done: number) => void,
+  alloc: (length: number, dims: number) => Float32Array = (length) => new Float32Array(length),
 ): Promise<{ vectors: Float32Array; dims: number }> {
   const name = embedderName(embedder);
-  let out = new Float32Array(dims * texts.length);
+  let out = dims > 0 ? alloc(dims * texts.length, dims) : new Float32Array(0);
   for (let start = 0; start < texts.length; start += batchSize) {
     const batch = texts.slice(start, start + batchSize);
     let result: unknown;
@@ -98,7 +99,7 @@ export async function embedBatched(
       const first = result[0] as ArrayLike<number> | undefined;
       dims = first && typeof first.length === "number" ? first.length : 0;
       if (dims === 0) throw new EmbedderError(`${name}.embedDocuments returned an empty vector.`);
-      out = new Float32Array(dims * texts.length);
+      out = alloc(dims * texts.length, dims);
     }
     for (let i = 0; i < batch.length; i++) {
       checkVector(result[i], dims, `${name}.embedDocuments`, out, (start + i) * dims);

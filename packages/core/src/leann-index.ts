@@ -20,6 +20,7 @@ import { compressGraph, decompressGraph, neighbors, type CompressedGraph } from 
 import { buildHnsw, defaultThreads } from "./graph/hnsw-build.js";
 import { ensureReachable, pruneGraph } from "./graph/prune.js";
 import { reorderForLocality } from "./graph/reorder.js";
+import { allocateVectors } from "./graph/simd.js";
 import { buildOptionsSchema, DEFAULTS, parseOptions, searchOptionsSchema } from "./options.js";
 import { codeSize, decodePq, encodePq, pqScore, pqTable, trainPq, type PqCodebook } from "./quantize/pq.js";
 import { HubCache } from "./search/cache.js";
@@ -242,13 +243,17 @@ function checkEmbedder(embedder: unknown, where: string): asserts embedder is Em
   }
 }
 
-function vectorsFrom(rows: ArrayLike<number>[], n: number): { vectors: Float32Array; dims: number } {
+function vectorsFrom(
+  rows: ArrayLike<number>[],
+  n: number,
+  alloc: (length: number, dims: number) => Float32Array = (length) => new Float32Array(length),
+): { vectors: Float32Array; dims: number } {
   if (!Array.isArray(rows) || rows.length !== n) {
     throw new InvalidInputError(`options.vectors has ${Array.isArray(rows) ? rows.length : typeof rows} rows for ${n} passages; give exactly one vector per passage.`);
   }
   const dims = rows[0]?.length ?? 0;
   if (!dims) throw new InvalidInputError("options.vectors: the first vector is empty.");
-  const out = new Float32Array(n * dims);
+  const out = alloc(n * dims, dims);
   rows.forEach((r, i) => {
     if (r.length !== dims) throw new DimensionMismatchError(dims, r.length, `options.vectors[${i}]`);
     for (let j = 0; j < dims; j++) {
@@ -349,9 +354,11 @@ export class LeannIndex {
 
     const t0 = performance.now();
     let vectors: Float32Array, dims: number;
-    if (given !== undefined) ({ vectors, dims } = vectorsFrom(given, n));
+    // The vectors go straight into memory that graph construction uses as it is (no copies).
+    const alloc = (length: number, d: number) => allocateVectors(length / d, d);
+    if (given !== undefined) ({ vectors, dims } = vectorsFrom(given, n, alloc));
     else {
-      ({ vectors, dims } = await embedBatched(embedder, records.map((r) => r.text), 0, batch, { timeoutMs: o.embedTimeoutMs ?? 0 }, (d) => progress("embed", d, n)));
+      ({ vectors, dims } = await embedBatched(embedder, records.map((r) => r.text), 0, batch, { timeoutMs: o.embedTimeoutMs ?? 0 }, (d) => progress("embed", d, n), alloc));
     }
     if (metric === "cosine") normalizeRows(vectors, dims);
     const embedMs = performance.now() - t0;
@@ -825,7 +832,7 @@ export class LeannIndex {
       if (c.metric === "cosine") normalizeRows(old, dims);
     }
     stats.recomputed = keep.length;
-    const all = new Float32Array((keep.length + records.length) * dims);
+    const all = allocateVectors(keep.length + records.length, dims);
     all.set(old, 0);
     all.set(vectors, keep.length * dims);
     const p = c.params;

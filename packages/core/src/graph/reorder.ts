@@ -5,8 +5,8 @@ import type { HnswGraph } from "./hnsw-build.js";
  * that neighbours get nearby ids: the gaps between sorted neighbour ids, which the
  * compressed graph stores as varints, shrink (about a third fewer bytes per edge at 100k
  * nodes), and the budget buys a denser graph. Returns the renumbered level-0 graph
- * (upper levels are dropped: nothing after construction reads them), the vectors in the
- * new order, and `order` (new id -> old id).
+ * (upper levels are dropped: nothing after construction reads them) and `order` (new id ->
+ * old id); the rows of `vectors` are permuted in place (no second copy of the vectors).
  */
 export function reorderForLocality(g: HnswGraph, vectors: Float32Array, dims: number): { graph: HnswGraph; vectors: Float32Array; order: Uint32Array } {
   const { n, M0, level0 } = g;
@@ -33,7 +33,6 @@ export function reorderForLocality(g: HnswGraph, vectors: Float32Array, dims: nu
   }
   const l0 = new Int32Array(level0.length);
   const levels = new Uint8Array(n);
-  const out = new Float32Array(vectors.length);
   for (let v = 0; v < n; v++) {
     const old = order[v]!;
     const ob = old * (M0 + 1), nb = v * (M0 + 1);
@@ -41,8 +40,23 @@ export function reorderForLocality(g: HnswGraph, vectors: Float32Array, dims: nu
     l0[nb] = c;
     for (let j = 1; j <= c; j++) l0[nb + j] = perm[level0[ob + j]!]!;
     levels[v] = g.levels[old]!;
-    out.set(vectors.subarray(old * dims, (old + 1) * dims), v * dims);
+  }
+  // Permute rows in place, cycle by cycle: row `old` moves to row perm[old].
+  const row = new Float32Array(dims), spare = new Float32Array(dims);
+  const done = new Uint8Array(n);
+  for (let start = 0; start < n; start++) {
+    if (done[start] || perm[start] === start) continue;
+    row.set(vectors.subarray(start * dims, (start + 1) * dims));
+    let at = start;
+    do {
+      const to = perm[at]!;
+      spare.set(vectors.subarray(to * dims, (to + 1) * dims));
+      vectors.set(row, to * dims);
+      row.set(spare);
+      done[at] = 1;
+      at = to;
+    } while (at !== start);
   }
   const graph: HnswGraph = { ...g, level0: l0, levels, upperBase: new Int32Array(0), upper: new Int32Array(0), entry: perm[g.entry]! };
-  return { graph, vectors: out, order };
+  return { graph, vectors, order };
 }

@@ -76,6 +76,25 @@ export function simdAvailable(): boolean {
   return supported === true;
 }
 
+/** Memories behind the vector arrays made by allocateVectors, so construction can use them without a copy. */
+const memories = new WeakMap<ArrayBufferLike, WasmMemory>();
+
+/**
+ * Allocates a row-major vector table that graph construction can use as it is: inside a
+ * shared WebAssembly memory when the SIMD kernel can serve `dims`, else in a
+ * SharedArrayBuffer (worker threads read it without a copy either way).
+ */
+export function allocateVectors(count: number, dims: number): Float32Array {
+  const bytes = count * dims * 4;
+  const pages = Math.ceil(bytes / PAGE) + 1;
+  if (dims % 8 === 0 && simdAvailable() && pages <= MAX_PAGES) {
+    const memory = new WA!.Memory({ initial: pages, maximum: pages, shared: true });
+    memories.set(memory.buffer, memory);
+    return new Float32Array(memory.buffer, 0, count * dims);
+  }
+  return new Float32Array(new SharedArrayBuffer(Math.max(8, bytes)));
+}
+
 export interface SimdVectors {
   memory: WasmMemory;
   /** The vectors, viewed inside the shared memory at byte offset 0. */
@@ -86,6 +105,8 @@ export interface SimdVectors {
 /** Copies vectors into a shared WebAssembly memory, or returns undefined when SIMD cannot serve them. */
 export function simdVectors(vectors: Float32Array, dims: number): SimdVectors | undefined {
   if (dims % 8 !== 0 || !simdAvailable()) return undefined;
+  const own = vectors.byteOffset === 0 ? memories.get(vectors.buffer) : undefined;
+  if (own) return { memory: own, vectors, dot: instantiateDot(own) };
   const pages = Math.ceil(vectors.byteLength / PAGE) + 1;
   if (pages > MAX_PAGES) return undefined;
   const memory = new WA!.Memory({ initial: pages, maximum: pages, shared: true });
