@@ -63,7 +63,7 @@ for (const name of datasets) {
   const defaults = await measure(index, ds, truth, {});
   const curve: Record<string, unknown>[] = [];
   for (const maxRecompute of [16, 32, 48, 64, 96, 128, 192]) {
-    curve.push({ mode: "two-level", maxRecompute, ...(await measure(index, ds, truth, { maxRecompute, patience: 100, ef: Math.max(64, maxRecompute) })) });
+    curve.push({ mode: "two-level", maxRecompute, ...(await measure(index, ds, truth, { maxRecompute, patience: 100 })) });
   }
   for (const ef of [8, 16, 32, 64, 128]) {
     curve.push({ mode: "exact-walk (Python LEANN)", ef, ...(await measure(index, ds, truth, { mode: "exact-walk", ef })) });
