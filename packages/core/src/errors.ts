@@ -23,7 +23,8 @@ export type LeannErrorCode =
   | "MODEL_NOT_FOUND"
   | "MODEL_LOAD_FAILED"
   | "DOWNLOAD_FAILED"
-  | "CONNECTION_FAILED";
+  | "CONNECTION_FAILED"
+  | "CLOSED";
 
 const BRAND = Symbol.for("leann.error");
 
@@ -113,6 +114,13 @@ export class EmbedderError extends LeannError {
 export class UnsupportedError extends LeannError {
   constructor(message: string) {
     super("UNSUPPORTED", message);
+  }
+}
+
+/** The index was closed with close(). */
+export class ClosedError extends LeannError {
+  constructor(message: string) {
+    super("CLOSED", message);
   }
 }
 

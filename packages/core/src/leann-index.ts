@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { join, resolve } from "node:path";
 import { embedBatched, embedderIdentity, embedQueryChecked, type Embedder } from "./embedder.js";
 import {
+  ClosedError,
   CorruptIndexError,
   DimensionMismatchError,
   DuplicateIdError,
@@ -21,7 +22,7 @@ import { buildHnsw, defaultThreads } from "./graph/hnsw-build.js";
 import { ensureReachable, pruneGraph } from "./graph/prune.js";
 import { reorderForLocality } from "./graph/reorder.js";
 import { allocateVectors } from "./graph/simd.js";
-import { buildOptionsSchema, DEFAULTS, parseOptions, searchOptionsSchema } from "./options.js";
+import { buildOptionsSchema, DEFAULTS, loadOptionsSchema, parseOptions, searchOptionsSchema } from "./options.js";
 import { codeSize, decodePq, encodePq, pqScore, pqTable, trainPq, type PqCodebook } from "./quantize/pq.js";
 import { HubCache } from "./search/cache.js";
 import { compileFilter, type SearchFilter } from "./search/filter.js";
@@ -292,6 +293,7 @@ export class LeannIndex {
   private deletedCount = 0;
   /** Searches share the index; mutations hold it alone, in call order. */
   private readonly lock = new ReadWriteLock();
+  private closed = false;
   /** Milliseconds spent in each build phase (only for an index built in this process). */
   buildTimings: Readonly<Record<"embed" | "graph" | "prune" | "quantize" | "total", number>> | null = null;
   /** Directory and passage file this index was loaded from or last saved to. */
@@ -472,6 +474,7 @@ export class LeannIndex {
    * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves
    */
   search(query: string | ArrayLike<number>, options: SearchOptions = {}): Promise<SearchResult> {
+    if (this.closed) return Promise.reject(this.closedError());
     return this.lock.read(() => this.searchNow(query, options));
   }
 
@@ -658,7 +661,12 @@ export class LeannIndex {
 
   /** Runs mutations one after another, in call order. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(this.closedError());
     return this.lock.write(fn);
+  }
+
+  private closedError(): ClosedError {
+    return new ClosedError("This LeannIndex was closed with close(); open it again with LeannIndex.load(dir, { embedder }).");
   }
 
   /** Switches the graph to its mutable form (adjacency lists). */
@@ -939,7 +947,7 @@ export class LeannIndex {
       view.forEach((l, v) => {
         if (l.length !== sizes[v]) lists[v] = l;
       });
-      c.maxDegree = Math.max(c.maxDegree, ...lists.map((l) => l.length));
+      for (const l of lists) if (l.length > c.maxDegree) c.maxDegree = l.length;
     }
     if (this.deletedCount > lists.length / 4) this.compactNow();
   }
@@ -1014,20 +1022,21 @@ export class LeannIndex {
 
   /** Bytes of each part as saved. */
   sizes(): IndexSizes {
-    this.freeze();
+    // Read-only: an add in flight keeps working on the adjacency lists.
     const c = this.core;
-    const graph = c.graph.offsets.byteLength + c.graph.data.byteLength;
+    const frozen = this.currentGraph().graph;
+    const graph = frozen.offsets.byteLength + frozen.data.byteLength;
     const pqCodes = c.codes.byteLength;
     const pqCodebooks = c.pq.centroids.byteLength + c.pq.bounds.byteLength;
     const storedVectors = (c.storedVectors?.byteLength ?? 0) + c.hubVectors.byteLength + c.hubIds.byteLength;
-    const total = this.encode().reduce((s, ch) => s + ch.byteLength, 0);
+    const total = this.encode(frozen).reduce((s, ch) => s + ch.byteLength, 0);
     return { graph, pqCodes, pqCodebooks, storedVectors, other: total - graph - pqCodes - pqCodebooks - storedVectors, indexTotal: total, passages: this.passages.bytes };
   }
 
-  /** Compresses the adjacency lists back to CSR (after updates). */
-  private freeze(): void {
+  /** The graph as it would be saved: the compressed form, recompressed from the lists after updates. */
+  private currentGraph(): { graph: CompressedGraph; maxDegree: number } {
     const c = this.core;
-    if (!c.lists) return;
+    if (!c.lists) return { graph: c.graph, maxDegree: c.maxDegree };
     const n = c.lists.length;
     const starts = new Uint32Array(n + 1);
     let total = 0;
@@ -1038,17 +1047,26 @@ export class LeannIndex {
     starts[n] = total;
     const ids = new Uint32Array(total);
     for (let v = 0; v < n; v++) ids.set(c.lists[v]!, starts[v]!);
-    c.graph = compressGraph({ starts, ids });
-    c.maxDegree = 0;
-    for (let v = 0; v < n; v++) c.maxDegree = Math.max(c.maxDegree, starts[v + 1]! - starts[v]!);
+    let maxDegree = 0;
+    for (let v = 0; v < n; v++) maxDegree = Math.max(maxDegree, starts[v + 1]! - starts[v]!);
+    return { graph: compressGraph({ starts, ids }), maxDegree };
+  }
+
+  /** Switches back to the compressed graph (only under the write lock). */
+  private freeze(): void {
+    const c = this.core;
+    if (!c.lists) return;
+    const { graph, maxDegree } = this.currentGraph();
+    c.graph = graph;
+    c.maxDegree = maxDegree;
     c.lists = null;
   }
 
-  private encode(): Uint8Array[] {
+  private encode(graph: CompressedGraph): Uint8Array[] {
     const c = this.core;
     const sections: Record<string, SectionData> = {
-      "graph.offsets": c.graph.offsets,
-      "graph.data": c.graph.data,
+      "graph.offsets": graph.offsets,
+      "graph.data": graph.data,
       seeds: c.seeds,
       "pq.bounds": c.pq.bounds,
       "pq.centroids": c.pq.centroids,
@@ -1109,7 +1127,7 @@ export class LeannIndex {
       rewritten = true;
     }
     const indexFile = `index.${gen}.leann`;
-    writeFileAtomic(join(abs, indexFile), this.encode());
+    writeFileAtomic(join(abs, indexFile), this.encode(this.core.graph));
     const current: CurrentFile = { format: "leann", version: 1, generation: gen, index: indexFile, passages: passagesFile };
     writeFileAtomic(join(abs, CURRENT), [Buffer.from(JSON.stringify(current, null, 2) + "\n")]);
     this.savedAt = { dir: abs, passagesFile };
@@ -1131,6 +1149,8 @@ export class LeannIndex {
   static async load(dir: string, options: LoadOptions): Promise<LeannIndex> {
     if (typeof options !== "object" || options === null) throw new InvalidOptionsError("LeannIndex.load(dir, options): options with an embedder are required.");
     checkEmbedder(options.embedder, "LeannIndex.load");
+    const { embedder: _embedder, ...loadRest } = options;
+    parseOptions(loadOptionsSchema, loadRest, "LeannIndex.load");
     const abs = resolve(dir);
     if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new IndexNotFoundError(`No index at ${abs}: the directory does not exist. Build one and save it there first.`);
     for (let attempt = 0; ; attempt++) {
@@ -1198,16 +1218,21 @@ export class LeannIndex {
       try {
         await embedQueryChecked(options.embedder, "dimension probe", core.dims, { timeoutMs: index.embedTimeoutMs });
       } catch (err) {
-        index.close();
+        void index.close();
         throw err;
       }
     }
     return index;
   }
 
-  /** Releases the open passage file. */
-  close(): void {
-    this.passages.close();
+  /**
+   * Releases the open passage file once the searches and updates in flight are done.
+   * Later calls on this index reject with ClosedError.
+   */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return this.lock.write(async () => this.passages.close());
   }
 
   /** Checks structural invariants; returns the number of nodes reachable from the entry point. */
@@ -1218,7 +1243,9 @@ export class LeannIndex {
     const entry = this.core.entry;
     const stack = [entry];
     seen[entry] = 1;
-    const scratch = new Uint32Array(Math.max(1, this.core.maxDegree, ...(this.core.lists?.map((l) => l.length) ?? [])));
+    let widest = Math.max(1, this.core.maxDegree);
+    for (const l of this.core.lists ?? []) if (l.length > widest) widest = l.length;
+    const scratch = new Uint32Array(widest);
     const nb = this.neighborsOf();
     let count = this.deleted[entry] ? 0 : 1;
     while (stack.length) {

@@ -95,6 +95,14 @@ export const buildOptionsSchema = z.strictObject({
   modelId: z.string().min(1).optional(),
 });
 
+export const loadOptionsSchema = z.strictObject({
+  allowModelMismatch: z.boolean().optional(),
+  probe: z.boolean().optional(),
+  cacheBytes: z.number().int().min(0).optional(),
+  embedBatchSize: positiveInt.optional(),
+  embedTimeoutMs: z.number().int().min(0).optional(),
+});
+
 export const searchOptionsSchema = z.strictObject({
   k: positiveInt.optional(),
   ef: positiveInt.optional(),

@@ -130,6 +130,7 @@ export function decodeIndexFile(file: string, buf: Uint8Array): DecodedIndexFile
   if (header.format !== "leann-index" || !Array.isArray(header.sections)) fail("header does not describe a LEANN index");
   const sections = new Map<string, SectionData>();
   for (const e of header.sections) {
+    if (typeof e !== "object" || e === null || typeof e.name !== "string") fail("section table is malformed");
     if (!Number.isSafeInteger(e.offset) || !Number.isSafeInteger(e.length) || e.offset < 0 || e.length < 0 || e.offset + e.length > buf.byteLength) {
       fail(`section "${e.name}" (offset ${e.offset}, ${e.length} bytes) lies outside the file (${buf.byteLength} bytes)`);
     }

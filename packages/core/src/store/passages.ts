@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
-import { CorruptIndexError } from "../errors.js";
+import { ClosedError, CorruptIndexError } from "../errors.js";
 import { crc32 } from "../util/crc32.js";
 import { varintSize, writeVarint } from "../util/varint.js";
 
@@ -265,7 +265,7 @@ export class FilePassageStore implements PassageStore {
   }
 
   raw(i: number): Uint8Array {
-    if (this.fd === undefined) throw new Error(`passage store ${this.path} is closed`);
+    if (this.fd === undefined) throw new ClosedError(`The passage file ${this.path} was closed with the index; open the index again with LeannIndex.load.`);
     const start = this.offsets[i]!, len = this.offsets[i + 1]! - start;
     const buf = readExact(this.fd, len, start);
     if (buf.length !== len || crc32(buf) !== this.crcs[i]) this.fail(i, "checksum mismatch");
