@@ -45,6 +45,25 @@ describe("found in review", () => {
     await expect(index.add([{ text: "x" }])).rejects.toMatchObject({ code: "CLOSED" });
   });
 
+  it("loads a lazily resolved embedder before comparing model identities", async () => {
+    const { texts, emb } = corpus(40, 34);
+    const dir = tempDir();
+    const built = Object.assign(new TableEmbedder([...emb.table.keys()], [...emb.table.values()]), { model: "fallback-model" });
+    await (await LeannIndex.build(texts.map((text) => ({ text })), { embedder: built })).save(dir);
+    // Before load() it names the model it was asked for; after, the one it resolved to.
+    const lazy = Object.assign(new TableEmbedder([...emb.table.keys()], [...emb.table.values()]), {
+      model: "requested-model",
+      loads: 0,
+      async load() {
+        this.loads++;
+        this.model = "fallback-model";
+      },
+    });
+    const index = await LeannIndex.load(dir, { embedder: lazy });
+    expect(lazy.loads).toBe(1);
+    expect(index.size).toBe(40);
+  });
+
   it("validates load options", async () => {
     const { texts, emb } = corpus(50, 33);
     const dir = tempDir();
