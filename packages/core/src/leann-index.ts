@@ -29,6 +29,7 @@ import { compileFilter, type SearchFilter } from "./search/filter.js";
 import { exactWalkSearch, twoLevelSearch, type SearchContext, type WalkResult } from "./search/two-level.js";
 import { MutablePassages } from "./store/mutable-passages.js";
 import { FilePassageStore, MemoryPassageStore, encodePassageFile, type Metadata, type PassageRecord } from "./store/passages.js";
+import { decodeHalf, encodeHalf, roundToHalf } from "./util/f16.js";
 import { createRng } from "./util/rng.js";
 import { ReadWriteLock } from "./util/rw-lock.js";
 import { normalizeRows, score, type Metric } from "./util/vector.js";
@@ -421,6 +422,8 @@ export class LeannIndex {
     const subspaces = o.pqSubspaces || Math.min(64, dims);
     const bits = o.pqBits ?? DEFAULTS.pqBits;
     const pq = trainPq(vectors, dims, { subspaces, bits, seed, sample: o.pqSample ?? DEFAULTS.pqSample, iterations: o.pqIterations ?? DEFAULTS.pqIterations });
+    // Codebooks are stored in half precision: round them now so the index behaves the same before and after a save.
+    roundToHalf(pq.centroids);
     const codes = encodePq(pq, vectors);
     progress("quantize", 1, 1);
     timings.quantize = lap();
@@ -1027,7 +1030,7 @@ export class LeannIndex {
     const frozen = this.currentGraph().graph;
     const graph = frozen.offsets.byteLength + frozen.data.byteLength;
     const pqCodes = c.codes.byteLength;
-    const pqCodebooks = c.pq.centroids.byteLength + c.pq.bounds.byteLength;
+    const pqCodebooks = c.pq.centroids.length * 2 + c.pq.bounds.byteLength;
     const storedVectors = (c.storedVectors?.byteLength ?? 0) + c.hubVectors.byteLength + c.hubIds.byteLength;
     const total = this.encode(frozen).reduce((s, ch) => s + ch.byteLength, 0);
     return { graph, pqCodes, pqCodebooks, storedVectors, other: total - graph - pqCodes - pqCodebooks - storedVectors, indexTotal: total, passages: this.passages.bytes };
@@ -1069,7 +1072,7 @@ export class LeannIndex {
       "graph.data": graph.data,
       seeds: c.seeds,
       "pq.bounds": c.pq.bounds,
-      "pq.centroids": c.pq.centroids,
+      "pq.centroids": encodeHalf(c.pq.centroids),
       "pq.codes": c.codes,
     };
     if (c.hubIds.length > 0) {
@@ -1321,7 +1324,7 @@ function coreFromFile(file: string, buf: Uint8Array): Core {
   const bits = h.pq?.bits, subspaces = h.pq?.subspaces;
   if ((bits !== 4 && bits !== 8) || !Number.isSafeInteger(subspaces) || subspaces < 1 || subspaces > h.dims) fail("PQ parameters are invalid");
   const bounds = get("pq.bounds", Uint32Array);
-  const centroids = get("pq.centroids", Float32Array);
+  const centroids = decodeHalf(get("pq.centroids", Uint16Array));
   const codes = get("pq.codes", Uint8Array);
   const pq: PqCodebook = { dims: h.dims, subspaces, bits, bounds, centroids };
   if (bounds.length !== subspaces + 1 || bounds[0] !== 0 || bounds[subspaces] !== h.dims) fail("PQ subspace bounds are invalid");

@@ -16,7 +16,7 @@ import { crc32 } from "../util/crc32.js";
 export const INDEX_MAGIC = "LEANNIDX";
 export const FORMAT_VERSION = 1;
 
-export type SectionType = "u8" | "u32" | "f32";
+export type SectionType = "u8" | "u32" | "f32" | "f16";
 
 export interface SectionEntry {
   name: string;
@@ -43,12 +43,13 @@ export interface IndexHeader {
   sections: SectionEntry[];
 }
 
-export type SectionData = Uint8Array | Uint32Array | Float32Array;
+/** Uint16Array sections hold IEEE half-precision floats ("f16"). */
+export type SectionData = Uint8Array | Uint16Array | Uint32Array | Float32Array;
 
 const align8 = (x: number) => (x + 7) & ~7;
 
 function typeOf(a: SectionData): SectionType {
-  return a instanceof Uint32Array ? "u32" : a instanceof Float32Array ? "f32" : "u8";
+  return a instanceof Uint32Array ? "u32" : a instanceof Float32Array ? "f32" : a instanceof Uint16Array ? "f16" : "u8";
 }
 
 function bytesOf(a: SectionData): Uint8Array {
@@ -134,13 +135,20 @@ export function decodeIndexFile(file: string, buf: Uint8Array): DecodedIndexFile
     if (!Number.isSafeInteger(e.offset) || !Number.isSafeInteger(e.length) || e.offset < 0 || e.length < 0 || e.offset + e.length > buf.byteLength) {
       fail(`section "${e.name}" (offset ${e.offset}, ${e.length} bytes) lies outside the file (${buf.byteLength} bytes)`);
     }
-    const width = e.type === "u8" ? 1 : 4;
-    if (e.length % width !== 0 || !["u8", "u32", "f32"].includes(e.type)) fail(`section "${e.name}" has a bad type or length`);
+    const width = e.type === "u8" ? 1 : e.type === "f16" ? 2 : 4;
+    if (e.length % width !== 0 || !["u8", "u32", "f32", "f16"].includes(e.type)) fail(`section "${e.name}" has a bad type or length`);
     // Copy into a fresh, aligned buffer: typed views need alignment, and the copy lets
     // the file buffer be freed.
     const bytes = new Uint8Array(buf.subarray(e.offset, e.offset + e.length));
     if (crc32(bytes) !== e.crc32) fail(`section "${e.name}" checksum mismatch`);
-    const data = e.type === "u8" ? bytes : e.type === "u32" ? new Uint32Array(bytes.buffer, 0, e.length / 4) : new Float32Array(bytes.buffer, 0, e.length / 4);
+    const data =
+      e.type === "u8"
+        ? bytes
+        : e.type === "u32"
+          ? new Uint32Array(bytes.buffer, 0, e.length / 4)
+          : e.type === "f16"
+            ? new Uint16Array(bytes.buffer, 0, e.length / 2)
+            : new Float32Array(bytes.buffer, 0, e.length / 4);
     sections.set(e.name, data);
   }
   return { header, sections };
