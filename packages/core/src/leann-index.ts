@@ -26,7 +26,7 @@ import { buildOptionsSchema, DEFAULTS, loadOptionsSchema, parseOptions, searchOp
 import { codeSize, decodePq, encodePq, pqScore, pqTable, trainPq, type PqCodebook } from "./quantize/pq.js";
 import { HubCache } from "./search/cache.js";
 import { compileFilter, type SearchFilter } from "./search/filter.js";
-import { exactWalkSearch, twoLevelSearch, type SearchContext, type WalkResult } from "./search/two-level.js";
+import { exactWalkSearch, scanSearch, twoLevelSearch, type SearchContext, type WalkResult } from "./search/two-level.js";
 import { MutablePassages } from "./store/mutable-passages.js";
 import { FilePassageStore, MemoryPassageStore, encodePassageFile, type Metadata, type PassageRecord } from "./store/passages.js";
 import { decodeHalf, encodeHalf, roundToHalf } from "./util/f16.js";
@@ -188,6 +188,8 @@ interface Core {
 
 const CURRENT = "CURRENT";
 const GENERATOR = "@leann/core 0.1.0";
+/** Passages per embedder round trip when scoring every match directly (scan path). */
+const SCAN_BATCH = 256;
 /** Walks start from up to this many top-level nodes (scored by PQ, free). */
 const SEEDS = 32;
 
@@ -564,7 +566,7 @@ export class LeannIndex {
     }
     if (!r || (mode === "scan" && stats.path !== "scan")) {
       stats.path = mode;
-      if (mode === "scan") r = await this.scan(ctx, q, k, accept);
+      if (mode === "scan") r = await scanSearch(ctx, q, { k, batchSize: SCAN_BATCH, ...(accept ? { accept } : {}) });
       else if (mode === "exact-walk") r = await exactWalkSearch(ctx, q, { k, ef: o.ef ?? DEFAULTS.ef, batchSize: o.batchSize ?? 1, ...(accept ? { accept } : {}) });
       else r = await twoLevelSearch(ctx, q, { ...walkOpts, ...(accept ? { accept } : {}) });
     } else stats.path = mode;
@@ -580,33 +582,6 @@ export class LeannIndex {
     stats.ms.total = performance.now() - t0;
     stats.ms.search = stats.ms.total - stats.ms.embed;
     return { hits, stats };
-  }
-
-  /** Exact scores of every accepted passage, in batches: the reference, and the path for selective filters. */
-  private async scan(ctx: SearchContext, q: Float32Array, k: number, accept?: (id: number) => boolean): Promise<WalkResult> {
-    const n = this.passages.count;
-    const best: { id: number; s: number }[] = [];
-    const B = 256;
-    let batches = 0, exact = 0;
-    const pending: number[] = [];
-    const flush = async () => {
-      if (pending.length === 0) return;
-      const ids = Uint32Array.from(pending);
-      pending.length = 0;
-      const vecs = await ctx.exact(ids);
-      batches++;
-      exact += ids.length;
-      for (let i = 0; i < ids.length; i++) best.push({ id: ids[i]!, s: score(this.core.metric, q, 0, vecs, i * ctx.dims, ctx.dims) });
-      best.sort((a, b) => b.s - a.s || a.id - b.id);
-      best.length = Math.min(best.length, k);
-    };
-    for (let i = 0; i < n; i++) {
-      if (this.deleted[i] || (accept && !accept(i))) continue;
-      pending.push(i);
-      if (pending.length >= B) await flush();
-    }
-    await flush();
-    return { ids: best.map((b) => b.id), scores: best.map((b) => b.s), visited: n, expanded: 0, exact, batches };
   }
 
   private neighborsOf(): (v: number, out: Uint32Array) => number {

@@ -240,3 +240,30 @@ export async function exactWalkSearch(ctx: SearchContext, query: Float32Array, o
   const { ids, scores } = top.sorted();
   return { ids, scores, visited: visitedCount, expanded, exact: exactCount, batches };
 }
+
+/**
+ * Exact scores of every node in 0..n-1 that `accept` lets through, in batches of `batchSize`:
+ * the reference search, and the path for filters that match few passages.
+ */
+export async function scanSearch(ctx: SearchContext, query: Float32Array, o: { k: number; batchSize: number; accept?: (id: number) => boolean }): Promise<WalkResult> {
+  const top = new TopK(o.k);
+  const pending = new Uint32Array(o.batchSize);
+  let count = 0, exactCount = 0, batches = 0;
+  const flush = async () => {
+    if (count === 0) return;
+    const ids = pending.slice(0, count);
+    count = 0;
+    const vecs = await ctx.exact(ids);
+    exactCount += ids.length;
+    batches++;
+    for (let i = 0; i < ids.length; i++) top.offer(score(ctx.metric, query, 0, vecs, i * ctx.dims, ctx.dims), ids[i]!);
+  };
+  for (let id = 0; id < ctx.n; id++) {
+    if (o.accept && !o.accept(id)) continue;
+    pending[count++] = id;
+    if (count === o.batchSize) await flush();
+  }
+  await flush();
+  const { ids, scores } = top.sorted();
+  return { ids, scores, visited: ctx.n, expanded: 0, exact: exactCount, batches };
+}
