@@ -22,6 +22,6 @@ export type {
   SearchOptions,
   SearchResult,
   SearchStats,
-} from "./leann-index.js";
+} from "./types.js";
 export { DEFAULTS } from "./options.js";
 export { compileFilter } from "./search/filter.js";

@@ -1,0 +1,138 @@
+/** The public types of the index API (options, results, statistics). */
+import type { Embedder } from "./embedder.js";
+import type { SearchFilter } from "./search/filter.js";
+import type { Metadata } from "./store/passages.js";
+import type { Metric } from "./util/vector.js";
+
+export type { Metric } from "./util/vector.js";
+export type { Metadata, PassageRecord } from "./store/passages.js";
+export type { FilterOperator, MetadataFilter, MetadataFilters, SearchFilter } from "./search/filter.js";
+
+/** A passage to index. Without an id, a random UUID is assigned. */
+export interface PassageInput {
+  id?: string;
+  text: string;
+  metadata?: Metadata;
+}
+
+export type BuildPhase = "embed" | "graph" | "prune" | "quantize";
+export interface BuildProgress {
+  phase: BuildPhase;
+  done: number;
+  total: number;
+}
+
+export interface BuildOptions {
+  /** The embedding model: anything with LangChain's `embedDocuments` (and optionally `embedQuery`). */
+  embedder: Embedder;
+  /** Vectors the caller already has, one per passage (none are stored unless storeVectors). */
+  vectors?: ArrayLike<number>[];
+  metric?: Metric;
+  M?: number;
+  efConstruction?: number;
+  seed?: number;
+  /** Worker threads for graph construction; 0 or absent = automatic. */
+  threads?: number;
+  hubShare?: number;
+  prunedDegree?: number;
+  graphBytesPerPassage?: number;
+  pqSubspaces?: number;
+  pqBits?: 4 | 8;
+  pqSample?: number;
+  pqIterations?: number;
+  embedBatchSize?: number;
+  /** Fail an embedder call that takes longer than this (ms; 0 = never). */
+  embedTimeoutMs?: number;
+  storeVectors?: boolean;
+  storedHubShare?: number;
+  cacheBytes?: number;
+  /** Model identity recorded in the index; by default taken from the embedder (`model`, `modelName`). */
+  modelId?: string;
+  onProgress?: (p: BuildProgress) => void;
+}
+
+export interface LoadOptions {
+  embedder: Embedder;
+  /** Open even if the embedder's identity differs from the one recorded at build time. */
+  allowModelMismatch?: boolean;
+  /** Embed a probe text on open to check the embedder's dimensions (default true). */
+  probe?: boolean;
+  cacheBytes?: number;
+  embedBatchSize?: number;
+  embedTimeoutMs?: number;
+}
+
+export type SearchMode = "two-level" | "exact-walk" | "stored" | "scan";
+
+export interface SearchOptions {
+  k?: number;
+  ef?: number;
+  maxRecompute?: number;
+  rerankShare?: number;
+  batchSize?: number;
+  patience?: number;
+  /** "two-level" (default), "exact-walk" (recompute every node visited, as the Python LEANN does),
+   *  "stored" (use stored vectors: needs storeVectors), "scan" (exact scores of every passage). */
+  mode?: SearchMode;
+  /** Only passages that pass are returned; applied inside the walk (see the README). */
+  filter?: SearchFilter;
+  /** Return each hit's exact embedding in `vector` (as recomputed). */
+  includeVectors?: boolean;
+}
+
+export interface SearchHit {
+  id: string;
+  /** Higher = more similar: cosine similarity, inner product, or negative squared L2 distance. */
+  score: number;
+  text: string;
+  metadata: Metadata;
+  vector?: number[];
+}
+
+export interface SearchStats {
+  /** Embeddings computed by the embedder for this search (the query not included). */
+  recomputed: number;
+  /** Exact vectors served by the hub cache or stored vectors instead of the embedder. */
+  cacheHits: number;
+  /** Nodes scored (approximately or exactly). */
+  visited: number;
+  /** Nodes whose neighbour lists were read. */
+  expanded: number;
+  /** Calls to the embedder (the query embedding included). */
+  embedderCalls: number;
+  /** Which search ran ("scan" also when a selective filter made scoring the matches directly cheaper). */
+  path: SearchMode;
+  /** With a filter: the estimated share of passages that match it. */
+  filterShare?: number;
+  /** Milliseconds: total, embedding (query + recomputation), and the rest. */
+  ms: { total: number; embed: number; search: number };
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  stats: SearchStats;
+}
+
+export interface AddOptions {
+  /** Vectors the caller already has, one per passage. */
+  vectors?: ArrayLike<number>[];
+}
+
+export interface AddResult {
+  ids: string[];
+  /** Embeddings computed: the new passages' own plus those recomputed to find their neighbours. */
+  stats: { embedded: number; recomputed: number; cacheHits: number; replaced: number; rebuilt: boolean };
+}
+
+/** Sizes of the index's parts, in bytes. */
+export interface IndexSizes {
+  graph: number;
+  pqCodes: number;
+  pqCodebooks: number;
+  storedVectors: number;
+  other: number;
+  /** Everything but passage text, ids and metadata. */
+  indexTotal: number;
+  /** The passage file (text, metadata, ids and their offsets). */
+  passages: number;
+}
