@@ -8,13 +8,29 @@ import { DimensionMismatchError, EmbedderError, LeannError } from "./errors.js";
 export interface Embedder {
   embedDocuments(texts: string[]): Promise<number[][]>;
   embedQuery?(text: string): Promise<number[]>;
+  /**
+   * Resolves the model before first use (a download, a fallback model). The index calls it
+   * on load, before it compares the model's identity with the one it recorded: an embedder
+   * that picks its model lazily knows its identity only then. What it resolves to is
+   * ignored (`unknown`, not `void`, so that `LocalEmbeddings.load(): Promise<LoadedModelInfo>`
+   * still satisfies this interface).
+   */
+  load?(): Promise<unknown>;
 }
 
-/** Best-effort identity of an embedding model, recorded in the index to catch model swaps. */
+/**
+ * Where an embedder's model identity is read from, first match wins: our own embedders'
+ * `modelId`, then the names LangChain (`model`, `modelName`) and LlamaIndex (`model`,
+ * `model_name`) classes use. Adapters read identities through `embedderIdentity` so every
+ * package agrees on what "the same model" means.
+ */
+export const MODEL_IDENTITY_FIELDS = ["modelId", "model", "modelName", "model_name"] as const;
+
+/** Best-effort identity of an embedding model (see MODEL_IDENTITY_FIELDS), recorded in the index to catch model swaps. */
 export function embedderIdentity(embedder: unknown): string | undefined {
   if (typeof embedder !== "object" || embedder === null) return undefined;
   const e = embedder as Record<string, unknown>;
-  for (const key of ["modelId", "model", "modelName", "model_name"]) {
+  for (const key of MODEL_IDENTITY_FIELDS) {
     const v = e[key];
     if (typeof v === "string" && v.length > 0) return v;
   }
@@ -85,7 +101,7 @@ export async function embedBatched(
       result = await withTimeout(Promise.resolve(embedder.embedDocuments(batch)), opts.timeoutMs ?? 0, `${name}.embedDocuments`);
     } catch (err) {
       // Typed errors of embedders built on this library (dimension checks, missing models) pass as they are.
-      if (LeannError.isInstance(err)) throw err;
+    if (LeannError.isInstance(err)) throw err;
       throw new EmbedderError(`${name}.embedDocuments failed on a batch of ${batch.length} texts: ${(err as Error)?.message ?? err}`, {
         cause: err,
       });
@@ -119,7 +135,7 @@ export async function embedQueryChecked(embedder: Embedder, text: string, dims: 
     result = await withTimeout(Promise.resolve(p), opts.timeoutMs ?? 0, `${name}.embedQuery`);
   } catch (err) {
     // Typed errors of embedders built on this library (dimension checks, missing models) pass as they are.
-      if (LeannError.isInstance(err)) throw err;
+    if (LeannError.isInstance(err)) throw err;
     throw new EmbedderError(`${name}.embedQuery failed: ${(err as Error)?.message ?? err}`, { cause: err });
   }
   checkVector(result, dims, `${name}.embedQuery`, out, 0);

@@ -40,6 +40,8 @@ export const DEFAULTS = {
   pqIterations: 12,
   /** Texts per embedder call while building. */
   embedBatchSize: 64,
+  /** Fail an embedder call that takes longer than this (ms); 0 = never (local models may be slow to warm up). */
+  embedTimeoutMs: 0,
   /** Keep full float vectors in the index (no recomputation at search; 4 x dims bytes a passage). */
   storeVectors: false,
   /** Share of passages (highest degree first) whose embeddings are stored in the index as a hub cache. */
@@ -64,6 +66,11 @@ export const DEFAULTS = {
   /** Candidates per recomputation batch (dynamic batching). Larger batches use the model better. */
   batchSize: 32,
   /**
+   * The recompute-every-visit walk ("exact-walk", the Python LEANN baseline) embeds the nodes it
+   * expands one at a time unless told otherwise: it is the reference for counting recomputations.
+   */
+  exactWalkBatchSize: 1,
+  /**
    * Stop after this many batches in a row that change nothing in the top k. 1: measured
    * recall@10 0.966 (10k, 512-d) and 0.977 (100k, 64-d) at 97 and 71 recomputations; 2: 0.978
    * and 0.979 at 119 and 102.
@@ -75,52 +82,71 @@ const positiveInt = z.number().int().positive();
 const share = z.number().min(0).max(1);
 
 export const buildOptionsSchema = z.strictObject({
-  metric: z.enum(["cosine", "ip", "l2"]).optional(),
-  M: z.number().int().min(2).max(256).optional(),
-  efConstruction: z.number().int().min(1).max(10_000).optional(),
-  seed: z.number().int().optional(),
-  threads: z.number().int().min(0).max(64).optional(),
-  hubShare: share.optional(),
-  prunedDegree: z.number().int().min(0).max(256).optional(),
-  graphBytesPerPassage: z.number().positive().optional(),
-  pqSubspaces: z.number().int().min(0).optional(),
-  pqBits: z.union([z.literal(4), z.literal(8)]).optional(),
-  pqSample: positiveInt.optional(),
-  pqIterations: positiveInt.optional(),
-  embedBatchSize: positiveInt.optional(),
-  embedTimeoutMs: z.number().int().min(0).optional(),
-  storeVectors: z.boolean().optional(),
-  storedHubShare: share.optional(),
-  cacheBytes: z.number().int().min(0).optional(),
+  metric: z.enum(["cosine", "ip", "l2"]).default(DEFAULTS.metric),
+  M: z.number().int().min(2).max(256).default(DEFAULTS.M),
+  efConstruction: z.number().int().min(1).max(10_000).default(DEFAULTS.efConstruction),
+  seed: z.number().int().default(DEFAULTS.seed),
+  /** 0 = automatic (see `defaultThreads`). */
+  threads: z.number().int().min(0).max(64).default(0),
+  hubShare: share.default(DEFAULTS.hubShare),
+  prunedDegree: z.number().int().min(0).max(256).default(DEFAULTS.prunedDegree),
+  graphBytesPerPassage: z.number().positive().default(DEFAULTS.graphBytesPerPassage),
+  pqSubspaces: z.number().int().min(0).default(DEFAULTS.pqSubspaces),
+  pqBits: z.union([z.literal(4), z.literal(8)]).default(DEFAULTS.pqBits),
+  pqSample: positiveInt.default(DEFAULTS.pqSample),
+  pqIterations: positiveInt.default(DEFAULTS.pqIterations),
+  embedBatchSize: positiveInt.default(DEFAULTS.embedBatchSize),
+  embedTimeoutMs: z.number().int().min(0).default(DEFAULTS.embedTimeoutMs),
+  storeVectors: z.boolean().default(DEFAULTS.storeVectors),
+  storedHubShare: share.default(DEFAULTS.storedHubShare),
+  cacheBytes: z.number().int().min(0).default(DEFAULTS.cacheBytes),
+  /** Absent: the identity is taken from the embedder. */
   modelId: z.string().min(1).optional(),
 });
 
 export const loadOptionsSchema = z.strictObject({
-  allowModelMismatch: z.boolean().optional(),
-  probe: z.boolean().optional(),
-  cacheBytes: z.number().int().min(0).optional(),
-  embedBatchSize: positiveInt.optional(),
-  embedTimeoutMs: z.number().int().min(0).optional(),
+  allowModelMismatch: z.boolean().default(false),
+  probe: z.boolean().default(true),
+  cacheBytes: z.number().int().min(0).default(DEFAULTS.cacheBytes),
+  embedBatchSize: positiveInt.default(DEFAULTS.embedBatchSize),
+  embedTimeoutMs: z.number().int().min(0).default(DEFAULTS.embedTimeoutMs),
 });
 
 export const searchOptionsSchema = z.strictObject({
-  k: positiveInt.optional(),
-  ef: positiveInt.optional(),
-  maxRecompute: positiveInt.optional(),
-  rerankShare: z.number().gt(0).max(1).optional(),
+  k: positiveInt.default(DEFAULTS.k),
+  ef: positiveInt.default(DEFAULTS.ef),
+  maxRecompute: positiveInt.default(DEFAULTS.maxRecompute),
+  rerankShare: z.number().gt(0).max(1).default(DEFAULTS.rerankShare),
+  /** Absent: the default of the path that runs (DEFAULTS.batchSize, or exactWalkBatchSize). */
   batchSize: positiveInt.optional(),
-  patience: positiveInt.optional(),
+  patience: positiveInt.default(DEFAULTS.patience),
+  /** Absent: "stored" when the index stores vectors, else "two-level". */
   mode: z.enum(["two-level", "exact-walk", "stored", "scan"]).optional(),
 });
 
-/** Turns a zod failure into an InvalidOptionsError that names each bad field. */
-export function parseOptions<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+/** Build options with every default filled in (the embedder and callbacks apart). */
+export type ResolvedBuildOptions = Readonly<z.output<typeof buildOptionsSchema>>;
+/** Load options with every default filled in (the embedder apart). */
+export type ResolvedLoadOptions = Readonly<z.output<typeof loadOptionsSchema>>;
+/** Search tuning with every default filled in; `mode` and `batchSize` depend on the index (see the searcher). */
+export type ResolvedSearchOptions = Readonly<z.output<typeof searchOptionsSchema>>;
+
+/**
+ * Validates options against `schema` and returns them complete (defaults filled) and frozen.
+ * @throws InvalidOptionsError naming each bad field, what it received and what it expects
+ */
+export function parseOptions<T extends object>(schema: z.ZodType<T, unknown>, value: unknown, where: string): Readonly<T> {
   const r = schema.safeParse(value ?? {});
-  if (r.success) return r.data;
+  if (r.success) return Object.freeze(r.data);
   const lines = r.error.issues.map((i) => {
     const path = i.path.length ? i.path.join(".") : "(options)";
     const got = i.path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), value);
     return `  - ${path}: ${i.message}${i.code === "unrecognized_keys" ? "" : ` (received ${JSON.stringify(got)})`}`;
   });
   throw new InvalidOptionsError(`${where}: invalid options:\n${lines.join("\n")}\nSee the option list in the @leann/core README.`);
+}
+
+/** PQ subspaces for `dims`: the option, or min(64, dims) when it is 0 (see DEFAULTS.pqSubspaces). */
+export function pqSubspacesFor(dims: number, option: number): number {
+  return option === 0 ? Math.min(64, dims) : option;
 }

@@ -2,6 +2,7 @@ import { dot, l2sq } from "../util/vector.js";
 import type { Adjacency } from "./csr.js";
 import { compressedSize } from "./csr.js";
 import type { HnswGraph } from "./hnsw-build.js";
+import { rankByInDegree } from "./in-degree.js";
 
 export interface PruneOptions {
   /** Share of nodes, by in-degree, that keep up to `hubDegree` neighbours (the paper's a%). */
@@ -50,7 +51,7 @@ export function pruneGraph(g: HnswGraph, vectors: Float32Array, dims: number, op
     const b = v * (M0 + 1);
     for (let j = 1; j <= level0[b]!; j++) inDeg[level0[b + j]!]!++;
   }
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => inDeg[b]! - inDeg[a]! || a - b);
+  const order = rankByInDegree(inDeg);
   const hubCount = Math.min(n, Math.ceil(opts.hubShare * n));
   const isHub = new Uint8Array(n);
   for (let i = 0; i < hubCount; i++) isHub[order[i]!] = 1;

@@ -1,3 +1,5 @@
+import { rankByInDegree } from "../graph/in-degree.js";
+
 /**
  * Embedding cache for hub nodes (LEANN section 4.3). Walks start near hubs and pass
  * through them, so their embeddings are recomputed most often. Admission is static:
@@ -15,7 +17,7 @@ export class HubCache {
     this.admitted = new Uint8Array(n);
     if (this.capacity >= n) this.admitted.fill(1);
     else if (this.capacity > 0) {
-      const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => inDegree[b]! - inDegree[a]! || a - b);
+      const order = rankByInDegree(inDegree);
       for (let i = 0; i < this.capacity; i++) this.admitted[order[i]!] = 1;
     }
   }

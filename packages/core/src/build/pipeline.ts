@@ -1,0 +1,120 @@
+import { embedBatched, embedderIdentity, type Embedder } from "../embedder.js";
+import { compressGraph } from "../graph/csr.js";
+import { buildHnsw, defaultThreads } from "../graph/hnsw-build.js";
+import { LiveGraph } from "../graph/live-graph.js";
+import { pruneGraph } from "../graph/prune.js";
+import { reorderForLocality } from "../graph/reorder.js";
+import { allocateVectors } from "../graph/simd.js";
+import { pqSubspacesFor, type ResolvedBuildOptions } from "../options.js";
+import { encodePq, trainPq } from "../quantize/pq.js";
+import type { Core } from "../state.js";
+import type { PassageRecord } from "../store/passages.js";
+import type { BuildPhase, BuildProgress } from "../types.js";
+import { roundToHalf } from "../util/f16.js";
+import { normalizeRows } from "../util/vector.js";
+import { vectorsFrom } from "../validate.js";
+import { chooseStoredHubs, pickSeeds } from "./hubs.js";
+
+export type BuildTimings = Record<"embed" | "graph" | "prune" | "quantize" | "total", number>;
+type Progress = (phase: BuildPhase, done: number, total: number) => void;
+
+/**
+ * The whole build: embed the passages in batches (or take the caller's vectors), then
+ * the structures (`buildCore`). Returns the records in the index's node order.
+ * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves
+ */
+export async function buildFromPassages(
+  records: PassageRecord[],
+  embedder: Embedder,
+  given: ArrayLike<number>[] | undefined,
+  o: ResolvedBuildOptions,
+  onProgress?: (p: BuildProgress) => void,
+): Promise<{ core: Core; records: PassageRecord[]; timings: BuildTimings }> {
+  const n = records.length;
+  const progress: Progress = (phase, done, total) => onProgress?.({ phase, done, total });
+  const t0 = performance.now();
+  // The vectors go straight into memory that graph construction uses as it is (no copies).
+  const alloc = (length: number, d: number) => allocateVectors(length / d, d);
+  const { vectors, dims } =
+    given !== undefined
+      ? vectorsFrom(given, n, alloc)
+      : await embedBatched(embedder, records.map((r) => r.text), 0, o.embedBatchSize, { timeoutMs: o.embedTimeoutMs }, (d) => progress("embed", d, n), alloc);
+  if (o.metric === "cosine") normalizeRows(vectors, dims);
+  const timings: BuildTimings = { embed: performance.now() - t0, graph: 0, prune: 0, quantize: 0, total: 0 };
+  const { core, order } = await buildCore(vectors, dims, o, progress, timings);
+  core.model = o.modelId ?? embedderIdentity(embedder) ?? null;
+  timings.total = performance.now() - t0;
+  return { core, records: Array.from(order, (i) => records[i]!), timings };
+}
+
+/**
+ * vectors -> HNSW graph -> renumbering for locality -> pruning -> compressed graph -> PQ
+ * -> hub choice. `order` maps the new node numbers back to the input rows.
+ */
+export async function buildCore(
+  input: Float32Array,
+  dims: number,
+  o: ResolvedBuildOptions,
+  progress: Progress,
+  timings: { graph: number; prune: number; quantize: number },
+): Promise<{ core: Core; order: Uint32Array }> {
+  let t = performance.now();
+  const lap = () => {
+    const now = performance.now();
+    const d = now - t;
+    t = now;
+    return d;
+  };
+  const n = input.length / dims;
+  const walkMetric = o.metric === "l2" ? "l2" : "ip";
+  const threads = o.threads === 0 ? defaultThreads(n) : o.threads;
+  const built = await buildHnsw(input, dims, { M: o.M, efConstruction: o.efConstruction, seed: o.seed, threads, metric: walkMetric, onProgress: (d, t) => progress("graph", d, t) });
+  timings.graph = lap();
+  // From here on, nodes are numbered for locality; `order` maps back to the input order.
+  const { graph: g, vectors, order } = reorderForLocality(built, input, dims);
+  progress("prune", 0, 1);
+  const pruned = pruneGraph(g, vectors, dims, { hubShare: o.hubShare, hubDegree: o.M, degree: o.prunedDegree, graphBudget: o.graphBytesPerPassage, metric: walkMetric });
+  const graph = compressGraph(pruned.adjacency);
+  progress("prune", 1, 1);
+  timings.prune = lap();
+  progress("quantize", 0, 1);
+  const pq = trainPq(vectors, dims, { subspaces: pqSubspacesFor(dims, o.pqSubspaces), bits: o.pqBits, seed: o.seed, sample: o.pqSample, iterations: o.pqIterations });
+  // Codebooks are stored in half precision: round them now so the index behaves the same before and after a save.
+  roundToHalf(pq.centroids);
+  const codes = encodePq(pq, vectors);
+  progress("quantize", 1, 1);
+  timings.quantize = lap();
+  let maxDegree = 0;
+  for (let v = 0; v < n; v++) maxDegree = Math.max(maxDegree, pruned.adjacency.starts[v + 1]! - pruned.adjacency.starts[v]!);
+  const { hubIds, hubVectors } = chooseStoredHubs(pruned.inDegree, vectors, dims, o.storedHubShare);
+  const core: Core = {
+    dims,
+    metric: o.metric,
+    model: null,
+    graph: new LiveGraph(graph, maxDegree),
+    seeds: pickSeeds(g.levels, g.entry),
+    entry: g.entry,
+    pq,
+    codes,
+    inDegree: pruned.inDegree,
+    storedVectors: o.storeVectors ? vectors : null,
+    hubIds,
+    hubVectors,
+    params: {
+      M: o.M,
+      efConstruction: o.efConstruction,
+      seed: o.seed,
+      hubShare: o.hubShare,
+      prunedDegree: pruned.degree,
+      prunedDegreeOption: o.prunedDegree,
+      storedHubShare: o.storedHubShare,
+      pqSample: o.pqSample,
+      pqIterations: o.pqIterations,
+      trainedOn: n,
+      hubs: pruned.hubs,
+      averageDegree: Number((pruned.adjacency.ids.length / n).toFixed(3)),
+      graphBytesPerPassage: o.graphBytesPerPassage,
+    },
+  };
+  return { core, order };
+}

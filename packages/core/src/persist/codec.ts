@@ -1,0 +1,153 @@
+import { CorruptIndexError } from "../errors.js";
+import { decodeIndexFile, encodeIndexFile, type IndexHeader, type SectionData } from "../format/index-file.js";
+import { neighbors, type CompressedGraph } from "../graph/csr.js";
+import { LiveGraph } from "../graph/live-graph.js";
+import { DEFAULTS } from "../options.js";
+import { codeSize, type PqCodebook } from "../quantize/pq.js";
+import type { Core, IndexParams } from "../state.js";
+import { decodeHalf, encodeHalf } from "../util/f16.js";
+
+const GENERATOR = "@leann/core 0.1.0";
+
+/**
+ * Ordinary out-degree assumed for files that do not record the realised one (written
+ * before it was recorded); the pruned degree the byte budget gives on typical models.
+ */
+const UNRECORDED_DEGREE = 8;
+
+/** The index file's chunks for `core` with `graph` (the compressed form of its graph). */
+export function encodeCore(core: Core, count: number, graph: CompressedGraph): Uint8Array[] {
+  const c = core;
+  const sections: Record<string, SectionData> = {
+    "graph.offsets": graph.offsets,
+    "graph.data": graph.data,
+    seeds: c.seeds,
+    "pq.bounds": c.pq.bounds,
+    "pq.centroids": encodeHalf(c.pq.centroids),
+    "pq.codes": c.codes,
+  };
+  if (c.hubIds.length > 0) {
+    sections["hubs.ids"] = c.hubIds;
+    sections["hubs.vectors"] = c.hubVectors;
+  }
+  if (c.storedVectors) sections.vectors = c.storedVectors;
+  const header: Omit<IndexHeader, "sections" | "format" | "version"> = {
+    count,
+    dims: c.dims,
+    metric: c.metric,
+    model: c.model,
+    params: c.params,
+    pq: { subspaces: c.pq.subspaces, bits: c.pq.bits },
+    entry: c.entry,
+    createdAt: new Date().toISOString(),
+    generator: GENERATOR,
+  };
+  return encodeIndexFile(header, sections);
+}
+
+/**
+ * Decodes an index file and validates every structure (lengths, ranges, varints) before use.
+ * An index with no passages may record dims 0: it was created empty and has not learnt them.
+ * @throws CorruptIndexError naming the file and what failed
+ */
+export function decodeCore(file: string, buf: Uint8Array): Core {
+  const { header: h, sections } = decodeIndexFile(file, buf);
+  const fail = (what: string): never => {
+    throw new CorruptIndexError(file, `${what}. Restore the index or rebuild it.`);
+  };
+  const n = h.count;
+  if (!Number.isSafeInteger(n) || n < 0) fail(`passage count ${n} is invalid`);
+  const unlearnt = n === 0 && h.dims === 0;
+  if (!Number.isSafeInteger(h.dims) || (h.dims < 1 && !unlearnt)) fail(`dimensions ${h.dims} are invalid`);
+  if (!["cosine", "ip", "l2"].includes(h.metric)) fail(`metric ${JSON.stringify(h.metric)} is unknown`);
+  const get = <T extends SectionData>(name: string, type: new (...a: never[]) => T, optional = false): T => {
+    const s = sections.get(name);
+    if (!s) {
+      if (optional) return new (type as unknown as new (n: number) => T)(0);
+      fail(`section "${name}" is missing`);
+    }
+    if (!(s instanceof type)) fail(`section "${name}" has the wrong element type`);
+    return s as T;
+  };
+  const offsets = get("graph.offsets", Uint32Array);
+  const data = get("graph.data", Uint8Array);
+  if (offsets.length !== n + 1 || offsets[0] !== 0 || offsets[n] !== data.length) fail("graph offsets do not match the node count or the data length");
+  let maxDegree = 0;
+  for (let v = 0; v < n; v++) {
+    if (offsets[v + 1]! < offsets[v]!) fail(`graph offsets decrease at node ${v}`);
+    maxDegree = Math.max(maxDegree, offsets[v + 1]! - offsets[v]!);
+  }
+  const seeds = get("seeds", Uint32Array);
+  if ((n > 0 && seeds.length === 0) || seeds.some((s) => s >= n)) fail("seed nodes are missing or out of range");
+  const bits = h.pq?.bits, subspaces = h.pq?.subspaces;
+  if (bits !== 4 && bits !== 8) fail("PQ parameters are invalid");
+  // Unlearnt: `subspaces` holds the pqSubspaces option (0 = automatic) for the first add's build.
+  if (!Number.isSafeInteger(subspaces) || subspaces < (unlearnt ? 0 : 1) || (!unlearnt && subspaces > h.dims)) fail("PQ parameters are invalid");
+  const bounds = get("pq.bounds", Uint32Array);
+  const centroids = decodeHalf(get("pq.centroids", Uint16Array));
+  const codes = get("pq.codes", Uint8Array);
+  const pq: PqCodebook = { dims: h.dims, subspaces, bits, bounds, centroids };
+  if (unlearnt) {
+    if (bounds.length !== 0 || centroids.length !== 0 || codes.length !== 0) fail("an index without dimensions holds PQ data");
+  } else {
+    if (bounds.length !== subspaces + 1 || bounds[0] !== 0 || bounds[subspaces] !== h.dims) fail("PQ subspace bounds are invalid");
+    for (let s = 0; s < subspaces; s++) if (bounds[s + 1]! <= bounds[s]!) fail("PQ subspace bounds are not increasing");
+    if (centroids.length !== h.dims * (1 << bits)) fail("PQ codebook size does not match the dimensions");
+    if (codes.length !== n * codeSize(pq)) fail("PQ code table size does not match the passage count");
+  }
+  const hubIds = get("hubs.ids", Uint32Array, true);
+  const hubVectors = get("hubs.vectors", Float32Array, true);
+  if (hubVectors.length !== hubIds.length * h.dims || hubIds.some((x) => x >= n)) fail("hub cache section is inconsistent");
+  const vectors = sections.get("vectors");
+  if (vectors && (!(vectors instanceof Float32Array) || vectors.length !== n * h.dims)) fail("stored vectors do not match the passage count");
+  if (!Number.isSafeInteger(h.entry) || h.entry < 0 || (n > 0 && h.entry >= n)) fail("entry point is out of range");
+  const graph = { offsets, data };
+  // Decode every list once: ids in range, well-formed varints. Also yields in-degrees.
+  const inDegree = new Uint32Array(n);
+  const scratch = new Uint32Array(Math.max(1, maxDegree));
+  let realMax = 0;
+  for (let v = 0; v < n; v++) {
+    const c = neighbors(graph, v, scratch);
+    if (c < 0) fail(`neighbour list of node ${v} is malformed`);
+    realMax = Math.max(realMax, c);
+    for (let j = 0; j < c; j++) inDegree[scratch[j]!]!++;
+  }
+  return {
+    dims: h.dims,
+    metric: h.metric,
+    model: typeof h.model === "string" ? h.model : null,
+    graph: new LiveGraph(graph, realMax),
+    seeds,
+    entry: h.entry,
+    pq,
+    codes,
+    inDegree,
+    storedVectors: (vectors as Float32Array | undefined) ?? null,
+    hubIds,
+    hubVectors,
+    params: readParams(h.params ?? {}, n),
+  };
+}
+
+/** The recorded build parameters, typed; a parameter a file lacks takes the value its build had by default. */
+function readParams(raw: Record<string, unknown>, count: number): IndexParams {
+  const num = (key: keyof IndexParams, fallback: number): number => {
+    const v = raw[key];
+    return typeof v === "number" && Number.isFinite(v) ? v : fallback;
+  };
+  return {
+    M: num("M", DEFAULTS.M),
+    efConstruction: num("efConstruction", DEFAULTS.efConstruction),
+    seed: num("seed", DEFAULTS.seed),
+    hubShare: num("hubShare", DEFAULTS.hubShare),
+    prunedDegree: num("prunedDegree", UNRECORDED_DEGREE),
+    prunedDegreeOption: num("prunedDegreeOption", DEFAULTS.prunedDegree),
+    storedHubShare: num("storedHubShare", DEFAULTS.storedHubShare),
+    pqSample: num("pqSample", DEFAULTS.pqSample),
+    pqIterations: num("pqIterations", DEFAULTS.pqIterations),
+    trainedOn: num("trainedOn", count),
+    hubs: num("hubs", 0),
+    averageDegree: num("averageDegree", 0),
+    graphBytesPerPassage: num("graphBytesPerPassage", DEFAULTS.graphBytesPerPassage),
+  };
+}

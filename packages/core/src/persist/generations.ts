@@ -1,0 +1,94 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { CorruptIndexError } from "../errors.js";
+import { writeFileAtomic } from "../format/atomic.js";
+import { acquireLock } from "../format/lock.js";
+import type { IndexState } from "../state.js";
+import { FilePassageStore, encodePassageFile } from "../store/passages.js";
+import { compact } from "../update/compact.js";
+import { encodeCore } from "./codec.js";
+
+/** The pointer file naming the live generation. */
+export const CURRENT = "CURRENT";
+
+export interface CurrentFile {
+  format: "leann";
+  version: number;
+  generation: number;
+  index: string;
+  passages: string;
+}
+
+const GENERATION_FILE = /^(index|passages)\.\d+\.leann$/;
+
+/**
+ * Reads CURRENT; null when there is none.
+ * @throws CorruptIndexError when it is not valid JSON or names no valid generation
+ */
+export function readCurrent(dir: string): CurrentFile | null {
+  const path = join(dir, CURRENT);
+  if (!existsSync(path)) return null;
+  let cur: CurrentFile;
+  try {
+    cur = JSON.parse(readFileSync(path, "utf8")) as CurrentFile;
+  } catch {
+    throw new CorruptIndexError(path, "is not valid JSON. It names the index generation to open; restore it or rebuild the index.");
+  }
+  const safe = (f: unknown) => typeof f === "string" && GENERATION_FILE.test(f);
+  if (cur?.format !== "leann" || !Number.isSafeInteger(cur.generation) || !safe(cur.index) || !safe(cur.passages)) {
+    throw new CorruptIndexError(path, "does not name a valid index generation; restore it or rebuild the index.");
+  }
+  if (cur.version !== 1) throw new CorruptIndexError(path, `has version ${cur.version}; this library reads version 1. Upgrade @leann/core.`);
+  return cur;
+}
+
+/**
+ * Saves `state` to `dir` as a new generation, holding the directory's writer lock:
+ * compacts, recompresses the graph, writes the files, switches CURRENT, removes the old
+ * generation. Runs under the index's write lock.
+ * @throws LockedError when another process is writing to `dir`
+ */
+export function save(state: IndexState, dir: string): void {
+  compact(state);
+  state.core.graph.freeze();
+  const abs = resolve(dir);
+  mkdirSync(abs, { recursive: true });
+  const release = acquireLock(abs);
+  try {
+    writeGeneration(state, abs);
+  } finally {
+    release();
+  }
+}
+
+/**
+ * New files for a new generation, each written to a temporary name, fsynced and renamed;
+ * then the CURRENT pointer is switched atomically; then the previous generation's files
+ * are removed. A crash at any point leaves CURRENT naming a complete generation.
+ */
+function writeGeneration(state: IndexState, abs: string): void {
+  const prev = readCurrent(abs);
+  const gen = (prev?.generation ?? 0) + 1;
+  const passages = state.passages;
+  // The passage file is immutable once written: reuse it when saving again to the same place.
+  let passagesFile: string;
+  let rewritten = false;
+  if (state.savedAt && state.savedAt.dir === abs && prev?.passages === state.savedAt.passagesFile && !passages.changed) passagesFile = state.savedAt.passagesFile;
+  else {
+    passagesFile = `passages.${gen}.leann`;
+    writeFileAtomic(join(abs, passagesFile), encodePassageFile(passages));
+    rewritten = true;
+  }
+  const indexFile = `index.${gen}.leann`;
+  writeFileAtomic(join(abs, indexFile), encodeCore(state.core, passages.count, state.core.graph.freeze()));
+  const current: CurrentFile = { format: "leann", version: 1, generation: gen, index: indexFile, passages: passagesFile };
+  writeFileAtomic(join(abs, CURRENT), [Buffer.from(JSON.stringify(current, null, 2) + "\n")]);
+  state.savedAt = { dir: abs, passagesFile };
+  // Read passages from the file just written: the old one may be deleted below.
+  if (rewritten) passages.rebase(new FilePassageStore(join(abs, passagesFile)));
+  // Old generations are garbage now; a crash before this point only leaves extra files.
+  for (const f of readdirSync(abs)) {
+    if (GENERATION_FILE.test(f) && f !== indexFile && f !== passagesFile) rmSync(join(abs, f), { force: true });
+    else if (/\.tmp-\d+-[0-9a-f]+$/.test(f)) rmSync(join(abs, f), { force: true });
+  }
+}

@@ -1,0 +1,164 @@
+import { embedQueryChecked } from "../embedder.js";
+import { DimensionMismatchError, InvalidInputError, InvalidOptionsError } from "../errors.js";
+import { DEFAULTS, parseOptions, searchOptionsSchema, type ResolvedSearchOptions } from "../options.js";
+import type { IndexState } from "../state.js";
+import type { SearchHit, SearchMode, SearchOptions, SearchResult, SearchStats } from "../types.js";
+import { createRng } from "../util/rng.js";
+import { normalizeRows } from "../util/vector.js";
+import { walkContext } from "./exact-source.js";
+import { compileFilter } from "./filter.js";
+import { exactWalkSearch, scanSearch, twoLevelSearch, type SearchContext, type WalkOptions, type WalkResult } from "./two-level.js";
+
+/** Passages per embedder round trip when scoring every match directly (scan path). */
+const SCAN_BATCH = 256;
+/** Passages sampled to estimate a filter's share. */
+const FILTER_SAMPLE = 256;
+/** Below this estimated share of matches a walk meets too few of them: score the matches instead. */
+const MIN_WALK_SHARE = 0.02;
+/** A filtered walk widens its beam by 1/share, at most this much. */
+const MAX_WIDEN = 8;
+
+/**
+ * What a search will run, decided before it runs: the two-level walk (over stored
+ * vectors with "stored"), the recompute-every-visit walk, or a scan of the matches.
+ */
+export interface SearchPlan {
+  path: SearchMode;
+  /** Options of the walk (two-level, stored, exact-walk); the scan only uses k and the accept test. */
+  walk: WalkOptions;
+  /** A filtered walk that meets fewer than k matches falls back to scoring the matches (path becomes "scan"). */
+  scanIfStarved: boolean;
+  /** With a filter: the estimated share of passages that match it. */
+  filterShare?: number;
+  /** No live passages: nothing runs. */
+  empty: boolean;
+}
+
+/**
+ * Searches `state` for `query` (text, embedded with embedQuery, or a vector).
+ * @throws InvalidOptionsError / InvalidInputError / DimensionMismatchError / EmbedderError
+ */
+export async function search(state: IndexState, query: string | ArrayLike<number>, options: SearchOptions): Promise<SearchResult> {
+  const t0 = performance.now();
+  const { filter, includeVectors, ...tuning } = options ?? {};
+  const o = parseOptions(searchOptionsSchema, tuning, "LeannIndex.search");
+  const predicate = compileFilter(filter);
+  const mode = o.mode ?? (state.core.storedVectors ? "stored" : "two-level");
+  if (mode === "stored" && !state.core.storedVectors) {
+    throw new InvalidOptionsError('LeannIndex.search: mode "stored" needs an index built with storeVectors: true; use "two-level" or rebuild with storeVectors.');
+  }
+  const stats: SearchStats = { recomputed: 0, cacheHits: 0, visited: 0, expanded: 0, embedderCalls: 0, path: mode, ms: { total: 0, embed: 0, search: 0 } };
+  const q = await queryVector(state, query, stats);
+  const accept = acceptTest(state, predicate);
+  const plan = planSearch(state, o, mode, predicate ? accept : undefined);
+  if (plan.filterShare !== undefined) stats.filterShare = plan.filterShare;
+  const vectors = includeVectors ? new Map<number, Float32Array>() : undefined;
+  const ctx = walkContext(state, stats, { useStored: mode === "stored", ...(vectors ? { capture: vectors } : {}) });
+  const r = q && !plan.empty ? await runPlan(ctx, q, plan, accept, stats) : { ids: [], scores: [], visited: 0, expanded: 0, exact: 0, batches: 0 };
+  stats.path = plan.path === "scan" || stats.path === "scan" ? "scan" : plan.path;
+  stats.visited = r.visited;
+  stats.expanded = r.expanded;
+  const hits = r.ids.map((id, i) => {
+    const p = state.passages.get(id);
+    const hit: SearchHit = { id: p.id, score: r.scores[i]!, text: p.text, metadata: p.metadata };
+    const v = vectors?.get(id);
+    if (v) hit.vector = Array.from(v);
+    return hit;
+  });
+  stats.ms.total = performance.now() - t0;
+  stats.ms.search = stats.ms.total - stats.ms.embed;
+  return { hits, stats };
+}
+
+/** The query as a normalised vector; null for an empty index that has not learnt its dimensions. */
+async function queryVector(state: IndexState, query: string | ArrayLike<number>, stats: SearchStats): Promise<Float32Array | null> {
+  const { dims, metric } = state.core;
+  let q: Float32Array;
+  if (typeof query === "string") {
+    if (query.trim().length === 0) throw new InvalidInputError("LeannIndex.search: the query text is empty.");
+    if (dims === 0) return null;
+    const te = performance.now();
+    q = await embedQueryChecked(state.embed.embedder, query, dims, { timeoutMs: state.embed.timeoutMs });
+    stats.embedderCalls++;
+    stats.ms.embed += performance.now() - te;
+  } else {
+    if (query === null || typeof query !== "object" || typeof query.length !== "number") {
+      throw new InvalidInputError(`LeannIndex.search: query must be a string or an array of ${dims} numbers, received ${query === null ? "null" : typeof query}.`);
+    }
+    if (dims === 0) return null;
+    if (query.length !== dims) throw new DimensionMismatchError(dims, query.length, "LeannIndex.search query vector");
+    q = Float32Array.from(query);
+    if (!q.every(Number.isFinite)) throw new InvalidInputError("LeannIndex.search: the query vector holds NaN or infinite values.");
+  }
+  if (metric === "cosine") normalizeRows(q, dims);
+  return q;
+}
+
+/** Which nodes may be returned: live ones, passing the filter (each passage read once per search). */
+function acceptTest(state: IndexState, predicate: ReturnType<typeof compileFilter>): ((id: number) => boolean) | undefined {
+  const deleted = state.deleted;
+  if (!predicate) return state.deletedCount > 0 ? (id) => !deleted[id] : undefined;
+  const seen = new Map<number, boolean>();
+  return (id) => {
+    if (deleted[id]) return false;
+    let ok = seen.get(id);
+    if (ok === undefined) {
+      const p = state.passages.get(id);
+      ok = predicate(p.metadata, p.id) === true;
+      seen.set(id, ok);
+    }
+    return ok;
+  };
+}
+
+/**
+ * Decides what runs. With a filter (`filtered` given) and a walking mode, the share of
+ * matches is estimated on a sample: when few passages match, a walk would mostly meet
+ * non-matching nodes, so the matches are scored directly; otherwise the walk's beam
+ * widens by 1/share.
+ */
+export function planSearch(state: IndexState, o: ResolvedSearchOptions, mode: SearchMode, filtered?: (id: number) => boolean): SearchPlan {
+  const k = o.k;
+  const walk: WalkOptions = {
+    k,
+    ef: Math.max(o.ef, k),
+    maxRecompute: Math.max(o.maxRecompute, k),
+    rerankShare: o.rerankShare,
+    batchSize: o.batchSize ?? DEFAULTS.batchSize,
+    patience: o.patience,
+  };
+  const live = state.size;
+  if (live === 0) return { path: mode, walk, scanIfStarved: false, empty: true };
+  if (mode === "exact-walk") return { path: mode, walk: { ...walk, ef: o.ef, batchSize: o.batchSize ?? DEFAULTS.exactWalkBatchSize }, scanIfStarved: false, empty: false };
+  if (!filtered || mode === "scan") return { path: mode, walk, scanIfStarved: false, empty: false };
+  const share = filterShare(state, filtered);
+  if (share * live <= walk.maxRecompute || share < MIN_WALK_SHARE) return { path: "scan", walk, scanIfStarved: false, filterShare: share, empty: false };
+  const widen = Math.min(MAX_WIDEN, 1 / share);
+  return { path: mode, walk: { ...walk, ef: Math.ceil(walk.ef * widen) }, scanIfStarved: true, filterShare: share, empty: false };
+}
+
+/** The filter's share of live passages, on a seeded random sample (a stride could line up with periodic metadata). */
+function filterShare(state: IndexState, accept: (id: number) => boolean): number {
+  const n = state.passages.count;
+  const rng = createRng(n + 1);
+  let seen = 0, hit = 0;
+  for (let t = 0; t < Math.min(FILTER_SAMPLE, n); t++) {
+    const i = n <= FILTER_SAMPLE ? t : Math.floor(rng() * n);
+    if (state.deleted[i]) continue;
+    seen++;
+    if (accept(i)) hit++;
+  }
+  return seen ? hit / seen : 0;
+}
+
+async function runPlan(ctx: SearchContext, q: Float32Array, plan: SearchPlan, accept: ((id: number) => boolean) | undefined, stats: SearchStats): Promise<WalkResult> {
+  const { k } = plan.walk;
+  const only = accept ? { accept } : {};
+  if (plan.path === "scan") return scanSearch(ctx, q, { k, batchSize: SCAN_BATCH, ...only });
+  if (plan.path === "exact-walk") return exactWalkSearch(ctx, q, { k, ef: plan.walk.ef, batchSize: plan.walk.batchSize, ...only });
+  const r = await twoLevelSearch(ctx, q, { ...plan.walk, ...only });
+  if (!plan.scanIfStarved || r.ids.length >= k) return r;
+  // The walk starved (fewer than k matches met): score the matches instead.
+  stats.path = "scan";
+  return scanSearch(ctx, q, { k, batchSize: SCAN_BATCH, ...only });
+}

@@ -1,0 +1,112 @@
+import { embedBatched, type Embedder } from "./embedder.js";
+import type { LiveGraph } from "./graph/live-graph.js";
+import type { PqCodebook } from "./quantize/pq.js";
+import { HubCache } from "./search/cache.js";
+import { IdMap } from "./store/id-map.js";
+import type { MutablePassages } from "./store/mutable-passages.js";
+import { normalizeRows, type Metric } from "./util/vector.js";
+
+/**
+ * Build parameters recorded in the index file: what a rebuild and an insert need to do
+ * as the build did, plus figures for inspection.
+ */
+export type IndexParams = {
+  M: number;
+  efConstruction: number;
+  seed: number;
+  hubShare: number;
+  /** Out-degree of ordinary nodes as realised (the option, or the largest within the byte budget). */
+  prunedDegree: number;
+  /** The prunedDegree option (0 = sized to graphBytesPerPassage). */
+  prunedDegreeOption: number;
+  storedHubShare: number;
+  pqSample: number;
+  pqIterations: number;
+  /** Passages the structures (PQ codebooks, graph) were built from. */
+  trainedOn: number;
+  hubs: number;
+  averageDegree: number;
+  graphBytesPerPassage: number;
+};
+
+/** The search structures of one index generation; no embeddings but the optional stored ones. */
+export interface Core {
+  /** 0 only for an empty index created without vectors: the first add sets it. */
+  dims: number;
+  metric: Metric;
+  model: string | null;
+  graph: LiveGraph;
+  seeds: Uint32Array;
+  entry: number;
+  pq: PqCodebook;
+  codes: Uint8Array;
+  inDegree: Uint32Array;
+  storedVectors: Float32Array | null;
+  hubIds: Uint32Array;
+  hubVectors: Float32Array;
+  params: IndexParams;
+}
+
+/** How this open index calls its embedder. */
+export interface EmbedSettings {
+  readonly embedder: Embedder;
+  readonly batchSize: number;
+  readonly timeoutMs: number;
+  /** Bytes of the in-memory hub cache. */
+  readonly cacheBytes: number;
+}
+
+/**
+ * Everything one open index holds: the structures, the passages, tombstones, the id map
+ * and the hub cache. The facade owns the lock; the modules of build/, search/, update/
+ * and persist/ read and change this state under it.
+ */
+export class IndexState {
+  core: Core;
+  readonly passages: MutablePassages;
+  /** Tombstones: deleted nodes stay in the arrays until compaction. */
+  deleted: Uint8Array;
+  deletedCount = 0;
+  cache!: HubCache;
+  readonly ids: IdMap;
+  /** Directory and passage file this index was loaded from or last saved to. */
+  savedAt: { dir: string; passagesFile: string } | null = null;
+
+  constructor(core: Core, passages: MutablePassages, readonly embed: EmbedSettings) {
+    this.core = core;
+    this.passages = passages;
+    this.deleted = new Uint8Array(passages.count);
+    this.ids = new IdMap(this);
+    this.resetCache();
+  }
+
+  /** Number of live passages. */
+  get size(): number {
+    return this.passages.count - this.deletedCount;
+  }
+
+  /** A fresh hub cache, admitted by the current in-degrees and seeded with the stored hub vectors. */
+  resetCache(): void {
+    const core = this.core;
+    this.cache = new HubCache(this.embed.cacheBytes, core.dims, core.inDegree);
+    for (let i = 0; i < core.hubIds.length; i++) this.cache.offer(core.hubIds[i]!, core.hubVectors.subarray(i * core.dims, (i + 1) * core.dims));
+  }
+
+  /** Node ids are about to change meaning (renumbered or rebuilt): forget what was keyed by them. */
+  renumbered(count: number): void {
+    this.deleted = new Uint8Array(count);
+    this.deletedCount = 0;
+    this.ids.invalidate();
+    this.resetCache();
+  }
+
+  /**
+   * Embeds passage texts with this index's batch size and time-out; rows normalised for cosine.
+   * `dims` 0 learns the dimensions from the first vector.
+   */
+  async embedTexts(texts: string[], dims: number): Promise<{ vectors: Float32Array; dims: number }> {
+    const r = await embedBatched(this.embed.embedder, texts, dims, this.embed.batchSize, { timeoutMs: this.embed.timeoutMs });
+    if (this.core.metric === "cosine") normalizeRows(r.vectors, r.dims);
+    return r;
+  }
+}
