@@ -40,6 +40,12 @@ export interface BuildKernel {
   linkBack(u: number, level: number, q: number): void;
   /** Counters for the work done (distance computations). */
   readonly stats: { distances: number };
+  /**
+   * The kernel's copy of the RNG heuristic over candidates sorted ascending in (cd, ci);
+   * returns the kept ids (a view valid until the next call). Exposed so a test can hold
+   * it to graph/heuristic.ts.
+   */
+  select(cd: Float64Array, ci: Int32Array, count: number, limit: number): Int32Array;
 }
 
 export function createBuildKernel(s: BuildState): BuildKernel {
@@ -206,6 +212,8 @@ export function createBuildKernel(s: BuildState): BuildKernel {
   /**
    * The RNG heuristic (hnswlib's getNeighborsByHeuristic2): walk candidates from the
    * nearest; keep one unless a kept neighbour is closer to it than the base node is.
+   * A copy of graph/heuristic.ts (workers run this file's source alone; a test checks
+   * the two agree), plus hnswlib's shortcut: at most `limit` candidates are all kept.
    * Input sorted ascending in (cd, ci)[0..count); the kept ids are written to sel.
    */
   const sel = new Int32Array(Math.max(M0, M) + 1);
@@ -265,5 +273,9 @@ export function createBuildKernel(s: BuildState): BuildKernel {
     for (let j = 0; j < kept; j++) arr[b + 1 + j] = sel[j];
   }
 
-  return { connect, linkBack, stats };
+  function select(cd: Float64Array, ci: Int32Array, count: number, limit: number): Int32Array {
+    return sel.subarray(0, heuristic(cd, ci, count, limit));
+  }
+
+  return { connect, linkBack, stats, select };
 }

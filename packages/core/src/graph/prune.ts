@@ -2,6 +2,7 @@ import { dot, l2sq } from "../util/vector.js";
 import type { Adjacency } from "./csr.js";
 import { compressedSize } from "./csr.js";
 import type { HnswGraph } from "./hnsw-build.js";
+import { selectNeighbors } from "./heuristic.js";
 import { rankByInDegree } from "./in-degree.js";
 
 export interface PruneOptions {
@@ -62,7 +63,7 @@ export function pruneGraph(g: HnswGraph, vectors: Float32Array, dims: number, op
   // Ranked heuristic selection per node, longest prefix that any budget may use.
   const rankStart = new Uint32Array(n + 1);
   const ranked: number[] = [];
-  const cd = new Float64Array(M0), ci = new Int32Array(M0);
+  const cd = new Float64Array(M0), ci = new Int32Array(M0), sel = new Int32Array(M0);
   for (let v = 0; v < n; v++) {
     rankStart[v] = ranked.length;
     const b = v * (M0 + 1), cnt = level0[b]!;
@@ -74,16 +75,8 @@ export function pruneGraph(g: HnswGraph, vectors: Float32Array, dims: number, op
       while (i > 0 && cd[i - 1]! > d) { cd[i] = cd[i - 1]!; ci[i] = ci[i - 1]!; i--; }
       cd[i] = d; ci[i] = e;
     }
-    const limit = rankLimit(v);
-    const start = ranked.length;
-    for (let i = 0; i < m && ranked.length - start < limit; i++) {
-      const e = ci[i]!;
-      let good = true;
-      for (let k = start; k < ranked.length; k++) {
-        if (dist(e, ranked[k]!) < cd[i]!) { good = false; break; }
-      }
-      if (good) ranked.push(e);
-    }
+    const kept = selectNeighbors(ci, cd, m, rankLimit(v), dist, sel);
+    for (let i = 0; i < kept; i++) ranked.push(sel[i]!);
   }
   rankStart[n] = ranked.length;
 
