@@ -7,6 +7,7 @@ export type {
   BuildOptions,
   BuildPhase,
   BuildProgress,
+  CreateOptions,
   IndexSizes,
   LoadOptions,
   FilterOperator,
@@ -24,4 +25,5 @@ export type {
   SearchStats,
 } from "./types.js";
 export { DEFAULTS } from "./options.js";
+export type { IndexParams } from "./state.js";
 export { compileFilter } from "./search/filter.js";

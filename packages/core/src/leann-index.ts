@@ -1,6 +1,7 @@
 import type { Embedder } from "./embedder.js";
 import { ClosedError, InvalidInputError, InvalidOptionsError } from "./errors.js";
-import { buildFromPassages, type BuildTimings } from "./build/pipeline.js";
+import { buildFromPassages, emptyCore, type BuildTimings } from "./build/pipeline.js";
+import { embedderIdentity } from "./embedder.js";
 import { buildOptionsSchema, loadOptionsSchema, parseOptions } from "./options.js";
 import { encodeCore } from "./persist/codec.js";
 import { save } from "./persist/generations.js";
@@ -9,10 +10,11 @@ import { search } from "./search/searcher.js";
 import { IndexState, type IndexParams } from "./state.js";
 import { MutablePassages } from "./store/mutable-passages.js";
 import { MemoryPassageStore, type PassageRecord } from "./store/passages.js";
-import type { AddOptions, AddResult, BuildOptions, IndexSizes, LoadOptions, PassageInput, SearchOptions, SearchResult } from "./types.js";
+import type { SearchFilter } from "./search/filter.js";
+import type { AddOptions, AddResult, BuildOptions, CreateOptions, IndexSizes, LoadOptions, PassageInput, SearchOptions, SearchResult } from "./types.js";
 import { add } from "./update/add.js";
 import { compact } from "./update/compact.js";
-import { retire } from "./update/retire.js";
+import { deleteIds, deleteMatching, matchingNodes } from "./update/delete.js";
 import { ReadWriteLock } from "./util/rw-lock.js";
 import type { Metric } from "./util/vector.js";
 import { checkEmbedder, validatePassages } from "./validate.js";
@@ -76,6 +78,20 @@ export class LeannIndex {
     return index;
   }
 
+  /**
+   * An empty index: no passages, dimensions learnt on the first `add`, which builds it as
+   * `build` would with these options. It can be searched (no hits), saved and loaded
+   * while empty.
+   * @throws InvalidOptionsError for a missing embedder, unknown or out-of-range options
+   */
+  static create(options: CreateOptions): LeannIndex {
+    if (typeof options !== "object" || options === null) throw new InvalidOptionsError("LeannIndex.create(options): options with an embedder are required.");
+    const { embedder, ...rest } = options;
+    checkEmbedder(embedder, "LeannIndex.create");
+    const o = parseOptions(buildOptionsSchema, rest, "LeannIndex.create");
+    return new LeannIndex(LeannIndex.state(emptyCore(o, o.modelId ?? embedderIdentity(embedder) ?? null), [], embedder, o));
+  }
+
   private static state(core: IndexState["core"], records: PassageRecord[], embedder: Embedder, o: { embedBatchSize: number; embedTimeoutMs: number; cacheBytes: number }): IndexState {
     return new IndexState(core, new MutablePassages(new MemoryPassageStore(records)), { embedder, batchSize: o.embedBatchSize, timeoutMs: o.embedTimeoutMs, cacheBytes: o.cacheBytes });
   }
@@ -127,13 +143,31 @@ export class LeannIndex {
     if (!Array.isArray(ids) || !ids.every((x) => typeof x === "string")) {
       return Promise.reject(new InvalidInputError(`LeannIndex.delete(ids): ids must be an array of strings, received ${JSON.stringify(ids)?.slice(0, 80)}.`));
     }
-    return this.exclusive(async () => {
-      const map = this.state.ids.get();
-      const internal = [...new Set(ids)].map((id) => map.get(id)).filter((x): x is number => x !== undefined);
-      for (const id of ids) map.delete(id);
-      if (internal.length) retire(this.state, internal);
-      return { deleted: internal.length };
-    });
+    return this.exclusive(async () => ({ deleted: deleteIds(this.state, ids) }));
+  }
+
+  /**
+   * Deletes every passage whose metadata (and id) pass `filter`, as a search filter
+   * would select them; returns the ids deleted. LlamaIndex's deleteRefDoc is one call:
+   * `deleteWhere({ filters: [{ key: "ref_doc_id", operator: "==", value: refDocId }] })`.
+   * @throws InvalidInputError when the filter is missing or has no conditions (it would delete everything)
+   * @throws InvalidOptionsError when the filter is malformed
+   * @throws ClosedError after close()
+   */
+  deleteWhere(filter: SearchFilter): Promise<string[]> {
+    return this.exclusive(async () => deleteMatching(this.state, filter));
+  }
+
+  /**
+   * The ids of the live passages whose metadata (and id) pass `filter`, in internal order;
+   * `{ filters: [] }` passes every passage.
+   * @throws InvalidInputError when no filter is given
+   * @throws InvalidOptionsError when the filter is malformed
+   * @throws ClosedError after close()
+   */
+  idsMatching(filter: SearchFilter): Promise<string[]> {
+    if (this.closing) return Promise.reject(this.closedError());
+    return this.lock.read(async () => matchingNodes(this.state, filter, "LeannIndex.idsMatching(filter)").map((i) => this.state.passages.id(i)));
   }
 
   /** Reclaims the space of deleted passages now (renumbers internal ids). */
@@ -183,11 +217,12 @@ export class LeannIndex {
   }
 
   /**
-   * Releases the open passage file once the searches and updates in flight are done.
-   * Later calls on this index reject with ClosedError.
+   * Releases the open passage file once the searches and updates in flight are done;
+   * resolves when it is released. Every call returns that same promise. Later calls on
+   * this index reject with ClosedError.
    */
   close(): Promise<void> {
-    if (this.closing) return Promise.resolve();
+    if (this.closing) return this.closing;
     this.closing = this.lock.write(async () => this.state.passages.close());
     return this.closing;
   }

@@ -51,6 +51,9 @@ export interface BuildOptions {
   onProgress?: (p: BuildProgress) => void;
 }
 
+/** Options of LeannIndex.create: those of build, without vectors or progress (there is nothing to build yet). */
+export type CreateOptions = Omit<BuildOptions, "vectors" | "onProgress">;
+
 export interface LoadOptions {
   embedder: Embedder;
   /** Open even if the embedder's identity differs from the one recorded at build time. */

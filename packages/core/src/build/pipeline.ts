@@ -48,6 +48,49 @@ export async function buildFromPassages(
 }
 
 /**
+ * The structures of an index with no passages and unknown dimensions (LeannIndex.create):
+ * it records the build options, so that its first add builds as `build` would have.
+ */
+export function emptyCore(o: ResolvedBuildOptions, model: string | null): Core {
+  return {
+    dims: 0,
+    metric: o.metric,
+    model,
+    graph: new LiveGraph({ offsets: Uint32Array.of(0), data: new Uint8Array(0) }, 0),
+    seeds: new Uint32Array(0),
+    entry: 0,
+    // Without dimensions there is no codebook yet; `subspaces` keeps the option (0 = automatic).
+    pq: { dims: 0, subspaces: o.pqSubspaces, bits: o.pqBits, bounds: new Uint32Array(0), centroids: new Float32Array(0) },
+    codes: new Uint8Array(0),
+    inDegree: new Uint32Array(0),
+    storedVectors: o.storeVectors ? new Float32Array(0) : null,
+    hubIds: new Uint32Array(0),
+    hubVectors: new Float32Array(0),
+    params: recordedParams(o, { degree: 0, hubs: 0, averageDegree: 0, trainedOn: 0 }),
+  };
+}
+
+/** The parameters an index records: its build options and what the build realised. */
+function recordedParams(o: ResolvedBuildOptions, built: { degree: number; hubs: number; averageDegree: number; trainedOn: number }): Core["params"] {
+  // Key order is the file's: keep it stable so that headers stay byte-comparable.
+  return {
+    M: o.M,
+    efConstruction: o.efConstruction,
+    seed: o.seed,
+    hubShare: o.hubShare,
+    prunedDegree: built.degree,
+    prunedDegreeOption: o.prunedDegree,
+    storedHubShare: o.storedHubShare,
+    pqSample: o.pqSample,
+    pqIterations: o.pqIterations,
+    trainedOn: built.trainedOn,
+    hubs: built.hubs,
+    averageDegree: built.averageDegree,
+    graphBytesPerPassage: o.graphBytesPerPassage,
+  };
+}
+
+/**
  * vectors -> HNSW graph -> renumbering for locality -> pruning -> compressed graph -> PQ
  * -> hub choice. `order` maps the new node numbers back to the input rows.
  */
@@ -100,21 +143,7 @@ export async function buildCore(
     storedVectors: o.storeVectors ? vectors : null,
     hubIds,
     hubVectors,
-    params: {
-      M: o.M,
-      efConstruction: o.efConstruction,
-      seed: o.seed,
-      hubShare: o.hubShare,
-      prunedDegree: pruned.degree,
-      prunedDegreeOption: o.prunedDegree,
-      storedHubShare: o.storedHubShare,
-      pqSample: o.pqSample,
-      pqIterations: o.pqIterations,
-      trainedOn: n,
-      hubs: pruned.hubs,
-      averageDegree: Number((pruned.adjacency.ids.length / n).toFixed(3)),
-      graphBytesPerPassage: o.graphBytesPerPassage,
-    },
+    params: recordedParams(o, { degree: pruned.degree, hubs: pruned.hubs, averageDegree: Number((pruned.adjacency.ids.length / n).toFixed(3)), trainedOn: n }),
   };
   return { core, order };
 }
