@@ -150,3 +150,11 @@ export function parseOptions<T extends object>(schema: z.ZodType<T, unknown>, va
 export function pqSubspacesFor(dims: number, option: number): number {
   return option === 0 ? Math.min(64, dims) : option;
 }
+
+/**
+ * Recomputation batch of a search: the option when given, else the default of the path
+ * that runs (the recompute-every-visit walk embeds one node at a time, see DEFAULTS).
+ */
+export function searchBatchSize(o: ResolvedSearchOptions, exactWalk: boolean): number {
+  return o.batchSize ?? (exactWalk ? DEFAULTS.exactWalkBatchSize : DEFAULTS.batchSize);
+}

@@ -1,6 +1,6 @@
 import { embedQueryChecked } from "../embedder.js";
 import { DimensionMismatchError, InvalidInputError, InvalidOptionsError } from "../errors.js";
-import { DEFAULTS, parseOptions, searchOptionsSchema, type ResolvedSearchOptions } from "../options.js";
+import { parseOptions, searchBatchSize, searchOptionsSchema, type ResolvedSearchOptions } from "../options.js";
 import type { IndexState } from "../state.js";
 import type { SearchHit, SearchMode, SearchOptions, SearchResult, SearchStats } from "../types.js";
 import { createRng } from "../util/rng.js";
@@ -124,12 +124,12 @@ export function planSearch(state: IndexState, o: ResolvedSearchOptions, mode: Se
     ef: Math.max(o.ef, k),
     maxRecompute: Math.max(o.maxRecompute, k),
     rerankShare: o.rerankShare,
-    batchSize: o.batchSize ?? DEFAULTS.batchSize,
+    batchSize: searchBatchSize(o, false),
     patience: o.patience,
   };
   const live = state.size;
   if (live === 0) return { path: mode, walk, scanIfStarved: false, empty: true };
-  if (mode === "exact-walk") return { path: mode, walk: { ...walk, ef: o.ef, batchSize: o.batchSize ?? DEFAULTS.exactWalkBatchSize }, scanIfStarved: false, empty: false };
+  if (mode === "exact-walk") return { path: mode, walk: { ...walk, ef: o.ef, batchSize: searchBatchSize(o, true) }, scanIfStarved: false, empty: false };
   if (!filtered || mode === "scan") return { path: mode, walk, scanIfStarved: false, empty: false };
   const share = filterShare(state, filtered);
   if (share * live <= walk.maxRecompute || share < MIN_WALK_SHARE) return { path: "scan", walk, scanIfStarved: false, filterShare: share, empty: false };
