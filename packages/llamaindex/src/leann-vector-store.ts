@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import {
   compileFilter,
   EmbedderError,
@@ -137,11 +138,18 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
    * Opens the store saved in `persistDir` (by `persist` or by auto-persisting), or starts
    * an empty one there when the directory holds no index, as LlamaIndex's stores do.
    * Unless `autoPersist: false`, every later add and delete is saved back to it.
+   * @throws InvalidOptionsError when `persistDir` is a file, not a directory
    * @throws CorruptIndexError when the saved files are damaged
    * @throws ModelMismatchError / DimensionMismatchError when `embedModel` is not the model the index was built with
    */
   static async fromPersistDir(persistDir: string = DEFAULT_PERSIST_DIR, options: LeannPersistDirOptions = {}): Promise<LeannVectorStore> {
     const { load, autoPersist, ...storeOptions } = options;
+    if (statSync(persistDir, { throwIfNoEntry: false })?.isDirectory() === false) {
+      throw new InvalidOptionsError(
+        `LeannVectorStore.fromPersistDir(${JSON.stringify(persistDir)}): that path is a file, expected a directory (the store keeps several files there). ` +
+          "Pass the directory that holds the index, or a new directory to start an empty store in.",
+      );
+    }
     const store = new LeannVectorStore(storeOptions);
     try {
       store.index = await LeannIndex.load(persistDir, {

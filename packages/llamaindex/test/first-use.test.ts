@@ -1,0 +1,73 @@
+/**
+ * The store as a new user meets it, following this package's README: split documents
+ * yourself, index the nodes, delete a document, reopen, query. Each case failed once.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { InvalidOptionsError } from "@leann/core";
+import { Document, SentenceSplitter, TextNode, type BaseNode } from "llamaindex";
+import { afterEach, describe, expect, it } from "vitest";
+import { LeannVectorStore } from "../src/index.js";
+import { CORPUS, HashEmbedding, tempDir, useSettings } from "./helpers.js";
+
+let restore: (() => void) | undefined;
+afterEach(() => {
+  restore?.();
+  restore = undefined;
+});
+
+const docs = () => CORPUS.map((d) => new Document({ id_: d.id_, text: d.text, metadata: { ...d.metadata } }));
+/** The README's chunking recipe: small chunks, several per document. */
+const split = () => new SentenceSplitter({ chunkSize: 40, chunkOverlap: 0 }).getNodesFromDocuments(docs());
+
+/** Every node the store holds, by id, as queries return them. */
+async function storedNodes(store: LeannVectorStore): Promise<Map<string, BaseNode>> {
+  const r = await store.query({ queryStr: "anything at all", similarityTopK: store.size });
+  return new Map(r.nodes!.map((n) => [n.id_, n]));
+}
+
+describe("nodes come back with the hash they went in with", () => {
+  it("keeps the hash of split nodes, which differs from the hash of their final content", async () => {
+    const embed = new HashEmbedding();
+    const nodes = split();
+    expect(nodes.some((n) => n.hash !== n.generateHash())).toBe(true); // the case that lost its hash
+    const store = new LeannVectorStore({ embedModel: embed });
+    await store.add(nodes);
+    const back = await storedNodes(store);
+    expect(back.size).toBe(nodes.length);
+    for (const node of nodes) expect(back.get(node.id_)!.hash).toBe(node.hash);
+  });
+
+  it("keeps the hash across persist and reopen, for text nodes and documents", async () => {
+    const embed = new HashEmbedding();
+    const text = new TextNode({ id_: "t", text: "Comets have icy tails.", metadata: { a: 1 } });
+    const before = text.hash;
+    text.metadata.b = 2; // changed after its hash was read: the stored hash is the one it went in with
+    const doc = new Document({ id_: "d", text: "A document about planets.", metadata: { source: "p.txt" } });
+    const dir = tempDir();
+    const store = new LeannVectorStore({ embedModel: embed });
+    await store.add([text, doc]);
+    await store.persist(dir);
+    store.close();
+    const reopened = await LeannVectorStore.fromPersistDir(dir, { embedModel: embed });
+    const back = await storedNodes(reopened);
+    expect(back.get("t")!.hash).toBe(before);
+    expect(back.get("d")!.hash).toBe(doc.hash);
+    expect(back.get("d")).toBeInstanceOf(Document);
+    reopened.close();
+  });
+});
+
+describe("fromPersistDir", () => {
+  it("throws InvalidOptionsError for a file path, and writes nothing there", async () => {
+    const file = join(tempDir(), "index.json");
+    writeFileSync(file, "{}");
+    restore = useSettings({ embedModel: new HashEmbedding() });
+    const err = await LeannVectorStore.fromPersistDir(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidOptionsError);
+    expect((err as InvalidOptionsError).code).toBe("INVALID_OPTIONS");
+    expect((err as Error).message).toContain(file);
+    expect((err as Error).message).toMatch(/is a file, expected a directory/);
+    expect(readFileSync(file, "utf8")).toBe("{}");
+  });
+});
