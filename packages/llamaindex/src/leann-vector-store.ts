@@ -28,6 +28,7 @@ import {
   type VectorStoreQueryResult,
 } from "llamaindex";
 import { embedderFromLlamaIndex, type LlamaIndexEmbedder } from "./embedder.js";
+import { guardKvStoreDelete } from "./kv-store-guard.js";
 import { nodeToPassage, passageToNode, refDocIdOf, refDocIdOfNode } from "./node-codec.js";
 
 /** Build tuning for the index the first `add` creates (metric, M, pqBits, ...). */
@@ -128,6 +129,8 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
       );
     }
     super({ embedModel });
+    // VectorStoreIndex.deleteRefDoc would otherwise throw inside the docstore after deleting here.
+    guardKvStoreDelete();
     this.embedder = embedderFromLlamaIndex(embedModel);
     this.buildOptions = { embedBatchSize: embedModel.embedBatchSize, ...options.build };
     this.searchTuning = { ...options.search };

@@ -5,7 +5,19 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidOptionsError } from "@leann/core";
-import { Document, SentenceSplitter, TextNode, type BaseNode } from "llamaindex";
+import {
+  Document,
+  MetadataMode,
+  SentenceSplitter,
+  SimpleKVStore,
+  SimpleVectorStore,
+  storageContextFromDefaults,
+  TextNode,
+  VectorStoreIndex,
+  VectorStoreQueryMode,
+  type BaseNode,
+  type BaseVectorStore,
+} from "llamaindex";
 import { afterEach, describe, expect, it } from "vitest";
 import { LeannVectorStore } from "../src/index.js";
 import { CORPUS, HashEmbedding, tempDir, useSettings } from "./helpers.js";
@@ -22,9 +34,54 @@ const split = () => new SentenceSplitter({ chunkSize: 40, chunkOverlap: 0 }).get
 
 /** Every node the store holds, by id, as queries return them. */
 async function storedNodes(store: LeannVectorStore): Promise<Map<string, BaseNode>> {
-  const r = await store.query({ queryStr: "anything at all", similarityTopK: store.size });
+  const r = await store.query({ queryStr: "anything at all", similarityTopK: store.size, mode: VectorStoreQueryMode.DEFAULT });
   return new Map(r.nodes!.map((n) => [n.id_, n]));
 }
+
+/** The README's recipe: split yourself, then VectorStoreIndex.init; deleteRefDoc with its defaults. Returns the texts left. */
+async function initThenDelete(vectorStore: BaseVectorStore, persistDir?: string): Promise<string[]> {
+  const storageContext = await storageContextFromDefaults({ vectorStore, ...(persistDir ? { persistDir } : {}) });
+  const index = await VectorStoreIndex.init({ nodes: split(), storageContext });
+  await index.deleteRefDoc("doc-cheese");
+  const left = await index.asRetriever({ similarityTopK: 100 }).retrieve({ query: "cheese from France" });
+  return left.map((r) => r.node.getContent(MetadataMode.NONE)).sort();
+}
+
+describe("deleteRefDoc after VectorStoreIndex.init({ nodes, storageContext })", () => {
+  it("deletes the document's nodes, leaving what SimpleVectorStore leaves", async () => {
+    const embed = new HashEmbedding();
+    restore = useSettings({ embedModel: embed });
+    const store = new LeannVectorStore({ embedModel: embed });
+    const cheese = split().filter((n) => n.sourceNode?.nodeId === "doc-cheese").length;
+    expect(cheese).toBeGreaterThan(1);
+    const left = await initThenDelete(store);
+    expect(store.size).toBe(split().length - cheese);
+    expect(left).toHaveLength(split().length - cheese);
+    expect(left).toEqual(await initThenDelete(new SimpleVectorStore({ embedModel: embed })));
+  });
+
+  it("deletes with a persisted docstore too, and the deletion is saved", async () => {
+    const embed = new HashEmbedding();
+    restore = useSettings({ embedModel: embed });
+    const dir = tempDir();
+    const store = await LeannVectorStore.fromPersistDir(dir, { embedModel: embed });
+    const left = await initThenDelete(store, dir);
+    store.close();
+    const reopened = await LeannVectorStore.fromPersistDir(dir, { embedModel: embed });
+    expect([...(await storedNodes(reopened)).values()].map((n) => n.getContent(MetadataMode.NONE)).sort()).toEqual(left);
+    reopened.close();
+  });
+
+  it("leaves SimpleKVStore's delete as it was for collections that exist", async () => {
+    new LeannVectorStore({ embedModel: new HashEmbedding() });
+    const kv = new SimpleKVStore();
+    expect(await kv.delete("a", "never-written")).toBe(false);
+    await kv.put("a", { x: 1 }, "c");
+    expect(await kv.delete("b", "c")).toBe(false);
+    expect(await kv.delete("a", "c")).toBe(true);
+    expect(await kv.get("a", "c")).toBeNull();
+  });
+});
 
 describe("nodes come back with the hash they went in with", () => {
   it("keeps the hash of split nodes, which differs from the hash of their final content", async () => {
@@ -40,7 +97,7 @@ describe("nodes come back with the hash they went in with", () => {
 
   it("keeps the hash across persist and reopen, for text nodes and documents", async () => {
     const embed = new HashEmbedding();
-    const text = new TextNode({ id_: "t", text: "Comets have icy tails.", metadata: { a: 1 } });
+    const text = new TextNode({ id_: "t", text: "Comets have icy tails.", metadata: { a: 1 } as Record<string, number> });
     const before = text.hash;
     text.metadata.b = 2; // changed after its hash was read: the stored hash is the one it went in with
     const doc = new Document({ id_: "d", text: "A document about planets.", metadata: { source: "p.txt" } });
