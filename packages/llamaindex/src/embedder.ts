@@ -1,5 +1,6 @@
-import type { Embedder } from "@leann/core";
+import { InvalidOptionsError, type Embedder } from "@leann/core";
 import type { BaseEmbedding } from "llamaindex";
+import { describeValue, isLangChainEmbedder } from "./leann-embedding.js";
 
 /** The core's embedder seam, wrapping one LlamaIndex embedding model. */
 export interface LlamaIndexEmbedder extends Embedder {
@@ -27,12 +28,34 @@ export function embeddingModelName(embedModel: BaseEmbedding): string | undefine
 }
 
 /**
+ * Checks that `value` is a LlamaIndex embedding model, with the methods LlamaIndex and this
+ * package call (a `BaseEmbedding` is callable: VectorStoreIndex embeds nodes by calling it).
+ * @throws InvalidOptionsError naming what was received; for a LangChain-shaped embedder, how to wrap it
+ */
+export function checkEmbedModel(value: unknown, where: string): asserts value is BaseEmbedding {
+  const m = value as Record<string, unknown>;
+  if (typeof value === "function" && typeof m.getTextEmbeddings === "function" && typeof m.getQueryEmbedding === "function") return;
+  if (isLangChainEmbedder(value)) {
+    throw new InvalidOptionsError(
+      `${where} is a LangChain-style embedder (${value.constructor.name}: embedDocuments/embedQuery), not a LlamaIndex embedding model. ` +
+        "Wrap it once: const embedModel = new LeannEmbedding(embedder) (from @leann/llamaindex), and use that for both Settings.embedModel and the store.",
+    );
+  }
+  throw new InvalidOptionsError(
+    `${where} must be a LlamaIndex embedding model (a BaseEmbedding such as OpenAIEmbedding, OllamaEmbedding or LeannEmbedding), ` +
+      `received ${describeValue(value)}.`,
+  );
+}
+
+/**
  * Adapts a LlamaIndex `BaseEmbedding` to the core's LangChain-shaped embedder.
  * Batches go through `getTextEmbeddings` (the provider's batched call), at most
  * `embedModel.embedBatchSize` texts a call, as LlamaIndex's own pipeline sends them;
  * queries go through `getQueryEmbedding`, so models with query instructions apply them.
+ * @throws InvalidOptionsError when `embedModel` is not a LlamaIndex embedding model
  */
 export function embedderFromLlamaIndex(embedModel: BaseEmbedding): LlamaIndexEmbedder {
+  checkEmbedModel(embedModel, "embedderFromLlamaIndex(embedModel): embedModel");
   const model = embeddingModelName(embedModel);
   const adapter: LlamaIndexEmbedder = {
     embedModel,

@@ -8,6 +8,7 @@ import {
   LeannIndex,
   UnsupportedError,
   type BuildOptions,
+  type Embedder,
   type LoadOptions,
   type Metadata,
   type SearchFilter,
@@ -27,8 +28,9 @@ import {
   type VectorStoreQuery,
   type VectorStoreQueryResult,
 } from "llamaindex";
-import { embedderFromLlamaIndex, type LlamaIndexEmbedder } from "./embedder.js";
+import { checkEmbedModel, embedderFromLlamaIndex } from "./embedder.js";
 import { guardKvStoreDelete } from "./kv-store-guard.js";
+import { LeannEmbedding } from "./leann-embedding.js";
 import { nodeToPassage, passageToNode, refDocIdOf, refDocIdOfNode } from "./node-codec.js";
 
 /** Build tuning for the index the first `add` creates (metric, M, pqBits, ...). */
@@ -106,7 +108,8 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
   storesText = true;
 
   private index: LeannIndex | null = null;
-  private readonly embedder: LlamaIndexEmbedder;
+  /** What recomputes embeddings: the embedder a LeannEmbedding wraps, else the embed model adapted. */
+  private readonly embedder: Embedder;
   private readonly buildOptions: LeannBuildOptions;
   private readonly searchTuning: LeannSearchTuning;
   private readonly mmrFetchK: number | undefined;
@@ -118,20 +121,23 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
 
   /**
    * An empty store; the first `add` builds the index.
-   * @throws InvalidOptionsError when neither `embedModel` nor `Settings.embedModel` is set
+   * @throws InvalidOptionsError when neither `embedModel` nor `Settings.embedModel` is set, or it is not a
+   * LlamaIndex embedding model (wrap a LangChain-shaped embedder in `LeannEmbedding`)
    */
   constructor(options: LeannVectorStoreOptions = {}) {
-    const embedModel = options.embedModel ?? options.embeddingModel ?? settingsEmbedModel();
+    const given = options.embedModel ?? options.embeddingModel;
+    const embedModel = given ?? settingsEmbedModel();
     if (!embedModel) {
       throw new InvalidOptionsError(
         "LeannVectorStore needs an embedding model: it recomputes embeddings at search time instead of storing them. " +
           "Pass { embedModel } or set Settings.embedModel before creating the store.",
       );
     }
+    checkEmbedModel(embedModel, given ? "LeannVectorStore: options.embedModel" : "LeannVectorStore: Settings.embedModel");
     super({ embedModel });
     // VectorStoreIndex.deleteRefDoc would otherwise throw inside the docstore after deleting here.
     guardKvStoreDelete();
-    this.embedder = embedderFromLlamaIndex(embedModel);
+    this.embedder = embedModel instanceof LeannEmbedding ? embedModel.embedder : embedderFromLlamaIndex(embedModel);
     this.buildOptions = { embedBatchSize: embedModel.embedBatchSize, ...options.build };
     this.searchTuning = { ...options.search };
     if (options.mmrFetchK !== undefined) this.mmrFetchK = positiveInt(options.mmrFetchK, "options.mmrFetchK");
@@ -317,9 +323,11 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
   }
 
   private async embedQuery(text: string): Promise<number[]> {
+    const embedder = this.embedder;
     try {
-      return await this.embedder.embedQuery(text);
+      return embedder.embedQuery ? await embedder.embedQuery(text) : (await embedder.embedDocuments([text]))[0]!;
     } catch (err) {
+      if (LeannError.isInstance(err)) throw err;
       throw new EmbedderError(`${this.embedModel.constructor.name}.getQueryEmbedding failed: ${(err as Error)?.message ?? err}`, { cause: err });
     }
   }

@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { InvalidOptionsError } from "@leann/core";
+import { EmbedderError, InvalidOptionsError, ModelMismatchError } from "@leann/core";
 import {
   Document,
   MetadataMode,
@@ -19,7 +19,7 @@ import {
   type BaseVectorStore,
 } from "llamaindex";
 import { afterEach, describe, expect, it } from "vitest";
-import { LeannVectorStore } from "../src/index.js";
+import { LeannEmbedding, LeannVectorStore } from "../src/index.js";
 import { CORPUS, HashEmbedding, tempDir, useSettings } from "./helpers.js";
 
 let restore: (() => void) | undefined;
@@ -126,5 +126,84 @@ describe("fromPersistDir", () => {
     expect((err as Error).message).toContain(file);
     expect((err as Error).message).toMatch(/is a file, expected a directory/);
     expect(readFileSync(file, "utf8")).toBe("{}");
+  });
+});
+
+/** A LangChain-shaped embedder, as LocalEmbeddings from @leann/onnx is: embedDocuments, embedQuery, load, modelId. */
+class BowEmbeddings {
+  readonly queries: string[] = [];
+  documents = 0;
+  loads = 0;
+  private readonly bow = new HashEmbedding();
+  constructor(readonly modelId = "bow-local") {}
+  async load(): Promise<void> {
+    this.loads++;
+  }
+  async embedDocuments(texts: string[]): Promise<number[][]> {
+    this.documents += texts.length;
+    return texts.map((t) => this.bow.embed(t));
+  }
+  async embedQuery(text: string): Promise<number[]> {
+    this.queries.push(text);
+    return this.bow.embed(text);
+  }
+}
+
+describe("the embedding model", () => {
+  it("is checked at construction: anything else is an InvalidOptionsError, a LangChain-shaped embedder's says to wrap it", async () => {
+    const notModels: [unknown, RegExp][] = [
+      [new BowEmbeddings(), /LangChain-style embedder \(BowEmbeddings.*new LeannEmbedding\(embedder\)/],
+      ["text-embedding-3-small", /options\.embedModel must be a LlamaIndex embedding model.*received string "text-embedding-3-small"/],
+      [{ getTextEmbedding: () => [1] }, /must be a LlamaIndex embedding model.*received an object with keys \["getTextEmbedding"\]/],
+    ];
+    for (const [embedModel, message] of notModels) {
+      const make = () => new LeannVectorStore({ embedModel: embedModel as never });
+      expect(make).toThrow(InvalidOptionsError);
+      expect(make).toThrow(message);
+      const err = await LeannVectorStore.fromPersistDir(tempDir(), { embedModel: embedModel as never }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidOptionsError);
+    }
+    restore = useSettings({ embedModel: new BowEmbeddings() as never });
+    expect(() => new LeannVectorStore()).toThrow(/Settings\.embedModel is a LangChain-style embedder/);
+  });
+
+  it("LeannEmbedding makes a LangChain-shaped embedder a LlamaIndex model: index, retrieve, persist, reopen", async () => {
+    const local = new BowEmbeddings();
+    const embedModel = new LeannEmbedding(local);
+    expect(embedModel.model).toBe("bow-local");
+    restore = useSettings({ embedModel });
+    const dir = tempDir();
+    const store = await LeannVectorStore.fromPersistDir(dir, { embedModel });
+    const nodes = split();
+    const index = await VectorStoreIndex.init({ nodes, storageContext: await storageContextFromDefaults({ vectorStore: store }) });
+    expect(local.documents).toBe(nodes.length); // LlamaIndex embedded each node once, in one batch of <= 64
+    expect(store.client()!.model).toBe("bow-local");
+    const [top] = await index.asRetriever({ similarityTopK: 1 }).retrieve({ query: "Which cheese comes from France?" });
+    expect(top!.node.getContent(MetadataMode.NONE)).toContain("Brie");
+    expect(local.queries).toEqual(["Which cheese comes from France?"]);
+    store.close();
+
+    const again = new BowEmbeddings();
+    const reopened = await LeannVectorStore.fromPersistDir(dir, { embedModel: new LeannEmbedding(again) });
+    expect(again.loads).toBe(1); // the core loads the wrapped embedder itself
+    const [hit] = await (await VectorStoreIndex.fromVectorStore(reopened)).asRetriever({ similarityTopK: 1 }).retrieve({ query: "Saturn V rocket Moon" });
+    expect(hit!.node.getContent(MetadataMode.NONE)).toContain("Saturn V");
+    reopened.close();
+
+    const other = await LeannVectorStore.fromPersistDir(dir, { embedModel: new LeannEmbedding(new BowEmbeddings("another-model")) }).catch((e: unknown) => e);
+    expect(other).toBeInstanceOf(ModelMismatchError);
+  });
+
+  it("LeannEmbedding rejects what is not an embedder and turns the embedder's failures into EmbedderError", async () => {
+    expect(() => new LeannEmbedding({} as never)).toThrow(InvalidOptionsError);
+    expect(() => new LeannEmbedding(new BowEmbeddings(), { embedBatchSize: 0 })).toThrow(InvalidOptionsError);
+    const failing = new BowEmbeddings();
+    failing.embedQuery = async () => {
+      throw new Error("model file missing");
+    };
+    const err = await new LeannEmbedding(failing).getQueryEmbedding({ type: "text", text: "q" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EmbedderError);
+    expect((err as Error).message).toContain("model file missing");
+    expect(await new LeannEmbedding(failing).getTextEmbeddings(["a", "b"])).toHaveLength(2);
   });
 });
