@@ -1,4 +1,4 @@
-import { InvalidOptionsError, type Embedder } from "@leann/core";
+import { InvalidOptionsError, ModelMismatchError, type Embedder } from "@leann/core";
 import type { BaseEmbedding } from "llamaindex";
 import { describeValue, isLangChainEmbedder } from "./leann-embedding.js";
 
@@ -80,4 +80,23 @@ export function embedderFromLlamaIndex(embedModel: BaseEmbedding): LlamaIndexEmb
     },
   };
   return model === undefined ? adapter : { ...adapter, model };
+}
+
+/**
+ * Checks that the model that embedded a query is the store's model, by name, as the core checks
+ * the recomputing model when an index opens. VectorStoreIndex embeds queries with its own model
+ * (`Settings.embedModel`), not the store's; two models of the same dimensions give vectors that
+ * compare without error and rank the wrong passages. Unnamed models cannot be told apart and pass.
+ * @throws ModelMismatchError naming both models
+ */
+export function checkQueryModel(queryModel: BaseEmbedding, storeModel: BaseEmbedding, recorded: string | null | undefined): void {
+  if (queryModel === storeModel) return;
+  const used = embeddingModelName(queryModel);
+  const own = embeddingModelName(storeModel) ?? recorded ?? undefined;
+  if (used === undefined || own === undefined || used === own) return;
+  throw new ModelMismatchError(
+    `LeannVectorStore.query: the query vector comes from Settings.embedModel, model "${used}" (${queryModel.constructor.name}), ` +
+      `but the store recomputes passages with model "${own}" (${storeModel.constructor.name}); similarities across two models are meaningless. ` +
+      "Set Settings.embedModel to the store's model, or pass allowModelMismatch: true to the store if the two names denote the same model.",
+  );
 }

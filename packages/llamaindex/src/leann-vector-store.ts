@@ -28,7 +28,7 @@ import {
   type VectorStoreQuery,
   type VectorStoreQueryResult,
 } from "llamaindex";
-import { checkEmbedModel, embedderFromLlamaIndex } from "./embedder.js";
+import { checkEmbedModel, checkQueryModel, embedderFromLlamaIndex } from "./embedder.js";
 import { guardKvStoreDelete } from "./kv-store-guard.js";
 import { LeannEmbedding } from "./leann-embedding.js";
 import { nodeToPassage, passageToNode, refDocIdOf, refDocIdOfNode } from "./node-codec.js";
@@ -50,6 +50,13 @@ export interface LeannVectorStoreOptions extends VectorStoreBaseParams {
    * Default: max(20, 4 × similarityTopK). More: more diversity to choose from, more recomputation.
    */
   mmrFetchK?: number;
+  /**
+   * Skip the model-name checks (default false): on queries, that the query vector's model
+   * (`Settings.embedModel`, which VectorStoreIndex embeds queries with) is the store's; with
+   * `fromPersistDir`, that the store's model is the one the index was built with. Only for two
+   * names of one model.
+   */
+  allowModelMismatch?: boolean;
 }
 
 export interface LeannPersistDirOptions extends LeannVectorStoreOptions {
@@ -113,6 +120,7 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
   private readonly buildOptions: LeannBuildOptions;
   private readonly searchTuning: LeannSearchTuning;
   private readonly mmrFetchK: number | undefined;
+  private readonly allowModelMismatch: boolean;
   /** null until first needed after a load; complete whenever non-null. */
   private refs: RefDocs | null = { byDoc: new Map(), ofNode: new Map() };
   private persistDir: string | undefined;
@@ -141,6 +149,7 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
     this.buildOptions = { embedBatchSize: embedModel.embedBatchSize, ...options.build };
     this.searchTuning = { ...options.search };
     if (options.mmrFetchK !== undefined) this.mmrFetchK = positiveInt(options.mmrFetchK, "options.mmrFetchK");
+    this.allowModelMismatch = options.allowModelMismatch === true;
   }
 
   /**
@@ -159,11 +168,14 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
           "Pass the directory that holds the index, or a new directory to start an empty store in.",
       );
     }
-    const store = new LeannVectorStore(storeOptions);
+    // Either allowModelMismatch covers both checks: two names of one model fail both alike.
+    const allowModelMismatch = storeOptions.allowModelMismatch ?? load?.allowModelMismatch;
+    const store = new LeannVectorStore({ ...storeOptions, ...(allowModelMismatch !== undefined && { allowModelMismatch }) });
     try {
       store.index = await LeannIndex.load(persistDir, {
         embedBatchSize: store.buildOptions.embedBatchSize,
         ...load,
+        ...(allowModelMismatch !== undefined && { allowModelMismatch }),
         embedder: store.embedder,
       });
       store.refs = null;
@@ -231,6 +243,7 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
    * document ids; node ids also match) are applied inside the search, so k nodes come back
    * whenever k nodes match. Modes: `default` and `mmr` (`mmrThreshold`, default 0.5).
    * @throws UnsupportedError (code UNSUPPORTED) for other modes
+   * @throws ModelMismatchError when the query embedding's model (`Settings.embedModel`) has another name than the store's
    * @throws InvalidInputError without a query embedding or text
    * @throws InvalidOptionsError for a bad similarityTopK, filter or tuning option
    */
@@ -243,6 +256,7 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
     }
     const k = positiveInt(query.similarityTopK ?? DEFAULT_SIMILARITY_TOP_K, "query.similarityTopK");
     const input = this.queryInput(query);
+    if (typeof input !== "string") this.checkQueryModel();
     const filter = this.filterOf(query);
     const index = this.index;
     if (!index || index.size === 0) return empty();
@@ -320,6 +334,13 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
       missing.forEach((i, j) => (given[i] = computed[j]));
     }
     return given as number[][];
+  }
+
+  /** A query vector is taken to come from Settings.embedModel: VectorStoreIndex's retrievers embed with it. */
+  private checkQueryModel(): void {
+    const queryModel = settingsEmbedModel();
+    if (this.allowModelMismatch || !queryModel) return;
+    checkQueryModel(queryModel, this.embedModel, this.index?.model);
   }
 
   private async embedQuery(text: string): Promise<number[]> {

@@ -207,3 +207,55 @@ describe("the embedding model", () => {
     expect(await new LeannEmbedding(failing).getTextEmbeddings(["a", "b"])).toHaveLength(2);
   });
 });
+
+/** Another model of the same dimensions: same words, other vectors (its components in reverse). */
+class ReversedEmbedding extends HashEmbedding {
+  override embed(text: string): number[] {
+    return super.embed(text).reverse();
+  }
+}
+
+describe("reopening with fromVectorStore while Settings.embedModel is another model of the same dimensions", () => {
+  async function savedStore(): Promise<string> {
+    const dir = tempDir();
+    const modelA = new HashEmbedding(64, "model-a");
+    const store = new LeannVectorStore({ embedModel: modelA });
+    await store.add(split().map((n) => Object.assign(n, { embedding: modelA.embed(n.getContent(MetadataMode.EMBED)) })));
+    await store.persist(dir);
+    store.close();
+    return dir;
+  }
+
+  it("throws ModelMismatchError naming both models instead of returning wrong passages", async () => {
+    const dir = await savedStore();
+    restore = useSettings({ embedModel: new ReversedEmbedding(64, "model-b") });
+    const store = await LeannVectorStore.fromPersistDir(dir, { embedModel: new HashEmbedding(64, "model-a") });
+    const index = await VectorStoreIndex.fromVectorStore(store);
+    const err = await index.asRetriever({ similarityTopK: 1 }).retrieve({ query: "Which cheese comes from France?" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelMismatchError);
+    expect((err as ModelMismatchError).code).toBe("MODEL_MISMATCH");
+    expect((err as Error).message).toMatch(/Settings\.embedModel, model "model-b" \(ReversedEmbedding\).*model "model-a" \(HashEmbedding\)/);
+    // A text query is embedded with the store's own model: nothing to check.
+    const r = await store.query({ queryStr: "Which cheese comes from France?", similarityTopK: 1, mode: VectorStoreQueryMode.DEFAULT });
+    expect(r.nodes![0]!.getContent(MetadataMode.NONE)).toContain("Brie");
+    store.close();
+  });
+
+  it("answers when Settings.embedModel is the store's model, or when allowModelMismatch says two names are one model", async () => {
+    const dir = await savedStore();
+    restore = useSettings({ embedModel: new HashEmbedding(64, "model-a") });
+    const store = await LeannVectorStore.fromPersistDir(dir, { embedModel: new HashEmbedding(64, "model-a") });
+    const [top] = await (await VectorStoreIndex.fromVectorStore(store)).asRetriever({ similarityTopK: 1 }).retrieve({ query: "Which cheese comes from France?" });
+    expect(top!.node.getContent(MetadataMode.NONE)).toContain("Brie");
+    store.close();
+    restore();
+
+    restore = useSettings({ embedModel: new HashEmbedding(64, "model-a:latest") });
+    for (const options of [{ allowModelMismatch: true }, { load: { allowModelMismatch: true } }]) {
+      const named = await LeannVectorStore.fromPersistDir(dir, { embedModel: new HashEmbedding(64, "model-a:latest"), ...options });
+      const [hit] = await (await VectorStoreIndex.fromVectorStore(named)).asRetriever({ similarityTopK: 1 }).retrieve({ query: "Which cheese comes from France?" });
+      expect(hit!.node.getContent(MetadataMode.NONE)).toContain("Brie");
+      named.close();
+    }
+  });
+});
