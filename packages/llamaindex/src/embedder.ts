@@ -43,7 +43,7 @@ export function checkEmbedModel(value: unknown, where: string): asserts value is
   }
   throw new InvalidOptionsError(
     `${where} must be a LlamaIndex embedding model (a BaseEmbedding such as OpenAIEmbedding, OllamaEmbedding or LeannEmbedding), ` +
-      `received ${describeValue(value)}.`,
+      `received ${describeValue(value)}. A hand-made model must extend BaseEmbedding: LlamaIndex calls the model as a function to embed nodes.`,
   );
 }
 

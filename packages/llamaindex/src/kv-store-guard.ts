@@ -13,8 +13,9 @@ type Delete = (key: string, collection?: string) => Promise<boolean>;
  * from the docstore. A store that keeps the node text (`storesText`, like this one) gets no nodes
  * copied into the docstore, so after `VectorStoreIndex.init({ nodes })` the docstore's collections
  * do not exist and llamaindex 0.12.1 throws after the nodes are already gone (a later LlamaIndexTS
- * source read on 2026-11-29 still lacks the check). SimpleVectorStore escapes only because LlamaIndex copies its nodes into the docstore.
- * The guard changes nothing but that throw; remove it once llamaindex checks the collection.
+ * source read on 2026-11-29 still lacks the check). SimpleVectorStore escapes only because
+ * LlamaIndex copies its nodes into the docstore. The guard changes nothing but that throw;
+ * remove it once llamaindex checks the collection.
  */
 export function guardKvStoreDelete(): void {
   const proto = SimpleKVStore.prototype as unknown as { delete: Delete; [GUARDED]?: true };
