@@ -3,6 +3,7 @@ export type { LeannAddOptions, LeannDocumentFilter, LeannFilter, LeannVectorStor
 // The core's errors and filter types, so users need not import @leann/core themselves
 // (the same classes: instanceof works across both imports).
 export {
+  ClosedError,
   CorruptIndexError,
   DimensionMismatchError,
   DuplicateIdError,

@@ -5,8 +5,11 @@ import type { EmbeddingsInterface } from "@langchain/core/embeddings";
 import { maximalMarginalRelevance } from "@langchain/core/utils/math";
 import { SaveableVectorStore, type MaxMarginalRelevanceSearchOptions } from "@langchain/core/vectorstores";
 import {
+  ClosedError,
+  EmbedderError,
   InvalidInputError,
   InvalidOptionsError,
+  LeannError,
   LeannIndex,
   type BuildOptions,
   type LoadOptions,
@@ -101,6 +104,8 @@ export class LeannVectorStore extends SaveableVectorStore {
   private index: LeannIndex | undefined = undefined;
   private readonly args: LeannVectorStoreArgs;
   private readonly lock = new ReadWriteLock();
+  /** Set by close(): calls made after it reject (a store that never built its index has no index to refuse them). */
+  private closed = false;
 
   /** @throws InvalidOptionsError for options other than { buildOptions, searchOptions, loadOptions } */
   constructor(embeddings: EmbeddingsInterface, args: LeannVectorStoreArgs = {}) {
@@ -111,6 +116,11 @@ export class LeannVectorStore extends SaveableVectorStore {
 
   override _vectorstoreType(): string {
     return "leann";
+  }
+
+  /** Number of documents the store holds (0 before the first add). */
+  get size(): number {
+    return this.index?.size ?? 0;
   }
 
   /**
@@ -142,6 +152,7 @@ export class LeannVectorStore extends SaveableVectorStore {
   }
 
   private async write(passages: Required<PassageInput>[], vectors: number[][] | undefined): Promise<string[]> {
+    this.checkOpen();
     if (passages.length === 0) return [];
     return this.lock.write(async () => {
       if (this.index === undefined) {
@@ -162,10 +173,29 @@ export class LeannVectorStore extends SaveableVectorStore {
     if (!Array.isArray(ids) || !ids.every((id) => typeof id === "string")) {
       throw new InvalidInputError(`LeannVectorStore.delete({ ids }): ids must be an array of strings, received ${JSON.stringify(ids) ?? typeof ids}.`);
     }
+    this.checkOpen();
     if (ids.length === 0) return;
     await this.lock.write(async () => {
       await this.index?.delete(ids);
     });
+  }
+
+  /**
+   * The `k` documents most similar to a query text, best first.
+   * @throws EmbedderError when the embeddings fail to embed the query
+   * @throws InvalidOptionsError for a `k` that is not a positive integer, or a malformed declarative filter
+   */
+  override async similaritySearch(query: string, k = 4, filter?: this["FilterType"], _callbacks?: Callbacks): Promise<Document[]> {
+    return (await this.similaritySearchWithScore(query, k, filter)).map(([doc]) => doc);
+  }
+
+  /**
+   * The `k` documents most similar to a query text, best first, with their similarity.
+   * @throws EmbedderError when the embeddings fail to embed the query
+   * @throws InvalidOptionsError for a `k` that is not a positive integer, or a malformed declarative filter
+   */
+  override async similaritySearchWithScore(query: string, k = 4, filter?: this["FilterType"], _callbacks?: Callbacks): Promise<[Document, number][]> {
+    return this.similaritySearchVectorWithScore(await this.embedQuery(query), k, filter);
   }
 
   /**
@@ -190,14 +220,30 @@ export class LeannVectorStore extends SaveableVectorStore {
     _callbacks?: Callbacks,
   ): Promise<Document[]> {
     const { k, fetchK = DEFAULT_FETCH_K, lambda = DEFAULT_LAMBDA, filter } = options;
-    const queryVector = await this.embeddings.embedQuery(query);
+    const queryVector = await this.embedQuery(query);
     const hits = await this.search(queryVector, Math.max(fetchK, k), filter, true);
     if (hits.length === 0) return [];
     const vectors = hits.map((hit) => hit.vector ?? []);
     return maximalMarginalRelevance(queryVector, vectors, lambda, k).map((i) => toDocument(hits[i]!));
   }
 
+  /** The base class calls `embedQuery` bare; a failing model then surfaces as the core's EmbedderError, as in adds. */
+  private async embedQuery(text: string): Promise<number[]> {
+    this.checkOpen();
+    try {
+      return await this.embeddings.embedQuery(text);
+    } catch (err) {
+      if (LeannError.isInstance(err)) throw err;
+      throw new EmbedderError(`${this.embeddings.constructor.name}.embedQuery failed: ${(err as Error)?.message ?? err}`, { cause: err });
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new ClosedError("This LeannVectorStore was closed with close(); open it again with LeannVectorStore.load(directory, embeddings).");
+  }
+
   private search(query: number[], k: number, filter: LeannFilter | undefined, includeVectors: boolean): Promise<SearchHit[]> {
+    this.checkOpen();
     return this.lock.read(async () => {
       const index = this.index;
       if (index === undefined) return [];
@@ -213,6 +259,7 @@ export class LeannVectorStore extends SaveableVectorStore {
    * @throws InvalidInputError when the store holds no documents (nothing added, or all deleted)
    */
   override async save(directory: string): Promise<void> {
+    this.checkOpen();
     await this.lock.write(async () => {
       if (this.index === undefined) {
         throw new InvalidInputError(`LeannVectorStore.save(${JSON.stringify(directory)}): the store is empty (nothing was added), there is no index to save. Add documents first.`);
@@ -256,9 +303,13 @@ export class LeannVectorStore extends SaveableVectorStore {
     return store;
   }
 
-  /** Releases the passage file a loaded store keeps open. The store cannot be used afterwards. */
-  close(): void {
-    this.index?.close();
+  /**
+   * Releases the passage file a loaded store keeps open, once the searches and writes in
+   * flight are done. Later calls reject with ClosedError.
+   */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.lock.write(async () => this.index?.close());
   }
 }
 

@@ -1,5 +1,6 @@
-import type { Embedder } from "@leann/core";
+import { InvalidOptionsError, ModelMismatchError, type Embedder } from "@leann/core";
 import type { BaseEmbedding } from "llamaindex";
+import { describeValue, isLangChainEmbedder } from "./leann-embedding.js";
 
 /** The core's embedder seam, wrapping one LlamaIndex embedding model. */
 export interface LlamaIndexEmbedder extends Embedder {
@@ -27,12 +28,34 @@ export function embeddingModelName(embedModel: BaseEmbedding): string | undefine
 }
 
 /**
+ * Checks that `value` is a LlamaIndex embedding model, with the methods LlamaIndex and this
+ * package call (a `BaseEmbedding` is callable: VectorStoreIndex embeds nodes by calling it).
+ * @throws InvalidOptionsError naming what was received; for a LangChain-shaped embedder, how to wrap it
+ */
+export function checkEmbedModel(value: unknown, where: string): asserts value is BaseEmbedding {
+  const m = value as Record<string, unknown>;
+  if (typeof value === "function" && typeof m.getTextEmbeddings === "function" && typeof m.getQueryEmbedding === "function") return;
+  if (isLangChainEmbedder(value)) {
+    throw new InvalidOptionsError(
+      `${where} is a LangChain-style embedder (${value.constructor.name}: embedDocuments/embedQuery), not a LlamaIndex embedding model. ` +
+        "Wrap it once: const embedModel = new LeannEmbedding(embedder) (from @leann/llamaindex), and use that for both Settings.embedModel and the store.",
+    );
+  }
+  throw new InvalidOptionsError(
+    `${where} must be a LlamaIndex embedding model (a BaseEmbedding such as OpenAIEmbedding, OllamaEmbedding or LeannEmbedding), ` +
+      `received ${describeValue(value)}. A hand-made model must extend BaseEmbedding: LlamaIndex calls the model as a function to embed nodes.`,
+  );
+}
+
+/**
  * Adapts a LlamaIndex `BaseEmbedding` to the core's LangChain-shaped embedder.
  * Batches go through `getTextEmbeddings` (the provider's batched call), at most
  * `embedModel.embedBatchSize` texts a call, as LlamaIndex's own pipeline sends them;
  * queries go through `getQueryEmbedding`, so models with query instructions apply them.
+ * @throws InvalidOptionsError when `embedModel` is not a LlamaIndex embedding model
  */
 export function embedderFromLlamaIndex(embedModel: BaseEmbedding): LlamaIndexEmbedder {
+  checkEmbedModel(embedModel, "embedderFromLlamaIndex(embedModel): embedModel");
   const model = embeddingModelName(embedModel);
   const adapter: LlamaIndexEmbedder = {
     embedModel,
@@ -57,4 +80,23 @@ export function embedderFromLlamaIndex(embedModel: BaseEmbedding): LlamaIndexEmb
     },
   };
   return model === undefined ? adapter : { ...adapter, model };
+}
+
+/**
+ * Checks that the model that embedded a query is the store's model, by name, as the core checks
+ * the recomputing model when an index opens. VectorStoreIndex embeds queries with its own model
+ * (`Settings.embedModel`), not the store's; two models of the same dimensions give vectors that
+ * compare without error and rank the wrong passages. Unnamed models cannot be told apart and pass.
+ * @throws ModelMismatchError naming both models
+ */
+export function checkQueryModel(queryModel: BaseEmbedding, storeModel: BaseEmbedding, recorded: string | null | undefined): void {
+  if (queryModel === storeModel) return;
+  const used = embeddingModelName(queryModel);
+  const own = embeddingModelName(storeModel) ?? recorded ?? undefined;
+  if (used === undefined || own === undefined || used === own) return;
+  throw new ModelMismatchError(
+    `LeannVectorStore.query: the query vector comes from Settings.embedModel, model "${used}" (${queryModel.constructor.name}), ` +
+      `but the store recomputes passages with model "${own}" (${storeModel.constructor.name}); similarities across two models are meaningless. ` +
+      "Set Settings.embedModel to the store's model, or pass allowModelMismatch: true to the store if the two names denote the same model.",
+  );
 }

@@ -8,5 +8,7 @@ export type {
   LeannVectorStoreOptions,
 } from "./leann-vector-store.js";
 export { embedderFromLlamaIndex, embeddingModelName } from "./embedder.js";
+export { LeannEmbedding } from "./leann-embedding.js";
+export type { LeannEmbeddingOptions } from "./leann-embedding.js";
 export type { LlamaIndexEmbedder } from "./embedder.js";
 export { nodeToPassage, passageToNode } from "./node-codec.js";

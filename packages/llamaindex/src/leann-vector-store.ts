@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import {
   compileFilter,
   EmbedderError,
@@ -7,6 +8,7 @@ import {
   LeannIndex,
   UnsupportedError,
   type BuildOptions,
+  type Embedder,
   type LoadOptions,
   type Metadata,
   type SearchFilter,
@@ -26,7 +28,9 @@ import {
   type VectorStoreQuery,
   type VectorStoreQueryResult,
 } from "llamaindex";
-import { embedderFromLlamaIndex, type LlamaIndexEmbedder } from "./embedder.js";
+import { checkEmbedModel, checkQueryModel, embedderFromLlamaIndex } from "./embedder.js";
+import { guardKvStoreDelete } from "./kv-store-guard.js";
+import { LeannEmbedding } from "./leann-embedding.js";
 import { nodeToPassage, passageToNode, refDocIdOf, refDocIdOfNode } from "./node-codec.js";
 
 /** Build tuning for the index the first `add` creates (metric, M, pqBits, ...). */
@@ -46,6 +50,13 @@ export interface LeannVectorStoreOptions extends VectorStoreBaseParams {
    * Default: max(20, 4 × similarityTopK). More: more diversity to choose from, more recomputation.
    */
   mmrFetchK?: number;
+  /**
+   * Skip the model-name checks (default false): on queries, that the query vector's model
+   * (`Settings.embedModel`, which VectorStoreIndex embeds queries with) is the store's; with
+   * `fromPersistDir`, that the store's model is the one the index was built with. Only for two
+   * names of one model.
+   */
+  allowModelMismatch?: boolean;
 }
 
 export interface LeannPersistDirOptions extends LeannVectorStoreOptions {
@@ -104,10 +115,12 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
   storesText = true;
 
   private index: LeannIndex | null = null;
-  private readonly embedder: LlamaIndexEmbedder;
+  /** What recomputes embeddings: the embedder a LeannEmbedding wraps, else the embed model adapted. */
+  private readonly embedder: Embedder;
   private readonly buildOptions: LeannBuildOptions;
   private readonly searchTuning: LeannSearchTuning;
   private readonly mmrFetchK: number | undefined;
+  private readonly allowModelMismatch: boolean;
   /** null until first needed after a load; complete whenever non-null. */
   private refs: RefDocs | null = { byDoc: new Map(), ofNode: new Map() };
   private persistDir: string | undefined;
@@ -116,37 +129,53 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
 
   /**
    * An empty store; the first `add` builds the index.
-   * @throws InvalidOptionsError when neither `embedModel` nor `Settings.embedModel` is set
+   * @throws InvalidOptionsError when neither `embedModel` nor `Settings.embedModel` is set, or it is not a
+   * LlamaIndex embedding model (wrap a LangChain-shaped embedder in `LeannEmbedding`)
    */
   constructor(options: LeannVectorStoreOptions = {}) {
-    const embedModel = options.embedModel ?? options.embeddingModel ?? settingsEmbedModel();
+    const given = options.embedModel ?? options.embeddingModel;
+    const embedModel = given ?? settingsEmbedModel();
     if (!embedModel) {
       throw new InvalidOptionsError(
         "LeannVectorStore needs an embedding model: it recomputes embeddings at search time instead of storing them. " +
           "Pass { embedModel } or set Settings.embedModel before creating the store.",
       );
     }
+    checkEmbedModel(embedModel, given ? "LeannVectorStore: options.embedModel" : "LeannVectorStore: Settings.embedModel");
     super({ embedModel });
-    this.embedder = embedderFromLlamaIndex(embedModel);
+    // VectorStoreIndex.deleteRefDoc would otherwise throw inside the docstore after deleting here.
+    guardKvStoreDelete();
+    this.embedder = embedModel instanceof LeannEmbedding ? embedModel.embedder : embedderFromLlamaIndex(embedModel);
     this.buildOptions = { embedBatchSize: embedModel.embedBatchSize, ...options.build };
     this.searchTuning = { ...options.search };
     if (options.mmrFetchK !== undefined) this.mmrFetchK = positiveInt(options.mmrFetchK, "options.mmrFetchK");
+    this.allowModelMismatch = options.allowModelMismatch === true;
   }
 
   /**
    * Opens the store saved in `persistDir` (by `persist` or by auto-persisting), or starts
    * an empty one there when the directory holds no index, as LlamaIndex's stores do.
    * Unless `autoPersist: false`, every later add and delete is saved back to it.
+   * @throws InvalidOptionsError when `persistDir` is a file, not a directory
    * @throws CorruptIndexError when the saved files are damaged
    * @throws ModelMismatchError / DimensionMismatchError when `embedModel` is not the model the index was built with
    */
   static async fromPersistDir(persistDir: string = DEFAULT_PERSIST_DIR, options: LeannPersistDirOptions = {}): Promise<LeannVectorStore> {
     const { load, autoPersist, ...storeOptions } = options;
-    const store = new LeannVectorStore(storeOptions);
+    if (statSync(persistDir, { throwIfNoEntry: false })?.isDirectory() === false) {
+      throw new InvalidOptionsError(
+        `LeannVectorStore.fromPersistDir(${JSON.stringify(persistDir)}): that path is a file, expected a directory (the store keeps several files there). ` +
+          "Pass the directory that holds the index, or a new directory to start an empty store in.",
+      );
+    }
+    // Either allowModelMismatch covers both checks: two names of one model fail both alike.
+    const allowModelMismatch = storeOptions.allowModelMismatch ?? load?.allowModelMismatch;
+    const store = new LeannVectorStore({ ...storeOptions, ...(allowModelMismatch !== undefined && { allowModelMismatch }) });
     try {
       store.index = await LeannIndex.load(persistDir, {
         embedBatchSize: store.buildOptions.embedBatchSize,
         ...load,
+        ...(allowModelMismatch !== undefined && { allowModelMismatch }),
         embedder: store.embedder,
       });
       store.refs = null;
@@ -214,6 +243,7 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
    * document ids; node ids also match) are applied inside the search, so k nodes come back
    * whenever k nodes match. Modes: `default` and `mmr` (`mmrThreshold`, default 0.5).
    * @throws UnsupportedError (code UNSUPPORTED) for other modes
+   * @throws ModelMismatchError when the query embedding's model (`Settings.embedModel`) has another name than the store's
    * @throws InvalidInputError without a query embedding or text
    * @throws InvalidOptionsError for a bad similarityTopK, filter or tuning option
    */
@@ -226,6 +256,7 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
     }
     const k = positiveInt(query.similarityTopK ?? DEFAULT_SIMILARITY_TOP_K, "query.similarityTopK");
     const input = this.queryInput(query);
+    if (typeof input !== "string") this.checkQueryModel();
     const filter = this.filterOf(query);
     const index = this.index;
     if (!index || index.size === 0) return empty();
@@ -305,10 +336,19 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
     return given as number[][];
   }
 
+  /** A query vector is taken to come from Settings.embedModel: VectorStoreIndex's retrievers embed with it. */
+  private checkQueryModel(): void {
+    const queryModel = settingsEmbedModel();
+    if (this.allowModelMismatch || !queryModel) return;
+    checkQueryModel(queryModel, this.embedModel, this.index?.model);
+  }
+
   private async embedQuery(text: string): Promise<number[]> {
+    const embedder = this.embedder;
     try {
-      return await this.embedder.embedQuery(text);
+      return embedder.embedQuery ? await embedder.embedQuery(text) : (await embedder.embedDocuments([text]))[0]!;
     } catch (err) {
+      if (LeannError.isInstance(err)) throw err;
       throw new EmbedderError(`${this.embedModel.constructor.name}.getQueryEmbedding failed: ${(err as Error)?.message ?? err}`, { cause: err });
     }
   }

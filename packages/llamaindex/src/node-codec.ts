@@ -37,10 +37,14 @@ export function passageToNode(passage: { id: string; text: string; metadata: Met
     return new TextNode({ id_: id, text, metadata: { ...metadata } });
   }
   let node = metadataDictToNode(metadata);
+  const stored = JSON.parse(metadata[NODE_CONTENT_KEY] as string) as { type?: unknown; hash?: unknown };
   // metadataDictToNode builds a TextNode (or IndexNode) whatever the stored class; restore Documents.
-  const stored = (JSON.parse(metadata[NODE_CONTENT_KEY] as string) as { type?: unknown }).type;
-  if (stored === ObjectType.DOCUMENT && node.type !== ObjectType.DOCUMENT) node = jsonToNode(node.toMutableJSON(), ObjectType.DOCUMENT);
+  if (stored.type === ObjectType.DOCUMENT && node.type !== ObjectType.DOCUMENT) node = jsonToNode(node.toMutableJSON(), ObjectType.DOCUMENT);
   if (node instanceof TextNode && node.text === "") node.setContent(withoutHeader(text, node.getMetadataStr(MetadataMode.EMBED).trim()));
+  // Node constructors ignore a given hash and compute one from the restored content, which differs
+  // whenever the node changed after its hash was first read (splitters copy metadata in afterwards).
+  // Docstores compare the hash a node went in with, so it comes back as stored.
+  if (typeof stored.hash === "string" && stored.hash !== "") node.hash = stored.hash;
   return node;
 }
 

@@ -107,9 +107,9 @@ describe("with VectorStoreIndex", () => {
     expect((await index.asRetriever({ similarityTopK: 1 }).retrieve({ query: "penguins swim" }))[0]!.node.getContent(MetadataMode.NONE)).toContain(
       "Penguins",
     );
-    // index.insert does not put the document in the docstore, and llamaindex 0.12.1's
-    // SimpleDocumentStore then throws on deleting it: delete from the vector store only.
-    await index.deleteRefDoc("doc-birds", false);
+    // index.insert puts nothing in the docstore; deleteRefDoc still deletes (the store guards
+    // SimpleKVStore.delete against the collection that was never written).
+    await index.deleteRefDoc("doc-birds");
     await store.persist(dir);
     store.close();
 
