@@ -6,6 +6,7 @@ import { createEmbedder, modelSpec } from "../embedder.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { bytesIn, hasIndex, indexDir, META_FILE, PARTIAL_DIR, writeMeta, type FileEntry, type IndexMeta } from "../home.js";
 import { Checkpoint, embedPassages, filesToPassages, type Chunking } from "../ingest.js";
+import { throwIfInterrupted } from "../interrupt.js";
 import { collectFiles, type CollectOptions, type Skipped } from "../sources.js";
 
 export interface BuildArgs {
@@ -75,6 +76,7 @@ export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
     vectors,
     modelId: info.modelId,
     onProgress: (p) => {
+      throwIfInterrupted(ctx.io.signal, () => `Interrupted in the ${p.phase} step; the index is unchanged and the embedded chunks are kept.`, "Run the same command again to resume.");
       if (p.phase === "embed") return;
       if (p.phase !== phase) {
         bar.finish();
