@@ -48,3 +48,17 @@ export function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, 
     );
   });
 }
+
+/**
+ * A safe point after synchronous work: lets the event loop turn once, so a SIGINT that
+ * arrived while the thread was busy (graph pruning, PQ training) runs its handler, then
+ * throws the interruption if it came.
+ * @throws CliError INTERRUPTED
+ */
+export async function safePoint(signal: AbortSignal | undefined, message: () => string, hint?: string): Promise<void> {
+  // Signals are dispatched in the loop's poll phase. One setImmediate may run in the
+  // check phase of the current iteration, with no poll before it; the second one runs
+  // in the next iteration, after a poll.
+  for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  throwIfInterrupted(signal, message, hint);
+}
