@@ -11,7 +11,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { listIndexes, writeMeta, type IndexMeta } from "../packages/cli/src/home.js";
 import { main, type CliIO } from "../packages/cli/src/index.js";
 
@@ -58,6 +58,13 @@ interface Exit {
   stderr: string;
 }
 
+/** Children still running when a test ends (a failed one) are killed: none may outlive the suite. */
+const children = new Set<ChildProcess>();
+afterEach(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  children.clear();
+});
+
 /** The real executable from source, as a child process (cwd: the repository, so `tsx` resolves). */
 function spawnLeann(ws: Workspace, args: string[], opts: { preload?: boolean; env?: Record<string, string>; uid?: number } = {}): ChildProcess & { exit: Promise<Exit>; output: () => { stdout: string; stderr: string } } {
   const nodeArgs = ["--conditions=leann-source", "--import", "tsx", ...(opts.preload ? ["--import", SLOW_MODEL] : []), BIN, ...args];
@@ -67,6 +74,7 @@ function spawnLeann(ws: Workspace, args: string[], opts: { preload?: boolean; en
     stdio: ["ignore", "pipe", "pipe"],
     ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
   });
+  children.add(child);
   let stdout = "", stderr = "";
   child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
