@@ -3,7 +3,7 @@
  * checkpoint: the shared part of `build` and `add`.
  */
 import { createHash } from "node:crypto";
-import { closeSync, constants, existsSync, mkdirSync, openSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { extname, join } from "node:path";
 import type { PassageInput } from "@leann/core";
 import type { LocalEmbeddings } from "@leann/onnx";
@@ -100,8 +100,14 @@ export class Checkpoint {
     let ok = false;
     if (!fresh && existsSync(metaFile)) {
       try {
+        // A checkpoint is only ever a real folder of regular files that leann made:
+        // anything else (a link planted in its place) is discarded, never written through.
+        const real = (p: string, dirOk = false) => {
+          const st = lstatSync(p);
+          return dirOk ? st.isDirectory() : st.isFile();
+        };
         const m = JSON.parse(readRegularFileSync(metaFile, 64 * 1024).toString("utf8")) as { modelId?: unknown; dims?: unknown };
-        ok = m.modelId === modelId && m.dims === dims;
+        ok = real(dir, true) && real(metaFile) && real(join(dir, "vectors.bin")) && m.modelId === modelId && m.dims === dims;
       } catch {
         ok = false;
       }
