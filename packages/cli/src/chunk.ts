@@ -106,13 +106,16 @@ export function sliceWord(word: string, maxTokens: number, maxChars: number): { 
   // Tokens of the finished pieces of the current slice, and the open run of letters and digits.
   let closed = 0, runCps = 0, runCjk = 0;
   for (let i = 0; i < word.length; ) {
-    const units = word.codePointAt(i)! > 0xffff ? 2 : 1;
-    const ch = word.slice(i, i + units);
+    const cp = word.codePointAt(i)!;
+    const units = cp > 0xffff ? 2 : 1;
+    // ASCII, most of what gets here (minified code, base64), is classified without a regex.
+    const ascii = cp < 0x80;
+    const isWord = ascii ? (cp >= 0x30 && cp <= 0x39) || (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a) || cp === 0x5f : WORD_CHAR.test(word.slice(i, i + units));
     // The cost of the slice if this code point joins it.
     let nextClosed = closed, nextCps = runCps, nextCjk = runCjk;
-    if (WORD_CHAR.test(ch)) {
+    if (isWord) {
       nextCps++;
-      if (CJK.test(ch)) nextCjk++;
+      if (!ascii && CJK.test(word.slice(i, i + units))) nextCjk++;
     } else {
       nextClosed += runTokens(runCps, runCjk) + 1;
       nextCps = 0;
