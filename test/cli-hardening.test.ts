@@ -135,6 +135,9 @@ describe("leann build in a hostile folder", () => {
     symlinkSync("nowhere.md", join(docs, "broken.md"));
     symlinkSync("..", join(docs, "parent")); // a folder link back up: never followed
     symlinkSync(outside, join(docs, "outside-folder"));
+    // Long runs without a space: the 3.3 KB file that drove the old chunker out of memory, and a data URI.
+    writeFileSync(join(docs, "app.min.js"), "a".repeat(3000) + ",".repeat(300));
+    writeFileSync(join(docs, "style.min.css"), `.logo{background:url(data:image/png;base64,${"iVBORw0KGgo=".repeat(2000)})}`);
     server = createServer();
     await new Promise<void>((r) => server.listen(join(docs, "socket.md"), r));
     const r = await leann(ws, ["build", "kb", "docs", "--json"]);
@@ -151,9 +154,15 @@ describe("leann build in a hostile folder", () => {
   const reasonFor = (name: string) => report.skipped.find((s: { path: string }) => s.path === join(ws.docs, name))?.reason as string | undefined;
 
   it("indexes only the regular files inside the folder, links inside it included", () => {
-    expect(report.files).toBe(3); // guide.md, link-in.md, notes.txt
     const meta = JSON.parse(readFileSync(join(ws.home, "kb", "leann.json"), "utf8")) as IndexMeta;
-    expect(Object.keys(meta.files).sort()).toEqual(["guide.md", "link-in.md", "notes.txt"].map((f) => join(ws.docs, f)));
+    expect(Object.keys(meta.files).sort()).toEqual(["app.min.js", "guide.md", "link-in.md", "notes.txt", "style.min.css"].map((f) => join(ws.docs, f)));
+    expect(report.files).toBe(5);
+  });
+
+  it("chunks files made of long runs without a space into bounded passages", () => {
+    const meta = JSON.parse(readFileSync(join(ws.home, "kb", "leann.json"), "utf8")) as IndexMeta;
+    expect(meta.files[join(ws.docs, "app.min.js")]!.chunks).toBeGreaterThan(1);
+    expect(meta.files[join(ws.docs, "style.min.css")]!.chunks).toBeGreaterThan(1);
   });
 
   it("skips links that lead out of the folder, with a warning naming the target", async () => {
