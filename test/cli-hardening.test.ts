@@ -187,6 +187,14 @@ describe("leann build in a hostile folder", () => {
     expect(report.skipped.some((s: { path: string }) => s.path.startsWith(join(ws.docs, "parent")) || s.path.startsWith(join(ws.docs, "outside-folder")))).toBe(false);
   });
 
+  it("takes the same files when the folder is named through a link to it", async () => {
+    symlinkSync(ws.docs, join(ws.dir, "docs-link"));
+    const r = await leann(ws, ["build", "via-link", "docs-link", "--json"]);
+    expect(r.code).toBe(0);
+    expect(r.json().files).toBe(5);
+    expect(r.json().skipped.length).toBe(report.skipped.length);
+  });
+
   it("skips a FIFO named on the command line and reports nothing to index", async () => {
     const r = await leann(ws, ["build", "other", join(ws.docs, "pipe.md"), "--json"]);
     expect(r.code).toBe(2);

@@ -10,13 +10,19 @@
 import type { CliIO } from "./context.js";
 import type { TextSink } from "./progress.js";
 
+type GuardedSink = TextSink & { readonly closed: boolean };
+/** One guard per stream, however often main() runs in a process: one 'error' listener each. */
+const guards = new WeakMap<NodeJS.WriteStream, GuardedSink>();
+
 /** A sink over a process stream that drops writes once the stream has failed (EPIPE, EIO). */
-export function guardedSink(stream: NodeJS.WriteStream): TextSink & { readonly closed: boolean } {
+export function guardedSink(stream: NodeJS.WriteStream): GuardedSink {
+  const known = guards.get(stream);
+  if (known) return known;
   let closed = false;
   stream.on("error", () => {
     closed = true;
   });
-  return {
+  const sink: GuardedSink = {
     write(chunk: string) {
       if (closed || stream.destroyed) return true;
       return stream.write(chunk);
@@ -31,6 +37,8 @@ export function guardedSink(stream: NodeJS.WriteStream): TextSink & { readonly c
       return closed;
     },
   };
+  guards.set(stream, sink);
+  return sink;
 }
 
 /**
