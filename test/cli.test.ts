@@ -13,7 +13,8 @@ import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalEmbeddings } from "@leann/onnx";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { chunkText, estimateTokens, main, type CliIO } from "../packages/cli/src/index.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -131,6 +132,17 @@ async function leann(ws: Workspace, args: string[], extra: Partial<CliIO> = {}):
   return { code, stdout: out.text, stderr: err.text, json: () => JSON.parse(out.text) };
 }
 
+/** A signal that reads "aborted" once the model has embedded `batches` batches (a spy on the model, restored by `restore`). */
+function abortAfterBatches(batches: number): { signal: AbortSignal; restore: () => void } {
+  const real = LocalEmbeddings.prototype.embedFlat;
+  let calls = 0;
+  const spy = vi.spyOn(LocalEmbeddings.prototype, "embedFlat").mockImplementation(function (this: LocalEmbeddings, texts: readonly string[]) {
+    calls++;
+    return real.call(this, texts);
+  });
+  return { signal: { get aborted() { return calls >= batches; } } as AbortSignal, restore: () => spy.mockRestore() };
+}
+
 let ws: Workspace;
 
 beforeAll(async () => {
@@ -246,10 +258,9 @@ describe("leann build", () => {
     try {
       // Many small chunks so the build takes several batches.
       writeFileSync(join(ws2.docs, "long.txt"), Array.from({ length: 400 }, (_, i) => `Paragraph ${i} is about topic number ${i}.`).join("\n\n"));
-      // A signal that reads "aborted" from its fourth check on: stops after three batches.
-      let checks = 0;
-      const signal = { get aborted() { return ++checks > 3; } } as AbortSignal;
-      const first = await leann(ws2, ["build", "kb", "docs", "--chunk-tokens", "16", "--overlap", "0", "--json"], { signal });
+      // A signal that reads "aborted" once three batches were embedded.
+      const { signal, restore } = abortAfterBatches(3);
+      const first = await leann(ws2, ["build", "kb", "docs", "--chunk-tokens", "16", "--overlap", "0", "--json"], { signal }).finally(restore);
       expect(first.code).toBe(130);
       expect(first.json().error.code).toBe("INTERRUPTED");
       expect(first.stderr).toContain("Run the same command again to resume");
@@ -277,10 +288,9 @@ describe("leann build", () => {
   it("drops a checkpoint cut short by a crash to its last whole record", async () => {
     const ws2 = makeWorkspace();
     try {
-      let checks = 0;
-      const signal = { get aborted() { return ++checks > 1; } } as AbortSignal;
+      const { signal, restore } = abortAfterBatches(1);
       writeFileSync(join(ws2.docs, "long.txt"), Array.from({ length: 100 }, (_, i) => `Line ${i} of the log.`).join("\n\n"));
-      expect((await leann(ws2, ["build", "kb", "docs", "--chunk-tokens", "16", "--overlap", "0"], { signal })).code).toBe(130);
+      expect((await leann(ws2, ["build", "kb", "docs", "--chunk-tokens", "16", "--overlap", "0"], { signal }).finally(restore)).code).toBe(130);
       appendFileSync(join(ws2.home, "kb", ".partial", "vectors.bin"), Buffer.alloc(17, 7)); // half a record
       const r = await leann(ws2, ["build", "kb", "docs", "--chunk-tokens", "16", "--overlap", "0", "--json"]);
       expect(r.code).toBe(0);

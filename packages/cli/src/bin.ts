@@ -2,23 +2,15 @@
 /**
  * The `leann` executable. Ctrl-C asks the running command to stop at its next safe point
  * (an interrupted build keeps its checkpoint and resumes); a second Ctrl-C exits at once.
+ * Output to a closed pipe is dropped quietly (see process-io.ts).
  */
 import { main } from "./cli.js";
+import { processIO } from "./process-io.js";
 
-const controller = new AbortController();
-process.on("SIGINT", () => {
-  if (controller.signal.aborted) process.exit(130);
-  controller.abort();
-  process.stderr.write("\nleann: stopping at the next safe point (Ctrl-C again to quit now)...\n");
-});
+const { io, interrupt } = processIO();
 
-void main(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-  env: process.env,
-  cwd: process.cwd(),
-  signal: controller.signal,
-}).then((code) => {
+void main(process.argv.slice(2), io).then((code) => {
   process.exitCode = code;
+  // Work abandoned at the interrupt (an embedding batch in flight) must not hold the exit.
+  if (interrupt.signal.aborted) process.exit(code);
 });

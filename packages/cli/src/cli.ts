@@ -14,6 +14,7 @@ import { add, del } from "./commands/update.js";
 import { makeCtx, type CliIO, type Ctx } from "./context.js";
 import { classify, EXIT, usage, type ExitCode } from "./exit-codes.js";
 import { checkName, indexHome } from "./home.js";
+import { guardedSink } from "./process-io.js";
 import type { CollectOptions } from "./sources.js";
 
 export const VERSION = "0.1.0";
@@ -246,7 +247,7 @@ ${COMMON_HELP}
 }
 
 function processIO(): CliIO {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+  return { stdout: guardedSink(process.stdout), stderr: guardedSink(process.stderr), stdin: process.stdin, env: process.env, cwd: process.cwd() };
 }
 
 /**

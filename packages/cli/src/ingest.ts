@@ -3,15 +3,21 @@
  * checkpoint: the shared part of `build` and `add`.
  */
 import { createHash } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { extname, join } from "node:path";
 import type { PassageInput } from "@leann/core";
 import type { LocalEmbeddings } from "@leann/onnx";
 import { chunkText } from "./chunk.js";
-import type { Ctx } from "./context.js";
-import { CliError, EXIT } from "./exit-codes.js";
+import { num, type Ctx } from "./context.js";
 import { chunkId, type FileEntry } from "./home.js";
+import { abortable, interrupted } from "./interrupt.js";
+import { readRegularFileSync } from "./safe-read.js";
 import { readSource, type Skipped, type SourceFile } from "./sources.js";
+
+/** The checkpoint's files are only ever appended to in place: never through a planted link. */
+const APPEND_NO_FOLLOW = constants.O_WRONLY | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0);
+/** A checkpoint file is read whole; the largest a CLI build makes stays far below this. */
+const MAX_CHECKPOINT_BYTES = 2 ** 31;
 
 export interface Chunking {
   chunkTokens: number;
@@ -28,6 +34,7 @@ export interface FilePassages {
  * Reads and chunks files. Ids are `${path}#${i}`; metadata holds `source` (absolute
  * path), `ext`, `chunk`, `line`/`endLine` and, for PDFs, `page`. Files that cannot be
  * read are reported in `skipped` instead of failing the whole run.
+ * @throws CliError INTERRUPTED when the context's signal aborts (checked before each file)
  */
 export async function filesToPassages(ctx: Ctx, files: SourceFile[], chunking: Chunking): Promise<{ read: FilePassages[]; skipped: Skipped[] }> {
   const read: FilePassages[] = [];
@@ -35,6 +42,10 @@ export async function filesToPassages(ctx: Ctx, files: SourceFile[], chunking: C
   const bar = ctx.progress("files");
   bar.start("read", files.length);
   for (const [n, file] of files.entries()) {
+    if (ctx.io.signal?.aborted) {
+      bar.finish();
+      throw interrupted(`Interrupted while reading files (${num(n)} of ${num(files.length)} read); nothing was indexed.`);
+    }
     let text: string, pageStarts: number[] | undefined;
     try {
       ({ text, pageStarts } = await readSource(file));
@@ -89,8 +100,14 @@ export class Checkpoint {
     let ok = false;
     if (!fresh && existsSync(metaFile)) {
       try {
-        const m = JSON.parse(readFileSync(metaFile, "utf8")) as { modelId?: unknown; dims?: unknown };
-        ok = m.modelId === modelId && m.dims === dims;
+        // A checkpoint is only ever a real folder of regular files that leann made:
+        // anything else (a link planted in its place) is discarded, never written through.
+        const real = (p: string, dirOk = false) => {
+          const st = lstatSync(p);
+          return dirOk ? st.isDirectory() : st.isFile();
+        };
+        const m = JSON.parse(readRegularFileSync(metaFile, 64 * 1024).toString("utf8")) as { modelId?: unknown; dims?: unknown };
+        ok = real(dir, true) && real(metaFile) && real(join(dir, "vectors.bin")) && m.modelId === modelId && m.dims === dims;
       } catch {
         ok = false;
       }
@@ -98,8 +115,9 @@ export class Checkpoint {
     if (!ok) {
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
-      writeFileSync(metaFile, JSON.stringify({ modelId, dims }) + "\n");
-      writeFileSync(join(dir, "vectors.bin"), "");
+      // The folder is new: "wx" creates each file here, never through something planted.
+      writeFileSync(metaFile, JSON.stringify({ modelId, dims }) + "\n", { flag: "wx" });
+      writeFileSync(join(dir, "vectors.bin"), "", { flag: "wx" });
     }
     return new Checkpoint(dir, dims);
   }
@@ -111,7 +129,7 @@ export class Checkpoint {
     const size = statSync(this.file).size;
     const whole = Math.floor(size / this.record) * this.record;
     if (whole !== size) truncateSync(this.file, whole);
-    const buf = readFileSync(this.file);
+    const buf = readRegularFileSync(this.file, MAX_CHECKPOINT_BYTES);
     for (let off = 0; off + this.record <= buf.length; off += this.record) {
       const key = buf.toString("hex", off, off + 32);
       const v = new Float32Array(this.dims);
@@ -128,7 +146,12 @@ export class Checkpoint {
       buf.write(k, off, "hex");
       for (let d = 0; d < this.dims; d++) buf.writeFloatLE(flat[i * this.dims + d]!, off + 32 + d * 4);
     });
-    appendFileSync(this.file, buf);
+    const fd = openSync(this.file, APPEND_NO_FOLLOW);
+    try {
+      for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   remove(): void {
@@ -164,21 +187,21 @@ export async function embedPassages(
     else todo.push(i);
   });
   const resumed = n - todo.length;
-  if (resumed > 0) ctx.note(`Resuming: ${resumed.toLocaleString("en-US")} of ${n.toLocaleString("en-US")} chunks were already embedded.`);
+  if (resumed > 0) ctx.note(`Resuming: ${num(resumed)} of ${num(n)} chunks were already embedded.`);
   const bar = ctx.progress("chunks");
   bar.start("embed", n, resumed);
+  const stopped = (done: number) => {
+    bar.finish();
+    return interrupted(
+      `Interrupted after embedding ${num(done)} of ${num(n)} chunks${checkpoint ? "; they are saved" : ""}.`,
+      checkpoint ? "Run the same command again to resume." : undefined,
+    );
+  };
   for (let s = 0; s < todo.length; s += EMBED_BATCH) {
-    if (ctx.io.signal?.aborted) {
-      bar.finish();
-      throw new CliError(
-        EXIT.INTERRUPTED,
-        "INTERRUPTED",
-        `Interrupted after embedding ${(resumed + s).toLocaleString("en-US")} of ${n.toLocaleString("en-US")} chunks${checkpoint ? "; they are saved" : ""}.`,
-        checkpoint ? "Run the same command again to resume." : undefined,
-      );
-    }
+    if (ctx.io.signal?.aborted) throw stopped(resumed + s);
     const batch = todo.slice(s, s + EMBED_BATCH);
-    const out = await embedder.embedFlat(batch.map((i) => passages[i]!.text));
+    // A slow model must not hold an interrupt until its batch ends: the batch in flight is dropped.
+    const out = await abortable(embedder.embedFlat(batch.map((i) => passages[i]!.text)), ctx.io.signal, () => stopped(resumed + s));
     batch.forEach((i, j) => flat.set(out.subarray(j * dims, (j + 1) * dims), i * dims));
     checkpoint?.append(batch.map((i) => keys[i]!), out);
     bar.update(resumed + s + batch.length);

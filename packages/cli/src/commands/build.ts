@@ -6,6 +6,7 @@ import { createEmbedder, modelSpec } from "../embedder.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { bytesIn, hasIndex, indexDir, META_FILE, PARTIAL_DIR, writeMeta, type FileEntry, type IndexMeta } from "../home.js";
 import { Checkpoint, embedPassages, filesToPassages, type Chunking } from "../ingest.js";
+import { safePoint, throwIfInterrupted } from "../interrupt.js";
 import { collectFiles, type CollectOptions, type Skipped } from "../sources.js";
 
 export interface BuildArgs {
@@ -75,6 +76,7 @@ export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
     vectors,
     modelId: info.modelId,
     onProgress: (p) => {
+      throwIfInterrupted(ctx.io.signal, () => `Interrupted in the ${p.phase} step; the index is unchanged and the embedded chunks are kept.`, "Run the same command again to resume.");
       if (p.phase === "embed") return;
       if (p.phase !== phase) {
         bar.finish();
@@ -86,7 +88,7 @@ export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
     },
   });
   bar.finish();
-  if (ctx.io.signal?.aborted) throw new CliError(EXIT.INTERRUPTED, "INTERRUPTED", "Interrupted before saving; the embedded chunks are kept.", "Run the same command again to resume.");
+  await safePoint(ctx.io.signal, () => "Interrupted before saving; the index is unchanged and the embedded chunks are kept.", "Run the same command again to resume.");
   await index.save(dir);
   const now = new Date().toISOString();
   const files: Record<string, FileEntry> = {};

@@ -7,7 +7,7 @@ import { CliError, EXIT } from "../exit-codes.js";
 import { bytesIn, hasIndex, indexDir, listIndexes, META_FILE, PARTIAL_DIR, readMeta } from "../home.js";
 
 export function list(ctx: Ctx): void {
-  const indexes = listIndexes(ctx.home);
+  const indexes = listIndexes(ctx.home, (m) => ctx.note(m));
   if (ctx.json) {
     ctx.emit({ home: ctx.home, indexes });
     return;
