@@ -6,9 +6,9 @@ import { createHash } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import type { PassageInput } from "@leann/core";
-import type { LocalEmbeddings } from "@leann/onnx";
 import { chunkText } from "./chunk.js";
 import type { Ctx } from "./context.js";
+import type { CliEmbedder } from "./embedder.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import { chunkId, type FileEntry } from "./home.js";
 import { readSource, type Skipped, type SourceFile } from "./sources.js";
@@ -148,7 +148,7 @@ const EMBED_BATCH = 32;
  */
 export async function embedPassages(
   ctx: Ctx,
-  embedder: LocalEmbeddings,
+  embedder: CliEmbedder,
   dims: number,
   passages: PassageInput[],
   checkpoint: Checkpoint | undefined,
