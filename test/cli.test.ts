@@ -208,6 +208,25 @@ describe("leann build", () => {
     }
   });
 
+  it("indexes HTML as the text a reader sees, with line numbers of the .html file", async () => {
+    const ws2 = makeWorkspace();
+    try {
+      const page = join(ws2.dir, "page.html");
+      writeFileSync(
+        page,
+        `<!doctype html>\n<html><head><title>Kitchen</title>\n<script>var secret = "<b>no</b>";</script>\n<style>p { color: red }</style></head>\n<body>\n<h1>Bread</h1>\n<p>Knead the dough for <em>ten minutes</em> &amp; let it rise overnight.</p>\n</body></html>\n`,
+      );
+      expect((await leann(ws2, ["build", "web", "page.html"])).code).toBe(0);
+      const hit = (await leann(ws2, ["search", "web", "how long to knead dough", "--k", "1", "--json"])).json().hits[0];
+      expect(hit.text).toContain("Knead the dough for ten minutes & let it rise overnight.");
+      expect(hit.text).not.toMatch(/<|secret|color: red/);
+      expect(hit.line).toBe(2);
+      expect(hit.endLine).toBe(7);
+    } finally {
+      rmSync(ws2.dir, { recursive: true, force: true });
+    }
+  });
+
   it("refuses to overwrite an existing index (exit 6) unless --force", async () => {
     const r = await leann(ws, ["build", "docs", "docs", "--json"]);
     expect(r.code).toBe(6);

@@ -6,6 +6,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node
 import { open } from "node:fs/promises";
 import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
 import ignore, { type Ignore } from "ignore";
+import { htmlToText } from "./html.js";
 
 /** Extensions indexed when a directory is walked (text, markup, source and config files). */
 export const TEXT_EXTENSIONS = new Set(
@@ -226,6 +227,7 @@ export async function readSource(file: SourceFile): Promise<ExtractedText> {
   if (file.kind === "text") {
     let text = readFileSync(file.path, "utf8");
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (/\.(html?|xhtml)$/i.test(file.path)) text = htmlToText(text);
     return { text };
   }
   const { extractText, getDocumentProxy } = await import("unpdf");
