@@ -411,6 +411,23 @@ describe("leann search", () => {
     expect(bad.json().error.message).toContain("--max-recompute must be an integer from 1");
   });
 
+  it("refuses an index whose recorded model now loads as another (built with a stand-in) and says to rebuild", async () => {
+    const ws2 = makeWorkspace();
+    try {
+      expect((await leann(ws2, ["build", "kb", "docs/notes.txt"])).code).toBe(0);
+      const metaPath = join(ws2.home, "kb", "leann.json");
+      const meta = JSON.parse(readFileSync(metaPath, "utf8"));
+      writeFileSync(metaPath, JSON.stringify({ ...meta, modelId: "universal-sentence-encoder-lite" }));
+      const r = await leann(ws2, ["search", "kb", "migration", "--json"]);
+      expect(r.code).toBe(3);
+      expect(r.json().error.code).toBe("MODEL_MISMATCH");
+      expect(r.json().error.message).toContain(`its recorded model ${DEFAULT_MODEL} now loads as "${DEFAULT_MODEL}"`);
+      expect(r.json().error.hint).toContain("leann build kb --force");
+    } finally {
+      rmSync(ws2.dir, { recursive: true, force: true });
+    }
+  });
+
   it("refuses a --model other than the index's with MODEL_MISMATCH worded for the command line", async () => {
     const folder = join(ws.dir, "potion-copy");
     cpSync(EMBEDDED_MODEL_DIR, folder, { recursive: true });
