@@ -100,7 +100,7 @@ function expectArgs(command: string, positionals: string[], min: number, max: nu
 
 const COMMANDS: Record<string, Command> = {
   build: {
-    summary: "index files and folders (text, Markdown, source, PDF)",
+    summary: "index files and folders (text, Markdown, source, HTML, PDF)",
     usage: "leann build NAME PATH... [options]",
     options: {
       ...COMMON,

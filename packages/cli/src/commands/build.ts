@@ -50,7 +50,7 @@ export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
       EXIT.NOT_FOUND,
       "NO_FILES",
       `No files to index in ${a.paths.join(", ")} (${found.skipped.length} skipped, ${found.ignored} ignored, ${found.unsupported} of other types).`,
-      "leann reads text, Markdown, source and PDF files; use --ext to add extensions, --no-gitignore to read ignored files.",
+      "leann reads text, Markdown, source, HTML and PDF files; use --ext to add extensions, --no-gitignore to read ignored files.",
     );
   }
   const { read, skipped } = await filesToPassages(ctx, found.files, a.chunking);
