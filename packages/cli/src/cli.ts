@@ -4,6 +4,7 @@
  * calls process.exit, so tests run it in-process with captured streams.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { DEFAULTS } from "@leann/core";
 import { DEFAULT_MODEL } from "@leann/onnx";
 import { DEFAULT_CHUNK_TOKENS, DEFAULT_OVERLAP_TOKENS } from "./chunk.js";
 import { ask, DEFAULT_LLM, DEFAULT_OLLAMA_HOST } from "./commands/ask.js";
@@ -52,10 +53,10 @@ const MODEL_HELP = `  -m, --model M     embedding model: a Hugging Face id or a 
                     lists them (default: the index's own; for build $LEANN_MODEL, else
                     ${DEFAULT_MODEL}, which ships with leann)`;
 
-const KNOBS_HELP = `  --ef N            beam of the approximate walk (default 512); costs no embeddings:
+const KNOBS_HELP = `  --ef N            beam of the approximate walk (default ${DEFAULTS.ef}); costs no embeddings:
                     raise it before --max-recompute (see docs/tuning.md)
-  --max-recompute N embeddings recomputed per query at most (default 128): recall for time
-  --patience N      stop after N batches that change nothing in the top k (default 1)`;
+  --max-recompute N embeddings recomputed per query at most (default ${DEFAULTS.maxRecompute}): recall for time
+  --patience N      stop after N batches that change nothing in the top k (default ${DEFAULTS.patience})`;
 
 interface Command {
   summary: string;
