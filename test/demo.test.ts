@@ -1,27 +1,17 @@
 /**
- * The demo (`pnpm demo`) in its quick mode, in-process. The main runs use the
- * potion-base-2M folder that developers and CI have at ../shared/models (fast); one run
- * takes LocalEmbeddings' default resolution, which on a machine without the model hub
- * is the USE-lite fallback from npm: the path a new user's first `pnpm demo` takes.
+ * The demo (`pnpm demo`) in its quick mode, in-process, on the model a new user's first
+ * `pnpm demo` gets: potion-base-2M shipped inside @leann/onnx (no hub, no download).
  */
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main, QUESTIONS, type DemoResult } from "../examples/demo/main.js";
 import { hnswlibIndexBytes } from "../examples/demo/hnswlib-size.js";
+import { DEFAULT_MODEL, EMBEDDED_MODEL_DIR } from "../packages/onnx/src/index.js";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const MODEL = resolve(ROOT, "../shared/models/potion-base-2M-int8");
 const NO_OLLAMA = "http://127.0.0.1:9"; // discard port: nothing listens
-
-beforeAll(() => {
-  if (!existsSync(join(MODEL, "tokenizer.json"))) {
-    throw new Error(`The demo tests need the potion-base-2M model folder at ${MODEL} (shared/models beside the repository). It is missing: restore it; these tests must not be skipped.`);
-  }
-});
+/** No LEANN_MODEL_DIR and no CI from the developer's shell: the run a new user gets. */
+const ENV = { ...process.env, LEANN_MODEL_DIR: undefined, CI: undefined };
 
 function expectSaneRun(r: DemoResult) {
   expect(r.corpus.addresses).toBe(233);
@@ -41,7 +31,14 @@ function expectSaneRun(r: DemoResult) {
     }
     // Both frameworks query the same saved index with the same model and settings.
     expect(q.llamaindex.hits.map((h) => h.id)).toEqual(q.langchain.hits.map((h) => h.id));
+    // The exact answer is measured too, and LEANN's overlap with it is what the ids say.
+    expect(q.exact.ids).toHaveLength(Math.min(3, r.indexed.chunks));
+    expect(q.exact.ms).toBeGreaterThan(0);
+    expect(q.exact.leannOverlap).toBe(q.langchain.hits.filter((h) => q.exact.ids.includes(h.id)).length / 3);
   }
+  expect(r.latency.langchainMs).toBeGreaterThan(0);
+  expect(r.latency.exactMs).toBeGreaterThan(0);
+  expect(r.lines.join("\n")).toMatch(/Latency, median of \d+ questions \(measured\): LEANN [\d.]+ ms through LangChain/);
   const s = r.sizes;
   expect(s.hnswlib.computed).toBe(true);
   expect(s.hnswlib.indexFile).toBe(hnswlibIndexBytes(r.indexed.chunks, r.model.dimensions));
@@ -54,18 +51,16 @@ function expectSaneRun(r: DemoResult) {
 }
 
 describe("pnpm demo --quick", () => {
-  it("indexes a few hundred SOTU chunks, compares storage with HNSWLib and answers through LangChain and LlamaIndex", async () => {
-    const r = await main({ quick: true, modelDir: MODEL, ollamaHost: NO_OLLAMA, log: () => undefined, progress: false });
+  it("indexes a few hundred SOTU chunks with the shipped model, compares storage with HNSWLib and answers through LangChain and LlamaIndex", async () => {
+    const r = await main({ quick: true, ollamaHost: NO_OLLAMA, env: ENV, log: () => undefined, progress: false });
     expectSaneRun(r);
-    expect(r.model).toMatchObject({ id: "potion-base-2M-int8", dimensions: 64, source: "folder" });
+    expect(r.model).toMatchObject({ id: DEFAULT_MODEL, dimensions: 64, source: "embedded" });
+    expect(r.lines[1]).toContain("shipped inside @leann/onnx: no download, no cache");
     expect(r.indexed.chunks).toBe(300);
-    expect(r.indexed.timeBoxed).toBe(false);
     expect(r.questions.map((q) => q.question)).toEqual(QUESTIONS);
     for (const q of r.questions) expect(q.langchain.hits).toHaveLength(3);
     // The drug-price question finds Biden's 2021 passage on drug prices.
     expect(r.questions[0]!.langchain.hits.some((h) => h.year === 2021 && /drug/i.test(h.text))).toBe(true);
-    // A fast model leaves the time box unused and keeps default search settings.
-    expect(r.search.maxRecompute).toBe("default");
     expect(r.ollama.available).toBe(false);
     expect(r.lines.at(-2)).toContain("start it with `ollama serve`");
     // LEANN's index proper (graph + PQ) is a small share of the text and of the float32 vectors.
@@ -86,7 +81,7 @@ describe("pnpm demo --quick", () => {
     );
     server.listen({ onUnhandledRequest: "bypass" });
     try {
-      const r = await main({ quick: true, maxChunks: 64, modelDir: MODEL, ollamaHost: HOST, questions: [QUESTIONS[0]!], log: () => undefined, progress: false });
+      const r = await main({ quick: true, maxChunks: 64, modelDir: EMBEDDED_MODEL_DIR, ollamaHost: HOST, questions: [QUESTIONS[0]!], log: () => undefined, progress: false });
       expect(r.ollama.available).toBe(true);
       expect(r.questions[0]!.answer).toBe("Negotiate drug prices [1].");
       expect(asked).toHaveLength(1);
@@ -95,14 +90,5 @@ describe("pnpm demo --quick", () => {
     } finally {
       server.close();
     }
-  });
-
-  it("runs on LocalEmbeddings' default model resolution (the offline fallback here) within its time box", async () => {
-    const env = { ...process.env, LEANN_MODEL_DIR: undefined, CI: undefined };
-    const r = await main({ quick: true, maxChunks: 32, budgetSeconds: 15, questions: [QUESTIONS[0]!], ollamaHost: NO_OLLAMA, env, log: () => undefined, progress: false });
-    expectSaneRun(r);
-    expect(r.model.source).not.toBe("folder");
-    expect(r.indexed.chunks).toBeGreaterThanOrEqual(16);
-    expect(r.indexed.chunks).toBeLessThanOrEqual(32);
   });
 });

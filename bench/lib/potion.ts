@@ -7,10 +7,13 @@
  * or F32 rows), L2-normalise.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Tokenizer } from "@huggingface/tokenizers";
 
-export const POTION_MODEL_DIR = process.env.LEANN_POTION_DIR ?? "/work/shared/models/potion-base-2M-int8";
+/** The copy shipped in @leann/onnx (packages/onnx/models), so the repository alone runs the benchmarks. */
+export const POTION_MODEL_DIR =
+  process.env.LEANN_POTION_DIR ?? join(dirname(fileURLToPath(import.meta.url)), "..", "..", "packages", "onnx", "models", "potion-base-2M-int8");
 
 export interface TextEmbedder {
   /** What is embedding (recorded in dataset metadata). */

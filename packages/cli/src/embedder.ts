@@ -1,16 +1,68 @@
 /**
- * The embedding model of a command: --model, else the one the index was built with,
- * else $LEANN_MODEL, else LocalEmbeddings' default (minishlab/potion-base-2M from the
- * Hugging Face hub or its cache, with the offline USE-lite fallback).
+ * The embedding models of the CLI, as a small registry: a model spec (what `--model`,
+ * `$LEANN_MODEL` or an index's leann.json says) goes to one provider, which opens it
+ * into an embedder and the identity the index records.
+ *
+ * A spec `PREFIX:NAME` goes to the provider registered for PREFIX (say `ollama:` or
+ * `openai:`); anything else is a local model of @leann/onnx: the shipped default
+ * `minishlab/potion-base-2M`, another Hugging Face id, or a model folder. A spec is
+ * recorded as normalised here (folders absolute), so later commands reopen the same
+ * model without a flag.
  */
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
-import { DEFAULT_MODEL, LocalEmbeddings } from "@leann/onnx";
+import { LeannError, type Embedder } from "@leann/core";
+import { DEFAULT_MODEL, defaultCacheDir, EMBEDDED_MODEL_DIR, listCached, LocalEmbeddings, OnnxRuntimeMissingError } from "@leann/onnx";
+import { CliError, EXIT } from "./exit-codes.js";
 import type { TextSink } from "./progress.js";
 
+type Env = Record<string, string | undefined>;
+
+/** An embedder as the CLI drives it: batched into one flat Float32Array (row i = text i). */
+export interface CliEmbedder extends Embedder {
+  embedFlat(texts: readonly string[]): Promise<Float32Array>;
+}
+
+/** An opened model. */
+export interface ModelHandle {
+  /** The normalised spec, recorded in leann.json and used again by later commands. */
+  readonly spec: string;
+  readonly embedder: CliEmbedder;
+  /** The identity the index records (compared on open, so a model swap is caught). */
+  readonly modelId: string;
+  readonly dimensions: number;
+  /** Where it came from, for reports: "embedded", "folder", "cache", "hub", or a provider's own word. */
+  readonly source: string;
+}
+
+/** One line of `leann models`. */
+export interface ModelListing {
+  /** What to pass as --model. */
+  readonly spec: string;
+  /** "ready": usable now without the network; "download": fetched on first use; "pattern": a form of spec. */
+  readonly state: "ready" | "download" | "pattern";
+  readonly note: string;
+}
+
+export interface ModelProvider {
+  /** The spec prefix without its colon (`"ollama"` for `ollama:nomic-embed-text`); `""` for local models. */
+  readonly prefix: string;
+  /** One line for `leann models`. */
+  readonly summary: string;
+  /** The spec to record for `name` (the part after the prefix). */
+  normalize(name: string, cwd: string, env: Env): string;
+  /**
+   * Opens the model named by `name` (the part after the prefix) and loads it.
+   * @throws a LeannError (MODEL_NOT_FOUND, MODEL_LOAD_FAILED, DOWNLOAD_FAILED, ...) saying how to get the model.
+   */
+  open(name: string, env: Env, warn: (message: string) => void): Promise<Omit<ModelHandle, "spec">>;
+  /** The models it can use on this machine now, and the forms of spec it takes. */
+  list(env: Env): Promise<ModelListing[]>;
+}
+
 /** A model argument as LocalEmbeddings should get it: folders become absolute paths, hub ids stay as they are. */
-export function normalizeModel(spec: string, cwd: string, env: Record<string, string | undefined>): string {
+export function normalizeModel(spec: string, cwd: string, env: Env): string {
   if (spec === "~" || spec.startsWith("~/")) return join(env.HOME || homedir(), spec.slice(1));
   if (isAbsolute(spec)) return spec;
   const local = resolve(cwd, spec);
@@ -19,13 +71,84 @@ export function normalizeModel(spec: string, cwd: string, env: Record<string, st
   return spec;
 }
 
-export function modelSpec(flag: string | undefined, recorded: string | undefined, env: Record<string, string | undefined>, cwd: string): string {
-  if (flag) return normalizeModel(flag, cwd, env);
-  if (recorded) return recorded;
-  if (env.LEANN_MODEL) return normalizeModel(env.LEANN_MODEL, cwd, env);
-  return DEFAULT_MODEL;
+/** @leann/onnx: the shipped default, hub ids (downloaded once into the cache), model folders. */
+const local: ModelProvider = {
+  prefix: "",
+  summary: "run by @leann/onnx on this machine",
+  normalize: normalizeModel,
+  async open(name, env, warn) {
+    const embedder = new LocalEmbeddings({ model: name, env, onWarning: warn });
+    const info = await embedder.load();
+    return { embedder, modelId: info.modelId, dimensions: info.dimensions, source: info.source };
+  },
+  async list(env) {
+    const cached = await listCached(defaultCacheDir(env));
+    return [
+      { spec: DEFAULT_MODEL, state: "ready", note: `the default: 64-d static model shipped with leann (${EMBEDDED_MODEL_DIR})` },
+      ...cached
+        .filter((c) => c.repo !== DEFAULT_MODEL || c.revision !== "main")
+        .map((c): ModelListing => ({ spec: c.repo, state: "ready", note: `downloaded${c.revision === "main" ? "" : ` (revision ${c.revision})`}: ${c.dir}` })),
+      { spec: "OWNER/NAME", state: "download", note: "a Hugging Face model: Model2Vec, or a sentence encoder with an ONNX export (needs onnxruntime-node); downloaded once, then cached" },
+      { spec: "./path/to/folder", state: "pattern", note: "a model folder: tokenizer.json with model.safetensors (Model2Vec) or onnx/model.onnx" },
+    ];
+  },
+};
+
+const providers = new Map<string, ModelProvider>([["", local]]);
+
+/**
+ * Adds a provider for specs `PREFIX:NAME`.
+ * @throws Error when the prefix is taken or not a lowercase word.
+ */
+export function registerModelProvider(provider: ModelProvider): void {
+  if (!/^[a-z][a-z0-9-]*$/.test(provider.prefix)) throw new Error(`model provider prefix ${JSON.stringify(provider.prefix)} must be a lowercase word`);
+  if (providers.has(provider.prefix)) throw new Error(`a model provider for "${provider.prefix}:" is already registered`);
+  providers.set(provider.prefix, provider);
 }
 
-export function createEmbedder(model: string, env: Record<string, string | undefined>, stderr: TextSink): LocalEmbeddings {
-  return new LocalEmbeddings({ model, env, onWarning: (m) => stderr.write(`leann: ${m}\n`) });
+/** The provider of a spec, and the name it is given. Only registered prefixes count, so `C:\models\x` stays a path. */
+function route(spec: string): { provider: ModelProvider; name: string } {
+  const m = /^([a-z][a-z0-9-]*):(.+)$/s.exec(spec);
+  const p = m ? providers.get(m[1]!) : undefined;
+  return p ? { provider: p, name: m![2]! } : { provider: local, name: spec };
+}
+
+/** The spec of a command: --model, else the one the index was built with, else $LEANN_MODEL, else the default. */
+export function modelSpec(flag: string | undefined, recorded: string | undefined, env: Env, cwd: string): string {
+  const given = flag ?? (recorded === undefined ? env.LEANN_MODEL || undefined : undefined);
+  if (given === undefined) return recorded ?? DEFAULT_MODEL;
+  const { provider, name } = route(given);
+  const normalized = provider.normalize(name, cwd, env);
+  return provider.prefix ? `${provider.prefix}:${normalized}` : normalized;
+}
+
+/** Model errors keep their code and exit status and gain a hint: how to get the model, or what else to use. */
+function explain(err: unknown): unknown {
+  if (!LeannError.isInstance(err) || !["MODEL_NOT_FOUND", "MODEL_LOAD_FAILED", "DOWNLOAD_FAILED"].includes(err.code)) return err;
+  const hint =
+    err instanceof OnnxRuntimeMissingError
+      ? `Install onnxruntime-node where leann is installed (npm install -g onnxruntime-node for a global leann), or pick a static model: \`leann models\`.`
+      : `Run \`leann models\` for the models this leann can use; without --model, build uses ${DEFAULT_MODEL}, which ships with leann.`;
+  return new CliError(EXIT.MODEL, err.code, err.message, hint);
+}
+
+/**
+ * Opens the model of a spec and loads it; warnings go to stderr.
+ * @throws CliError (exit 4, the model error's code) when the model cannot be had, with a hint.
+ */
+export async function openModel(spec: string, env: Env, stderr: TextSink): Promise<ModelHandle> {
+  const { provider, name } = route(spec);
+  try {
+    const opened = await provider.open(name, env, (m) => stderr.write(`leann: ${m}\n`));
+    return { spec, ...opened };
+  } catch (err) {
+    throw explain(err);
+  }
+}
+
+/** Every provider with the models it can use now. */
+export async function listModels(env: Env): Promise<Array<{ prefix: string; summary: string; models: ModelListing[] }>> {
+  const out = [];
+  for (const p of providers.values()) out.push({ prefix: p.prefix, summary: p.summary, models: await p.list(env) });
+  return out;
 }

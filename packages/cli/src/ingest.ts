@@ -6,9 +6,9 @@ import { createHash } from "node:crypto";
 import { closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { extname, join } from "node:path";
 import type { PassageInput } from "@leann/core";
-import type { LocalEmbeddings } from "@leann/onnx";
 import { chunkText } from "./chunk.js";
 import { num, type Ctx } from "./context.js";
+import type { CliEmbedder } from "./embedder.js";
 import { chunkId, type FileEntry } from "./home.js";
 import { abortable, interrupted } from "./interrupt.js";
 import { readRegularFileSync } from "./safe-read.js";
@@ -171,7 +171,7 @@ const EMBED_BATCH = 32;
  */
 export async function embedPassages(
   ctx: Ctx,
-  embedder: LocalEmbeddings,
+  embedder: CliEmbedder,
   dims: number,
   passages: PassageInput[],
   checkpoint: Checkpoint | undefined,

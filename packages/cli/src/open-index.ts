@@ -1,32 +1,52 @@
-import { LeannIndex, type MetadataFilter, type MetadataFilters, type SearchHit } from "@leann/core";
-import type { LocalEmbeddings } from "@leann/onnx";
+import { LeannError, LeannIndex, type MetadataFilter, type MetadataFilters, type SearchHit } from "@leann/core";
 import type { Ctx } from "./context.js";
-import { createEmbedder, modelSpec } from "./embedder.js";
-import { usage } from "./exit-codes.js";
+import { modelSpec, openModel, type CliEmbedder } from "./embedder.js";
+import { CliError, EXIT, usage } from "./exit-codes.js";
 import { indexDir, readMeta, type IndexMeta } from "./home.js";
 
 export interface OpenIndex {
   meta: IndexMeta;
   index: LeannIndex;
-  embedder: LocalEmbeddings;
+  embedder: CliEmbedder;
   dir: string;
+  /** The model spec in use (the index's own unless --model named another). */
   model: string;
 }
 
+/** The index and the model disagree: worded for the command line (the core's message names an API option). */
+function mismatch(name: string, recordedId: string, spec: string, loadedId: string, flag: string | undefined): CliError {
+  const why = flag !== undefined ? `--model ${flag} loads "${loadedId}"` : `its recorded model ${spec} now loads as "${loadedId}"`;
+  return new CliError(
+    EXIT.FAILED,
+    "MODEL_MISMATCH",
+    `Index "${name}" was embedded with "${recordedId}", but ${why}: queries and passages would be embedded differently.`,
+    flag !== undefined
+      ? `Leave out --model: search, ask, add and delete use the index's own model. To change model, rebuild: leann build ${name} --force --model ${flag} PATH...`
+      : `Rebuild it with a model this leann has (see \`leann models\`): leann build ${name} --force PATH...`,
+  );
+}
+
 /**
- * Opens a named index with its model (--model, else the one it was built with).
+ * Opens a named index with its model: the one it was built with, recorded in leann.json,
+ * unless --model names another.
  * @throws CliError NOT_FOUND when there is no such index
  * @throws ModelNotFoundError / ModelLoadError (exit 4) when the model cannot be loaded
- * @throws ModelMismatchError / CorruptIndexError (exit 3) when the index does not open with it
+ * @throws CliError MODEL_MISMATCH / CorruptIndexError (exit 3) when the index does not open with it
  */
 export async function openIndex(ctx: Ctx, name: string, modelFlag: string | undefined): Promise<OpenIndex> {
   const meta = readMeta(ctx.home, name);
   const dir = indexDir(ctx.home, name);
   const model = modelSpec(modelFlag, meta.model, ctx.io.env, ctx.io.cwd);
-  const embedder = createEmbedder(model, ctx.io.env, ctx.io.stderr);
-  await embedder.load();
-  const index = await LeannIndex.load(dir, { embedder });
-  return { meta, index, embedder, dir, model };
+  const handle = await openModel(model, ctx.io.env, ctx.io.stderr);
+  if (meta.modelId && handle.modelId !== meta.modelId) throw mismatch(name, meta.modelId, model, handle.modelId, modelFlag);
+  let index: LeannIndex;
+  try {
+    index = await LeannIndex.load(dir, { embedder: handle.embedder });
+  } catch (err) {
+    if (LeannError.isInstance(err) && err.code === "MODEL_MISMATCH") throw mismatch(name, meta.modelId, model, handle.modelId, modelFlag);
+    throw err;
+  }
+  return { meta, index, embedder: handle.embedder, dir, model };
 }
 
 const OPS = ["==", "!=", ">=", "<=", "~", "=", ">", "<"] as const;

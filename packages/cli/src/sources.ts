@@ -5,6 +5,7 @@
 import { existsSync, lstatSync, readdirSync, realpathSync, statSync, type Stats } from "node:fs";
 import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
 import ignore, { type Ignore } from "ignore";
+import { htmlToText } from "./html.js";
 import { fileType, readRegularFile, readRegularFileSync } from "./safe-read.js";
 
 /** Extensions indexed when a directory is walked (text, markup, source and config files). */
@@ -286,6 +287,7 @@ export async function readSource(file: SourceFile): Promise<ExtractedText> {
   if (file.kind === "text") {
     let text = bytes.toString("utf8");
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (/\.(html?|xhtml)$/i.test(file.path)) text = htmlToText(text);
     return { text };
   }
   const { extractText, getDocumentProxy } = await import("unpdf");

@@ -4,7 +4,7 @@
  *
  *   npx tsx packages/onnx/bench/embed-bench.ts [--passages 1024] [--transformer-passages 128] [--reps 3]
  *
- * - Static: the real potion-base-2M (int8) from ../shared/models, on plain typed
+ * - Static: the real potion-base-2M (int8) shipped in packages/onnx/models, on plain typed
  *   arrays, and the same lookup as an onnxruntime graph for comparison.
  * - Transformer: a random-weight encoder with all-MiniLM-L6-v2's shapes (6 layers,
  *   hidden 384, 12 heads), built by bench/synthetic-encoder.ts, with potion's BERT
@@ -23,7 +23,7 @@ import { asFloat32, asInt8, parseSafetensors } from "../src/safetensors.js";
 import type { StaticModel } from "../src/static-model.js";
 import type { TransformerModel } from "../src/transformer-model.js";
 import { rng } from "../test/helpers/fixtures.js";
-import { requirePotion } from "../test/helpers/shared-models.js";
+import { requirePotion } from "../test/helpers/potion.js";
 import { MINILM_L6, staticLookupGraph, syntheticEncoder } from "./synthetic-encoder.js";
 
 const args = process.argv.slice(2);
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
   await lookup.release();
 
   results["static"] = {
-    model: "potion-base-2M int8 (../shared/models)",
+    model: "potion-base-2M int8 (packages/onnx/models)",
     passages: N_STATIC,
     tokensPerPassage: +tokensPer.toFixed(1),
     typedArrays: {

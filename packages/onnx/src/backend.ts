@@ -1,6 +1,6 @@
 /** The seam between `LocalEmbeddings` and the model kinds it runs. */
 export interface EmbeddingBackend {
-  readonly kind: "static" | "transformer" | "fallback";
+  readonly kind: "static" | "transformer";
   /** Length of every vector. */
   readonly dimensions: number;
   /** Tokens read per text (special tokens included for transformers). */

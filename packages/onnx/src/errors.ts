@@ -23,6 +23,28 @@ export class ModelLoadError extends LeannError {
   }
 }
 
+/** The optional peer that runs ONNX encoders. */
+export const ONNXRUNTIME_PACKAGE = "onnxruntime-node";
+
+/**
+ * An ONNX encoder was asked for and `onnxruntime-node`, an optional peer dependency of
+ * this package, is not installed (static models, the default included, never need it).
+ */
+export class OnnxRuntimeMissingError extends ModelLoadError {
+  /** The command that installs it. */
+  readonly install: string;
+  constructor(detail: string, options?: { cause?: unknown }) {
+    const install = `npm install ${ONNXRUNTIME_PACKAGE}`;
+    super(
+      `the model is an ONNX encoder, which runs on ${ONNXRUNTIME_PACKAGE}, and it cannot be loaded (${detail}). ` +
+        `Install it beside @leann/onnx with \`${install}\` (or pnpm add / yarn add; its CPU binaries ship in the package, ` +
+        `so set onnxruntime-node-install=skip in .npmrc when offline), or use a static model such as the default.`,
+      options,
+    );
+    this.install = install;
+  }
+}
+
 /** The tokenizer produces ids the model has no row or embedding for. */
 export class TokenizerMismatchError extends ModelLoadError {}
 

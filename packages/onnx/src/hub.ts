@@ -16,7 +16,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { DownloadError, ModelNotFoundError } from "./errors.js";
 import { exists } from "./fs-util.js";
@@ -61,7 +61,7 @@ export interface CacheMarker {
 /**
  * Limit for the small metadata requests (file list, HEAD). Where packets to the hub are
  * dropped rather than refused, this bounds how long the first load waits before it
- * reports the hub unreachable (and the fallback, if allowed, takes over).
+ * reports the hub unreachable.
  */
 const METADATA_TIMEOUT_MS = 15_000;
 
@@ -86,6 +86,45 @@ export async function findCached(cacheDir: string, repo: string, revision: strin
   } catch {
     return undefined;
   }
+}
+
+/** A complete download in the cache. */
+export interface CachedModel {
+  readonly repo: string;
+  readonly revision: string;
+  readonly dir: string;
+}
+
+/**
+ * The complete downloads under `cacheDir` (folders whose marker is there and whose files all
+ * exist), sorted by repo. A missing or unreadable cache is an empty list: nothing is cached.
+ */
+export async function listCached(cacheDir: string): Promise<CachedModel[]> {
+  const out: CachedModel[] = [];
+  let repos: string[];
+  try {
+    repos = await readdir(cacheDir);
+  } catch {
+    return out;
+  }
+  for (const r of repos.sort()) {
+    let revisions: string[];
+    try {
+      revisions = await readdir(join(cacheDir, r));
+    } catch {
+      continue;
+    }
+    for (const rev of revisions.sort()) {
+      const dir = join(cacheDir, r, rev);
+      try {
+        const marker = JSON.parse(await readFile(join(dir, COMPLETE_MARKER), "utf8")) as CacheMarker;
+        if ((await findCached(cacheDir, marker.repo, marker.revision)) === dir) out.push({ repo: marker.repo, revision: marker.revision, dir });
+      } catch {
+        // not a finished download
+      }
+    }
+  }
+  return out;
 }
 
 /** Where one file's listing came from, and what the hub said about it. */

@@ -1,7 +1,8 @@
 /**
  * @leann/onnx: local embeddings for LEANN. Model2Vec static models run on plain
- * typed arrays; transformer sentence encoders exported to ONNX run on
- * onnxruntime-node. Models come from a folder, the cache, or the Hugging Face hub.
+ * typed arrays; the default one (potion-base-2M, int8) ships inside the package.
+ * Transformer sentence encoders exported to ONNX run on onnxruntime-node, an
+ * optional peer. Other models come from a folder, the cache, or the Hugging Face hub.
  */
 export { LocalEmbeddings, type LoadedModelInfo } from "./local-embeddings.js";
 export {
@@ -13,14 +14,17 @@ export {
   type LocalEmbeddingsOptions,
   type ModelKind,
 } from "./options.js";
+export { EMBEDDED_MODEL_DIR } from "./embedded.js";
 export {
-  UniversalSentenceEncoderEmbeddings,
-  USE_LITE_MODEL_ID,
-  USE_LITE_DIMENSIONS,
-  USE_LITE_INSTALL,
-} from "./universal-sentence-encoder.js";
-export { ModelNotFoundError, ModelLoadError, TokenizerMismatchError, DownloadError, TextTooLongError } from "./errors.js";
+  ModelNotFoundError,
+  ModelLoadError,
+  OnnxRuntimeMissingError,
+  ONNXRUNTIME_PACKAGE,
+  TokenizerMismatchError,
+  DownloadError,
+  TextTooLongError,
+} from "./errors.js";
 export { DEFAULT_BATCH_SIZE, TRANSFORMER_DEFAULT_MAX_LENGTH, type Pooling, type ModelDType } from "./transformer-model.js";
 export { STATIC_DEFAULT_MAX_LENGTH } from "./static-model.js";
-export { COMPLETE_MARKER, cacheFolder, type DownloadProgress } from "./hub.js";
+export { COMPLETE_MARKER, cacheFolder, listCached, type CachedModel, type DownloadProgress } from "./hub.js";
 export type { TruncationPolicy } from "./text-batch.js";

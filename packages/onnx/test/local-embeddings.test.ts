@@ -1,16 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
 import { InvalidOptionsError, LeannIndex, type Embedder, type LeannError } from "@leann/core";
-import {
-  DEFAULT_MODEL,
-  LocalEmbeddings,
-  ModelNotFoundError,
-  UniversalSentenceEncoderEmbeddings,
-  USE_LITE_MODEL_ID,
-  type LocalEmbeddingsOptions,
-} from "../src/index.js";
+import { readdirSync } from "node:fs";
+import { DEFAULT_MODEL, EMBEDDED_MODEL_DIR, LocalEmbeddings, ModelNotFoundError, type LocalEmbeddingsOptions } from "../src/index.js";
 import { StaticModel } from "../src/static-model.js";
 import { tempDir } from "./helpers/fixtures.js";
-import { requirePotion } from "./helpers/shared-models.js";
+import { requirePotion } from "./helpers/potion.js";
 
 const cos = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   let s = 0;
@@ -32,6 +26,7 @@ describe("LocalEmbeddings options", () => {
     ["a non-boolean offline", { offline: "yes" }, /option offline is "yes"; expected true or false/],
     ["a non-function onWarning", { onWarning: "log" }, /option onWarning is "log"; expected a function/],
     ["negative threads", { threads: -1 }, /option threads is -1/],
+    ["the removed fallback option", { fallback: true }, /unknown option "fallback"/],
   ];
   it.each(rows)("rejects %s with InvalidOptionsError", (_, opts, message) => {
     let err: unknown;
@@ -99,40 +94,31 @@ describe("LocalEmbeddings loading", () => {
   });
 });
 
-describe("the offline fallback (Universal Sentence Encoder lite from npm)", () => {
-  const offline = (extra: Partial<LocalEmbeddingsOptions> = {}): LocalEmbeddingsOptions => ({
-    cacheDir: tempDir("leann-empty-cache-"),
-    env: { HF_HUB_OFFLINE: "1" },
-    ...extra,
+describe("the default model, shipped in the package", () => {
+  it("loads with no hub, no download and no cache when no option is given, and records the hub id", async () => {
+    const cacheDir = tempDir("leann-empty-cache-");
+    // Offline with an empty cache: any attempt to reach the hub or the cache would fail.
+    const e = new LocalEmbeddings({ cacheDir, env: { HF_HUB_OFFLINE: "1" } });
+    const info = await e.load();
+    expect(info).toMatchObject({ source: "embedded", kind: "static", dimensions: 64, modelId: DEFAULT_MODEL, dir: EMBEDDED_MODEL_DIR });
+    expect(e.modelId).toBe(DEFAULT_MODEL);
+    expect(readdirSync(cacheDir)).toEqual([]);
   });
 
-  it("stands in for the default model when it is neither cached nor downloadable, saying so in one line", async () => {
-    const warnings: string[] = [];
-    const e = new LocalEmbeddings(offline({ onWarning: (m) => warnings.push(m) }));
-    const [a, b, c] = await e.embedBatch(["How do I reset my password?", "I forgot my password and need to change it.", "The weather is sunny today."]);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).not.toContain("\n");
-    expect(warnings[0]).toMatch(/minishlab\/potion-base-2M is unavailable \(offline and not cached\); using the offline fallback .*Universal Sentence Encoder lite/);
-    expect(e.info).toMatchObject({ kind: "fallback", source: "fallback", dimensions: 512, modelId: USE_LITE_MODEL_ID });
-    expect(e.modelId).toBe(USE_LITE_MODEL_ID);
-    expect(cos(a!, a!)).toBeCloseTo(1, 5);
-    expect(cos(a!, b!)).toBeGreaterThan(cos(a!, c!) + 0.2);
-    await e.embedQuery("no second warning");
-    expect(warnings).toHaveLength(1);
+  it("gives exactly the vectors of its folder loaded by path", async () => {
+    const texts = ["How do I reset my password?", "Photosynthesis turns light into chemical energy."];
+    const byDefault = await new LocalEmbeddings().embedFlat(texts);
+    const byFolder = await new LocalEmbeddings({ model: requirePotion() }).embedFlat(texts);
+    expect(Array.from(byDefault)).toEqual(Array.from(byFolder));
+    const [a, b] = await new LocalEmbeddings().embedBatch(["How do I reset my password?", "I forgot my password and need to change it."]);
+    expect(cos(a!, b!)).toBeGreaterThan(0.5);
   });
 
-  it("does not stand in for a model named explicitly, nor when fallback is false", async () => {
-    for (const o of [offline({ model: "BAAI/bge-small-en-v1.5" }), offline({ fallback: false })]) {
-      const err = await new LocalEmbeddings(o).load().catch((x: unknown) => x);
-      expect(err).toBeInstanceOf(ModelNotFoundError);
-      expect((err as LeannError).code).toBe("MODEL_NOT_FOUND");
-    }
-  });
-
-  it("is usable on its own with the Embeddings shape", async () => {
-    const use = new UniversalSentenceEncoderEmbeddings();
-    const [v] = await use.embedDocuments(["hello world"]);
-    expect(v).toHaveLength(512);
-    expect(await use.embedQuery("hello world")).toEqual(v);
+  it("stands in for no other model: a named model neither cached nor downloadable is ModelNotFoundError", async () => {
+    const o: LocalEmbeddingsOptions = { model: "BAAI/bge-small-en-v1.5", cacheDir: tempDir("leann-empty-cache-"), env: { HF_HUB_OFFLINE: "1" } };
+    const err = await new LocalEmbeddings(o).load().catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(ModelNotFoundError);
+    expect((err as LeannError).code).toBe("MODEL_NOT_FOUND");
+    expect((err as Error).message).toMatch(/not in the cache .* offline mode is on.*pass the path of a model folder/);
   });
 });

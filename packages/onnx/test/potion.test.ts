@@ -1,14 +1,14 @@
 /**
- * The real potion-base-2M (int8) from ../shared/models, against a reference
+ * The real potion-base-2M (int8) shipped in packages/onnx/models, against a reference
  * computed here from the raw file bytes. These tests fail, never skip, when the
- * folder is missing: CI has it.
+ * folder is missing.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { LocalEmbeddings } from "../src/index.js";
-import { requirePotion } from "./helpers/shared-models.js";
+import { requirePotion } from "./helpers/potion.js";
 
 /** The reference reads the safetensors bytes itself: header JSON, then I8 rows times F32 row scales. */
 function referenceModel(dir: string) {
@@ -42,7 +42,7 @@ const cos = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   return s;
 };
 
-describe("potion-base-2M (shared int8 model)", () => {
+describe("potion-base-2M (the shipped int8 model)", () => {
   let dir: string;
   let embeddings: LocalEmbeddings;
   beforeAll(() => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { loadTokenizer } from "../src/tokenizer.js";
 import { rng } from "./helpers/fixtures.js";
-import { requirePotion } from "./helpers/shared-models.js";
+import { requirePotion } from "./helpers/potion.js";
 
 const TRICKY = [
   "Hello, world! It's 3.14 o'clock;   isn't it?",

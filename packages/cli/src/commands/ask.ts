@@ -11,7 +11,7 @@ import type { Ctx } from "../context.js";
 import { CliError, EXIT, usage } from "../exit-codes.js";
 import { readMeta } from "../home.js";
 import { hitLocation, openIndex, parseFilters } from "../open-index.js";
-import { hitsJson, statsJson } from "./search.js";
+import { hitsJson, statsJson, type SearchKnobs } from "./search.js";
 
 /** A small model most Ollama installs have or can pull quickly. */
 export const DEFAULT_LLM = "llama3.2";
@@ -34,6 +34,7 @@ export interface AskArgs {
   k: number;
   filters: string[];
   model: string | undefined;
+  knobs: SearchKnobs;
 }
 
 function normalizeHost(host: string): string {
@@ -104,7 +105,7 @@ export async function ask(ctx: Ctx, a: AskArgs): Promise<void> {
   const history: Message[] = [];
   try {
     for await (const question of questions(ctx, a.name, a.question)) {
-      const r = await index.search(question, { k: a.k, ...(filter ? { filter } : {}) });
+      const r = await index.search(question, { k: a.k, ...a.knobs, ...(filter ? { filter } : {}) });
       const messages: Message[] = [{ role: "system", content: SYSTEM }, ...history, { role: "user", content: contextMessage(ctx, question, r) }];
       const t0 = performance.now();
       let answer = "";

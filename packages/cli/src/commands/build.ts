@@ -2,7 +2,7 @@ import { join, resolve } from "node:path";
 import { LeannIndex, type BuildPhase } from "@leann/core";
 import { DEFAULT_CHUNK_TOKENS, DEFAULT_OVERLAP_TOKENS } from "../chunk.js";
 import { formatBytes, num, type Ctx } from "../context.js";
-import { createEmbedder, modelSpec } from "../embedder.js";
+import { modelSpec, openModel } from "../embedder.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { bytesIn, hasIndex, indexDir, META_FILE, PARTIAL_DIR, writeMeta, type FileEntry, type IndexMeta } from "../home.js";
 import { Checkpoint, embedPassages, filesToPassages, type Chunking } from "../ingest.js";
@@ -51,7 +51,7 @@ export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
       EXIT.NOT_FOUND,
       "NO_FILES",
       `No files to index in ${a.paths.join(", ")} (${found.skipped.length} skipped, ${found.ignored} ignored, ${found.unsupported} of other types).`,
-      "leann reads text, Markdown, source and PDF files; use --ext to add extensions, --no-gitignore to read ignored files.",
+      "leann reads text, Markdown, source, HTML and PDF files; use --ext to add extensions, --no-gitignore to read ignored files.",
     );
   }
   const { read, skipped } = await filesToPassages(ctx, found.files, a.chunking);
@@ -64,8 +64,9 @@ export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
   describeSkips(ctx, allSkipped, found.ignored, found.unsupported);
 
   const model = modelSpec(a.model, undefined, ctx.io.env, ctx.io.cwd);
-  const embedder = createEmbedder(model, ctx.io.env, ctx.io.stderr);
-  const info = await embedder.load();
+  // The identity recorded is the one of the model that really loaded: no stand-in ever embeds an index.
+  const info = await openModel(model, ctx.io.env, ctx.io.stderr);
+  const embedder = info.embedder;
   const checkpoint = Checkpoint.open(join(dir, PARTIAL_DIR), info.modelId, info.dimensions, a.fresh);
   const { vectors, resumed } = await embedPassages(ctx, embedder, info.dimensions, passages, checkpoint);
 

@@ -8,6 +8,14 @@ export interface SearchArgs {
   k: number;
   filters: string[];
   model: string | undefined;
+  knobs: SearchKnobs;
+}
+
+/** The per-query knobs of docs/tuning.md; absent ones keep the core's defaults. */
+export interface SearchKnobs {
+  readonly ef?: number;
+  readonly maxRecompute?: number;
+  readonly patience?: number;
 }
 
 export function hitsJson(r: SearchResult) {
@@ -33,7 +41,7 @@ export async function search(ctx: Ctx, a: SearchArgs): Promise<void> {
   const filter = parseFilters(a.filters);
   const { index, model } = await openIndex(ctx, a.name, a.model);
   try {
-    const r = await index.search(a.query, { k: a.k, ...(filter ? { filter } : {}) });
+    const r = await index.search(a.query, { k: a.k, ...a.knobs, ...(filter ? { filter } : {}) });
     if (ctx.json) {
       ctx.emit({ index: a.name, query: a.query, k: a.k, model, hits: hitsJson(r), stats: statsJson(r) });
       return;

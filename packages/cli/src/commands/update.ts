@@ -26,6 +26,13 @@ function idsOf(meta: IndexMeta, path: string): string[] {
   return Array.from({ length: n }, (_, i) => chunkId(path, i));
 }
 
+/** The indexed file a passage id belongs to (ids are `${path}#${chunk}`), if any. */
+function fileOfId(meta: IndexMeta, id: string): string | undefined {
+  const hash = id.lastIndexOf("#");
+  const f = hash > 0 ? id.slice(0, hash) : undefined;
+  return f !== undefined && meta.files[f] ? f : undefined;
+}
+
 export async function add(ctx: Ctx, a: AddArgs): Promise<void> {
   const t0 = performance.now();
   const opened = await openIndex(ctx, a.name, a.model);
@@ -44,7 +51,16 @@ export async function add(ctx: Ctx, a: AddArgs): Promise<void> {
     const { read, skipped } = await filesToPassages(ctx, changed, { chunkTokens: meta.chunkTokens, overlapTokens: meta.overlapTokens });
     describeSkips(ctx, [...found.skipped, ...skipped], found.ignored, found.unsupported);
     const seen = new Set(found.files.map((f) => f.path));
-    const gone = a.prune ? Object.keys(meta.files).filter((p) => roots.some((r) => under(p, r)) && !seen.has(p) && !existsSync(p)) : [];
+    const vanished = Object.keys(meta.files).filter((p) => roots.some((r) => under(p, r)) && !seen.has(p) && !existsSync(p));
+    const gone = a.prune ? vanished : [];
+    // Without --prune the passages of vanished files stay searchable: say so, never keep them silently.
+    const kept = a.prune ? [] : vanished;
+    if (kept.length > 0) {
+      ctx.note(`  ${num(kept.length)} indexed ${kept.length === 1 ? "file no longer exists" : "files no longer exist"}; ${kept.length === 1 ? "its" : "their"} passages are kept:`);
+      for (const p of kept.slice(0, 5)) ctx.note(`    ${ctx.show(p)}`);
+      if (kept.length > 5) ctx.note(`    ... and ${num(kept.length - 5)} more`);
+      ctx.note(`  Drop them with \`leann add ${a.name} --prune\`.`);
+    }
     const replaced = read.filter((r) => meta.files[r.file.path]);
     const added = read.filter((r) => !meta.files[r.file.path] && r.passages.length > 0);
     const passages = read.flatMap((r) => r.passages);
@@ -85,17 +101,21 @@ export async function add(ctx: Ctx, a: AddArgs): Promise<void> {
       added: { files: added.length, passages: added.reduce((s, r) => s + r.passages.length, 0) },
       updated: { files: replaced.length, passages: replaced.reduce((s, r) => s + r.passages.length, 0) },
       removed: { files: gone.length },
+      /** Files that no longer exist but keep their passages (no --prune). */
+      vanished: { files: kept.length, kept: kept.length > 0, paths: kept },
       unchanged: found.files.length - changed.length,
       embedded,
       passages: index.size,
       ms: Math.round(performance.now() - t0),
     };
     if (ctx.json) ctx.emit(report);
-    else if (passages.length === 0 && stale.length === 0) ctx.out(`Nothing to add: ${num(report.unchanged)} files unchanged in "${a.name}".`);
+    else if (passages.length === 0 && stale.length === 0) {
+      ctx.out(`Nothing to add: ${num(report.unchanged)} files unchanged in "${a.name}"${kept.length ? `; ${num(kept.length)} vanished kept (--prune drops them)` : ""}.`);
+    }
     else {
       ctx.out(
         `Updated "${a.name}": ${num(report.added.files)} new files (${num(report.added.passages)} passages), ${num(report.updated.files)} changed files re-indexed, ` +
-          `${num(report.removed.files)} removed, ${num(report.unchanged)} unchanged; ${num(report.passages)} passages now.`,
+          `${num(report.removed.files)} removed, ${num(report.unchanged)} unchanged${kept.length ? `, ${num(kept.length)} vanished kept (--prune drops them)` : ""}; ${num(report.passages)} passages now.`,
       );
     }
   } finally {
@@ -125,16 +145,27 @@ export async function del(ctx: Ctx, a: DeleteArgs): Promise<void> {
       const what = [...unmatched.map((p) => ctx.show(p)), ...missingIds.map((id) => `id ${JSON.stringify(id)}`)];
       throw new CliError(EXIT.NOT_FOUND, "NOT_IN_INDEX", `Not in "${a.name}": ${what.join(", ")}.`, `See what it holds with \`leann info ${a.name}\` or \`leann search ${a.name} ...\`.`);
     }
-    const live = ids.filter((id) => index.has(id));
+    const live = [...new Set(ids.filter((id) => index.has(id)))];
     if (live.length >= index.size) throw usage(`That would leave "${a.name}" empty.`, `Remove it with \`leann remove ${a.name}\`.`);
     const { deleted } = await index.delete(live);
     await index.save(dir);
-    for (const f of files) delete meta.files[f];
+    // The files touched: those named, and those whose passages --id removed; a file left without passages is dropped.
+    const touched = new Set(files);
+    for (const id of a.ids) {
+      const f = fileOfId(meta, id);
+      if (f) touched.add(f);
+    }
+    const whole = [...touched].filter((f) => idsOf(meta, f).every((id) => !index.has(id)));
+    const partial = [...touched].filter((f) => !whole.includes(f));
+    for (const f of whole) delete meta.files[f];
     meta.passages = index.size;
     meta.updatedAt = new Date().toISOString();
     writeMeta(dir, meta);
-    if (ctx.json) ctx.emit({ index: a.name, deleted, files: files.length, passages: index.size });
-    else ctx.out(`Deleted ${num(deleted)} passages (${num(files.length)} files) from "${a.name}"; ${num(index.size)} passages left.`);
+    if (ctx.json) ctx.emit({ index: a.name, deleted, files: touched.size, wholeFiles: whole, partialFiles: partial, passages: index.size });
+    else {
+      const parts = [whole.length ? `${num(whole.length)} whole` : "", partial.length ? `${num(partial.length)} in part` : ""].filter(Boolean).join(", ");
+      ctx.out(`Deleted ${num(deleted)} passages from ${num(touched.size)} ${touched.size === 1 ? "file" : "files"}${parts ? ` (${parts})` : ""} in "${a.name}"; ${num(index.size)} passages left.`);
+    }
   } finally {
     index.close();
   }
