@@ -1,0 +1,33 @@
+/** Promise helpers that let a test order concurrent work without sleeping. */
+
+/** A promise with its settle functions, for a test to resolve at the moment it chooses. */
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(reason: unknown): void;
+}
+
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/**
+ * What `p` rejects with, for asserting an error's class and code without a bare
+ * try/catch (which passes silently when nothing throws).
+ * @throws {Error} when `p` resolves instead: the test expected a failure.
+ */
+export async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
+  const sentinel = Symbol("resolved");
+  const r = await p.then(
+    () => sentinel,
+    (e: unknown) => e,
+  );
+  if (r === sentinel) throw new Error("rejectionOf: the promise resolved, but the test expected it to reject.");
+  return r;
+}
