@@ -1,4 +1,5 @@
-/** Promise helpers that let a test order concurrent work without sleeping. */
+/** Promise helpers that let a test order concurrent work without sleeping, and assert rejections. */
+import { LeannError } from "@leann/core";
 
 /** A promise with its settle functions, for a test to resolve at the moment it chooses. */
 export interface Deferred<T> {
@@ -29,5 +30,16 @@ export async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
     (e: unknown) => e,
   );
   if (r === sentinel) throw new Error("rejectionOf: the promise resolved, but the test expected it to reject.");
+  return r;
+}
+
+/**
+ * The `LeannError` that `p` rejects with (branded check, so it works across duplicate
+ * copies of @leann/core). The test then asserts its class and code.
+ * @throws {Error} when `p` resolves, or rejects with anything that is not a LeannError.
+ */
+export async function leannErrorOf(p: Promise<unknown>): Promise<LeannError> {
+  const r = await rejectionOf(p);
+  if (!LeannError.isInstance(r)) throw new Error(`leannErrorOf: expected a LeannError, got ${r instanceof Error ? `${r.name}: ${r.message}` : String(r)}.`);
   return r;
 }

@@ -22,33 +22,28 @@ export interface FakeEmbedder extends Embedder {
 
 /** Records every call; subclasses say how a text becomes a vector. */
 abstract class RecordingEmbedder implements FakeEmbedder {
-  abstract readonly model: string;
-  /** Every `embedDocuments` call's texts, in call order (build, insert, recomputation). */
-  readonly batches: string[][] = [];
+  abstract model: string;
+  /** The texts of every `embedDocuments` call, in call order (build, insert, recomputation). */
+  readonly calls: string[][] = [];
   /** Every `embedQuery` text, in call order. */
   readonly queries: string[] = [];
 
   /** The vector for one text; pure, so tests can compute expected vectors themselves. */
   abstract vector(text: string): number[];
 
-  /** How many `embedDocuments` calls were made. */
-  get calls(): number {
-    return this.batches.length;
-  }
-
   /** How many texts went through `embedDocuments` in all. */
   get embedded(): number {
-    return this.batches.reduce((n, b) => n + b.length, 0);
+    return this.calls.reduce((n, b) => n + b.length, 0);
   }
 
   /** Forgets the recorded calls (e.g. after a build, before the search under test). */
   reset(): void {
-    this.batches.length = 0;
+    this.calls.length = 0;
     this.queries.length = 0;
   }
 
   async embedDocuments(texts: string[]): Promise<number[][]> {
-    this.batches.push([...texts]);
+    this.calls.push([...texts]);
     return texts.map((t) => this.vector(t));
   }
 
@@ -74,7 +69,7 @@ export interface HashEmbedderOptions extends BagOfWordsOptions {
 /** A deterministic embedder: the same text always gets the same vector. Records every call. */
 export class HashEmbedder extends RecordingEmbedder {
   readonly dims: number;
-  readonly model: string;
+  model: string;
   private readonly options: HashEmbedderOptions;
 
   constructor(options: HashEmbedderOptions = {}) {
@@ -99,7 +94,7 @@ export class TableEmbedder extends RecordingEmbedder {
   readonly table = new Map<string, number[]>();
   readonly dims: number;
 
-  constructor(texts: readonly string[], vectors: readonly number[][], readonly model = "table-embedder") {
+  constructor(texts: readonly string[], vectors: readonly number[][], public model = "table-embedder") {
     super();
     if (texts.length !== vectors.length || texts.length === 0) {
       throw new RangeError(`TableEmbedder: needs one vector per text and at least one of each, received ${texts.length} texts and ${vectors.length} vectors.`);

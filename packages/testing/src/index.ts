@@ -3,7 +3,7 @@
  * Tests import fakes, seeded data and references from here instead of copying them.
  * See README.md for what each part is for.
  */
-export { deferred, rejectionOf, type Deferred } from "./async.js";
+export { deferred, leannErrorOf, rejectionOf, type Deferred } from "./async.js";
 export { fioriVectors, SMALL_CORPUS, smallCorpusParagraphs, TOPIC_NAMES, topicPassages, topicQueries, topicWords, type TestPassage } from "./corpus.js";
 export {
   FailingEmbedder,

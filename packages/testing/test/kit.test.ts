@@ -66,15 +66,15 @@ describe("fake embedders", () => {
     expect(bagOfWordsVector("to be or", 8, { minWordLength: 3 })).toEqual([1, 0, 0, 0, 0, 0, 0, 0]);
   });
 
-  it("records batches and queries, and forgets them on reset", async () => {
+  it("records every call and query, and forgets them on reset", async () => {
     const e = new HashEmbedder({ dims: 16 });
     const [v] = await e.embedDocuments(["one two"]);
     await e.embedDocuments(["three", "four"]);
     expect(await e.embedQuery("one two")).toEqual(v);
-    expect([e.calls, e.embedded, e.queries]).toEqual([2, 3, ["one two"]]);
+    expect([e.calls, e.embedded, e.queries]).toEqual([[["one two"], ["three", "four"]], 3, ["one two"]]);
     expect(e.model).toBe("hash-bag-of-words-16");
     e.reset();
-    expect([e.calls, e.embedded, e.queries.length]).toEqual([0, 0, 0]);
+    expect([e.calls.length, e.embedded, e.queries.length]).toEqual([0, 0, 0]);
   });
 
   it("returns the table's vectors for known texts and a fixed vector for others", async () => {
@@ -97,7 +97,7 @@ describe("fake embedders", () => {
     const c2 = await gated.nextCall();
     expect([c1.kind, c1.texts, c2.kind, c2.texts]).toEqual(["documents", ["first"], "query", ["second"]]);
     // Nothing reached the inner embedder while parked.
-    expect(inner.calls).toBe(1);
+    expect(inner.calls).toEqual([["open by default"]]);
     expect(inner.queries).toEqual([]);
     c2.fail(new Error("boom"));
     expect(await rejectionOf(second)).toEqual(new Error("boom"));
