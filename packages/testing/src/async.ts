@@ -1,5 +1,14 @@
 /** Promise helpers that let a test order concurrent work without sleeping, and assert rejections. */
-import { LeannError } from "@leann/core";
+import type { LeannError } from "@leann/core";
+
+/**
+ * The brand every LeannError carries (see packages/core/src/errors.ts). Checked here
+ * instead of calling `LeannError.isInstance` so the kit has no runtime import of the
+ * engine: scripts that borrow fixtures (the onnx bench) run without a built @leann/core.
+ */
+const LEANN_BRAND = Symbol.for("leann.error");
+
+const isLeannError = (v: unknown): v is LeannError => typeof v === "object" && v !== null && (v as Record<symbol, unknown>)[LEANN_BRAND] === true;
 
 /** A promise with its settle functions, for a test to resolve at the moment it chooses. */
 export interface Deferred<T> {
@@ -40,6 +49,6 @@ export async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
  */
 export async function leannErrorOf(p: Promise<unknown>): Promise<LeannError> {
   const r = await rejectionOf(p);
-  if (!LeannError.isInstance(r)) throw new Error(`leannErrorOf: expected a LeannError, got ${r instanceof Error ? `${r.name}: ${r.message}` : String(r)}.`);
+  if (!isLeannError(r)) throw new Error(`leannErrorOf: expected a LeannError, got ${r instanceof Error ? `${r.name}: ${r.message}` : String(r)}.`);
   return r;
 }

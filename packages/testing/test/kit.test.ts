@@ -1,3 +1,4 @@
+import { InvalidInputError } from "@leann/core";
 import { describe, expect, it } from "vitest";
 import { createRng as engineRng } from "../../core/src/util/rng.js";
 import {
@@ -7,6 +8,7 @@ import {
   FailingEmbedder,
   GatedEmbedder,
   HashEmbedder,
+  leannErrorOf,
   PlannedFailure,
   recall,
   rejectionOf,
@@ -126,5 +128,12 @@ describe("fake embedders", () => {
 
   it("rejectionOf throws when the promise resolves", async () => {
     await expect(rejectionOf(Promise.resolve(1))).rejects.toThrow(/expected it to reject/);
+  });
+
+  it("leannErrorOf returns a LeannError and throws on any other rejection", async () => {
+    const err = await leannErrorOf(Promise.reject(new InvalidInputError("bad")));
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect(err.code).toBe("INVALID_INPUT");
+    await expect(leannErrorOf(Promise.reject(new TypeError("x")))).rejects.toThrow(/expected a LeannError, got TypeError: x/);
   });
 });
