@@ -50,6 +50,22 @@ describe("half precision", () => {
     expect(wrong).toEqual([]);
   });
 
+  it("rounds every exact midpoint between two adjacent halves to the even one, and a hair off it to the nearer", () => {
+    // Random floats almost never hit a tie (1 in 8192), so all 31743 midpoints are checked.
+    const wrong: string[] = [];
+    for (let h = 0; h + 1 < POSITIVE.length; h++) {
+      const lo = POSITIVE[h]!, hi = POSITIVE[h + 1]!;
+      const mid = (lo + hi) / 2; // 12 significant bits: exact in float32
+      const even = h % 2 === 0 ? h : h + 1;
+      const got = [toHalf(mid), toHalf(-mid), toHalf(Math.fround(mid - (hi - lo) / 64)), toHalf(Math.fround(mid + (hi - lo) / 64))];
+      const want = [even, 0x8000 | even, h, h + 1];
+      if (got.some((g, i) => g !== want[i])) wrong.push(`between 0x${h.toString(16)} and 0x${(h + 1).toString(16)}: got ${got.map((g) => g.toString(16))}, want ${want.map((g) => g.toString(16))}`);
+    }
+    expect(wrong.slice(0, 5)).toEqual([]);
+    // Past the largest half (65504) the midpoint is 65520: it and above overflow to infinity.
+    expect([toHalf(65520), toHalf(Math.fround(65519.9)), toHalf(-65520)]).toEqual([0x7c00, 0x7bff, 0xfc00]);
+  });
+
   it("rounds any float32 to the nearest half, ties to even, when given any float32", () => {
     fc.assert(
       fc.property(fc.float({ noNaN: true }), (x) => {
