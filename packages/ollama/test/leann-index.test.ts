@@ -2,17 +2,15 @@
  * OllamaEmbeddings as the core's embedder: builds, searches and adds through the
  * mocked API, and a failed recomputation never changes the index.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { LeannError, LeannIndex, type PassageInput } from "@leann/core";
+import { LeannIndex, type PassageInput } from "@leann/core";
+import { leannErrorOf, tempDirs } from "@leann/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OllamaConnectionError, OllamaEmbeddings, OllamaResponseError, type OllamaEmbeddingsOptions } from "../src/index.js";
 import { MockOllama, startMockOllama } from "./helpers/mock-ollama.js";
 
 let mock: MockOllama;
 let server: ReturnType<typeof startMockOllama>["server"];
-const dirs: string[] = [];
+const dirs = tempDirs("leann-ollama-");
 
 beforeAll(() => {
   ({ mock, server } = startMockOllama({ embedModels: { "nomic-embed-text": 64 } }));
@@ -20,7 +18,7 @@ beforeAll(() => {
 afterEach(() => mock.reset());
 afterAll(() => {
   server.close();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs.cleanup();
 });
 
 const TOPICS = ["router wifi firmware", "printer toner paper", "laptop battery charger", "camera lens shutter", "garden tomato soil"];
@@ -33,15 +31,6 @@ function corpus(n: number, prefix = "p"): PassageInput[] {
 }
 const make = (o: Partial<OllamaEmbeddingsOptions> = {}) =>
   new OllamaEmbeddings({ model: "nomic-embed-text", baseUrl: mock.baseUrl, retryDelayMs: 1, maxRetries: 1, ...o });
-
-async function rejection(p: Promise<unknown>): Promise<LeannError> {
-  const r = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!LeannError.isInstance(r)) throw new Error(`expected a LeannError, got ${r === undefined ? "success" : String(r)}`);
-  return r;
-}
 
 const QUERY = "laptop battery charger detail7";
 /** Search with the hub cache out of the way, so every search recomputes. */
@@ -70,7 +59,7 @@ describe("OllamaEmbeddings in LeannIndex", () => {
     mock.reset();
     // The query embedding goes through; the first recomputation batch fails twice (maxRetries 1).
     mock.failNext("/api/embed", { pass: true }, { status: 500 }, { status: 500 });
-    const err = await rejection(index.search(QUERY, searchOpts));
+    const err = await leannErrorOf(index.search(QUERY, searchOpts));
     // The core passes the embedder's error through unchanged: the specific class and message.
     expect(err).toBeInstanceOf(OllamaResponseError);
     expect(err.message).toContain("kept failing /api/embed");
@@ -83,7 +72,7 @@ describe("OllamaEmbeddings in LeannIndex", () => {
     const index = await LeannIndex.build(corpus(200), { embedder: make(), cacheBytes: 0 });
     const before = await index.search(QUERY, searchOpts);
     mock.failNext("/api/embed", { body: { embeddings: [] } });
-    const err = await rejection(index.add(corpus(10, "new")));
+    const err = await leannErrorOf(index.add(corpus(10, "new")));
     expect(err.code).toBe("EMBEDDER_FAILED");
     expect(index.size).toBe(200);
     expect(index.has("new0")).toBe(false);
@@ -96,7 +85,7 @@ describe("OllamaEmbeddings in LeannIndex", () => {
     mock.reset();
     // The new passages embed fine; the recomputation that places them fails for good.
     mock.failNext("/api/embed", { pass: true }, { network: true }, { network: true });
-    const err = await rejection(index.add(corpus(5, "new")));
+    const err = await leannErrorOf(index.add(corpus(5, "new")));
     expect(err).toBeInstanceOf(OllamaConnectionError);
     expect(mock.calls("/api/embed").length).toBeGreaterThanOrEqual(2);
     expect(index.size).toBe(200);
@@ -118,24 +107,23 @@ describe("OllamaEmbeddings in LeannIndex", () => {
     });
     const index = await LeannIndex.build(corpus(100), { embedder: e, cacheBytes: 0 });
     down = true;
-    const err = await rejection(index.search(QUERY, searchOpts));
+    const err = await leannErrorOf(index.search(QUERY, searchOpts));
     expect(err.code).toBe("CONNECTION_FAILED");
     expect(err.message).toContain("start it with `ollama serve`");
   });
 
   it("refuses to open an index with a model whose embeddings have other dimensions", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "leann-ollama-"));
-    dirs.push(dir);
+    const dir = dirs.make();
     const index = await LeannIndex.build(corpus(100), { embedder: make() });
     await index.save(dir);
     // Same name, other vectors: e.g. the model was re-pulled as a different variant.
     mock.embedModels.set("nomic-embed-text:latest", 48);
     try {
-      const err = await rejection(LeannIndex.load(dir, { embedder: make() }));
+      const err = await leannErrorOf(LeannIndex.load(dir, { embedder: make() }));
       expect(err.code).toBe("DIMENSION_MISMATCH");
       // Told the index's dimensions up front, the embedder itself refuses the first answer.
       const strict = make({ dimensions: index.dimensions });
-      const err2 = await rejection(strict.embedQuery("x"));
+      const err2 = await leannErrorOf(strict.embedQuery("x"));
       expect(err2.code).toBe("DIMENSION_MISMATCH");
     } finally {
       mock.embedModels.set("nomic-embed-text:latest", 64);

@@ -1,5 +1,6 @@
 import { createServer } from "node:net";
-import { DimensionMismatchError, EmbedderError, InvalidInputError, InvalidOptionsError, LeannError } from "@leann/core";
+import { DimensionMismatchError, EmbedderError, InvalidInputError, InvalidOptionsError } from "@leann/core";
+import { leannErrorOf } from "@leann/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OllamaConnectionError, OllamaEmbeddings, OllamaModelNotFoundError, OllamaResponseError, checkOllama, type OllamaEmbeddingsOptions } from "../src/index.js";
 import { resolveOptions } from "../src/options.js";
@@ -24,16 +25,6 @@ afterAll(() => server.close());
 
 const texts = (n: number) => Array.from({ length: n }, (_, i) => `passage number ${i} about topic${i % 7} and word${i}`);
 const make = (o: Partial<OllamaEmbeddingsOptions> = {}) => new OllamaEmbeddings({ model: "nomic-embed-text", baseUrl: mock.baseUrl, retryDelayMs: 2, ...o });
-
-/** The rejection of `p`, for asserting class and code without a bare try/catch. */
-async function rejection(p: Promise<unknown>): Promise<LeannError> {
-  const r = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!LeannError.isInstance(r)) throw new Error(`expected a LeannError, got ${r === undefined ? "success" : String(r)}`);
-  return r;
-}
 
 function refused(): TypeError {
   // The shape undici throws when nothing listens at the port.
@@ -74,7 +65,7 @@ describe("OllamaEmbeddings: batching", () => {
   });
 
   it("rejects texts that are not strings before sending anything", async () => {
-    const err = await rejection(make().embedDocuments([1 as unknown as string]));
+    const err = await leannErrorOf(make().embedDocuments([1 as unknown as string]));
     expect(err).toBeInstanceOf(InvalidInputError);
     expect(mock.requests).toHaveLength(0);
   });
@@ -122,7 +113,7 @@ describe("OllamaEmbeddings: retries", () => {
   it("gives up after maxRetries + 1 attempts with the last status in the message", async () => {
     mock.failNext("/api/embed", ...Array.from({ length: 5 }, () => ({ status: 500, error: "llama runner process has terminated" })));
     const e = make({ maxRetries: 3 });
-    const err = await rejection(e.embedDocuments(["x"]));
+    const err = await leannErrorOf(e.embedDocuments(["x"]));
     expect(err).toBeInstanceOf(OllamaResponseError);
     expect(err.code).toBe("EMBEDDER_FAILED");
     expect((err as OllamaResponseError).status).toBe(500);
@@ -138,7 +129,7 @@ describe("OllamaEmbeddings: retries", () => {
     expect(mock.calls("/api/embed")).toHaveLength(2);
     mock.reset();
     mock.failNext("/api/embed", { status: 400, error: "the input length exceeds the context length" });
-    const err = await rejection(make({ truncate: false }).embedDocuments(["a"]));
+    const err = await leannErrorOf(make({ truncate: false }).embedDocuments(["a"]));
     expect(err).toBeInstanceOf(OllamaResponseError);
     expect(err.message).toContain("exceeds the context length");
     expect(err.message).toContain("Split long passages");
@@ -147,7 +138,7 @@ describe("OllamaEmbeddings: retries", () => {
 
   it("does not retry when maxRetries is 0", async () => {
     mock.failNext("/api/embed", { status: 502 });
-    const err = await rejection(make({ maxRetries: 0 }).embedDocuments(["a"]));
+    const err = await leannErrorOf(make({ maxRetries: 0 }).embedDocuments(["a"]));
     expect(err.message).toContain("1 attempt");
     expect(mock.calls("/api/embed")).toHaveLength(1);
   });
@@ -163,7 +154,7 @@ describe("OllamaEmbeddings: retries", () => {
 
   it("reports a timeout once retries are exhausted", async () => {
     mock.failNext("/api/embed", { hangMs: 2_000 }, { hangMs: 2_000 });
-    const err = await rejection(make({ timeoutMs: 40, maxRetries: 1 }).embedDocuments(["slow"]));
+    const err = await leannErrorOf(make({ timeoutMs: 40, maxRetries: 1 }).embedDocuments(["slow"]));
     expect(err).toBeInstanceOf(OllamaResponseError);
     expect(err.message).toContain("did not answer /api/embed within 40 ms (2 attempts)");
   });
@@ -179,7 +170,7 @@ describe("OllamaEmbeddings: retries", () => {
 describe("OllamaEmbeddings: errors", () => {
   it("fails with MODEL_NOT_FOUND and the pull command, without retrying, for a missing model", async () => {
     const e = make({ model: "mxbai-embed-large" });
-    const err = await rejection(e.embedDocuments(["a"]));
+    const err = await leannErrorOf(e.embedDocuments(["a"]));
     expect(err).toBeInstanceOf(OllamaModelNotFoundError);
     expect(err).toBeInstanceOf(EmbedderError);
     expect(err.code).toBe("MODEL_NOT_FOUND");
@@ -196,7 +187,7 @@ describe("OllamaEmbeddings: errors", () => {
     });
     const e = new OllamaEmbeddings({ model: "nomic-embed-text", baseUrl: `http://127.0.0.1:${port}`, fetch: undiciFetch, retryDelayMs: 1_000 });
     const t0 = performance.now();
-    const err = await rejection(e.embedDocuments(["a"]));
+    const err = await leannErrorOf(e.embedDocuments(["a"]));
     expect(err).toBeInstanceOf(OllamaConnectionError);
     expect(err.code).toBe("CONNECTION_FAILED");
     expect(err.message).toContain(`Ollama is not answering at http://127.0.0.1:${port}: start it with \`ollama serve\``);
@@ -206,14 +197,14 @@ describe("OllamaEmbeddings: errors", () => {
 
   it("fails with CONNECTION_FAILED after retries when the connection keeps dropping", async () => {
     mock.failNext("/api/embed", { network: true }, { network: true });
-    const err = await rejection(make({ maxRetries: 1 }).embedDocuments(["a"]));
+    const err = await leannErrorOf(make({ maxRetries: 1 }).embedDocuments(["a"]));
     expect(err).toBeInstanceOf(OllamaConnectionError);
     expect(err.message).toContain("The connection failed 2 attempts");
   });
 
   it("reads ECONNREFUSED from the undici error shape", async () => {
     const e = make({ fetch: () => Promise.reject(refused()) });
-    const err = await rejection(e.embedQuery("a"));
+    const err = await leannErrorOf(e.embedQuery("a"));
     expect(err.code).toBe("CONNECTION_FAILED");
     expect(err.message).toContain("ECONNREFUSED");
   });
@@ -226,7 +217,7 @@ describe("OllamaEmbeddings: errors", () => {
     ["a body that is not JSON", { text: "<html>proxy error</html>" }, "not JSON"],
   ] as const)("fails with EMBEDDER_FAILED, without retrying, for a malformed answer: %s", async (_name, fault, message) => {
     mock.failNext("/api/embed", fault);
-    const err = await rejection(make().embedDocuments(["a", "b"]));
+    const err = await leannErrorOf(make().embedDocuments(["a", "b"]));
     expect(err).toBeInstanceOf(OllamaResponseError);
     expect(err.code).toBe("EMBEDDER_FAILED");
     expect(err.message).toContain(message);
@@ -235,7 +226,7 @@ describe("OllamaEmbeddings: errors", () => {
 
   it("explains a bare 404 (not Ollama, or too old for /api/embed)", async () => {
     mock.failNext("/api/embed", { status: 404, error: "404 page not found" });
-    const err = await rejection(make().embedDocuments(["a"]));
+    const err = await leannErrorOf(make().embedDocuments(["a"]));
     expect(err).toBeInstanceOf(OllamaResponseError);
     expect(err.message).toContain("version 0.3 or newer");
   });
@@ -243,7 +234,7 @@ describe("OllamaEmbeddings: errors", () => {
   it("stops sending a call's remaining batches after a failure and settles every request before rejecting", async () => {
     mock.perRequestMs = 10;
     mock.failNext("/api/embed", { status: 400, error: "bad" });
-    const err = await rejection(make({ batchSize: 2, maxConcurrency: 2 }).embedDocuments(texts(20)));
+    const err = await leannErrorOf(make({ batchSize: 2, maxConcurrency: 2 }).embedDocuments(texts(20)));
     expect(err).toBeInstanceOf(OllamaResponseError);
     expect(mock.inFlight).toBe(0);
     // The failing batch and the one in flight beside it; the other 8 batches never went out.
@@ -253,7 +244,7 @@ describe("OllamaEmbeddings: errors", () => {
 
 describe("OllamaEmbeddings: dimensions", () => {
   it("fails with DIMENSION_MISMATCH when the model's vectors differ from the expected dimensions", async () => {
-    const err = await rejection(make({ dimensions: 32 }).embedDocuments(["a"]));
+    const err = await leannErrorOf(make({ dimensions: 32 }).embedDocuments(["a"]));
     expect(err).toBeInstanceOf(DimensionMismatchError);
     expect(err.code).toBe("DIMENSION_MISMATCH");
     expect(err).toMatchObject({ expected: 32, received: 64 });
@@ -265,14 +256,14 @@ describe("OllamaEmbeddings: dimensions", () => {
     await e.embedQuery("a");
     expect(e.dimensions).toBe(64);
     mock.failNext("/api/embed", { body: { embeddings: [new Array(48).fill(0.1)] } });
-    const err = await rejection(e.embedQuery("b"));
+    const err = await leannErrorOf(e.embedQuery("b"));
     expect(err).toBeInstanceOf(DimensionMismatchError);
     expect(err).toMatchObject({ expected: 64, received: 48 });
   });
 
   it("rejects a batch whose vectors disagree in length", async () => {
     mock.failNext("/api/embed", { body: { embeddings: [[0.1, 0.2, 0.3], [0.1, 0.2]] } });
-    const err = await rejection(make().embedDocuments(["a", "b"]));
+    const err = await leannErrorOf(make().embedDocuments(["a", "b"]));
     expect(err).toBeInstanceOf(DimensionMismatchError);
     expect(err).toMatchObject({ expected: 3, received: 2 });
   });
@@ -320,7 +311,7 @@ describe("OllamaEmbeddings.check and checkOllama", () => {
   });
 
   it("fails check() with MODEL_NOT_FOUND for a model the server lacks", async () => {
-    const err = await rejection(make({ model: "nope" }).check());
+    const err = await leannErrorOf(make({ model: "nope" }).check());
     expect(err.code).toBe("MODEL_NOT_FOUND");
   });
 
@@ -331,14 +322,14 @@ describe("OllamaEmbeddings.check and checkOllama", () => {
   });
 
   it("names every missing model with its pull command", async () => {
-    const err = await rejection(checkOllama({ baseUrl: mock.baseUrl, models: ["qwen2.5", "nomic-embed-text", "bge-m3"] }));
+    const err = await leannErrorOf(checkOllama({ baseUrl: mock.baseUrl, models: ["qwen2.5", "nomic-embed-text", "bge-m3"] }));
     expect(err).toBeInstanceOf(OllamaModelNotFoundError);
     expect((err as OllamaModelNotFoundError).models).toEqual(["qwen2.5", "bge-m3"]);
     expect(err.message).toContain("run `ollama pull qwen2.5` and `ollama pull bge-m3`");
   });
 
   it("fails with CONNECTION_FAILED when the server is down", async () => {
-    const err = await rejection(checkOllama({ baseUrl: mock.baseUrl, fetch: () => Promise.reject(refused()) }));
+    const err = await leannErrorOf(checkOllama({ baseUrl: mock.baseUrl, fetch: () => Promise.reject(refused()) }));
     expect(err.code).toBe("CONNECTION_FAILED");
   });
 });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { loadTokenizer } from "../src/tokenizer.js";
-import { rng } from "./helpers/fixtures.js";
+import { createRng } from "@leann/testing";
 import { requirePotion } from "./helpers/potion.js";
 
 const TRICKY = [
@@ -26,7 +26,7 @@ describe("word-cached tokenization", () => {
     const fast = await loadTokenizer(dir);
     const lib = new Tokenizer(JSON.parse(readFileSync(join(dir, "tokenizer.json"), "utf8")) as object, {});
     const pool = [..."abcXYZ  \t\n.,;'-é東ΣσΟ🙂\u0301\u000b\u00a0[]", "[CLS]", "[SEP]", "word ", "the "];
-    const r = rng(5);
+    const r = createRng(5);
     const fuzz = Array.from({ length: 300 }, () => Array.from({ length: 1 + Math.floor(r() * 40) }, () => pool[Math.floor(r() * pool.length)]).join(""));
     for (const text of [...TRICKY, ...fuzz, ...TRICKY]) {
       expect(fast.encode(text), JSON.stringify(text)).toEqual(lib.encode(text, { add_special_tokens: false }).ids);

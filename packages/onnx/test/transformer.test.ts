@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { EmbedderError, InvalidInputError, type LeannError } from "@leann/core";
+import { createRng } from "@leann/testing";
 import { LocalEmbeddings, ModelLoadError, ModelNotFoundError, TextTooLongError, TokenizerMismatchError } from "../src/index.js";
 import {
   CLS,
@@ -97,8 +98,7 @@ describe("transformer encoders on onnxruntime", () => {
   it("gives each text the same vector alone and in sorted, padded batches across batch boundaries", async () => {
     const f = encoderFolder();
     const tok = new Tokenizer(wordPieceTokenizer() as object, {});
-    let seed = 3;
-    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const next = createRng(3);
     const plain = WORDS.filter((w) => !w.startsWith("##"));
     const texts = Array.from({ length: 37 }, () => Array.from({ length: 1 + Math.floor(next() * 12) }, () => plain[Math.floor(next() * plain.length)]).join(" "));
     const e = new LocalEmbeddings({ model: f.dir, batchSize: 4 });

@@ -10,6 +10,7 @@
  */
 import { delay, http, HttpResponse, type HttpHandler } from "msw";
 import { setupServer } from "msw/node";
+import { bagOfWordsVector, fnv1a } from "@leann/testing";
 
 export type Fault =
   /** Answer with this status and Ollama's `{ error }` body. */
@@ -60,27 +61,12 @@ export interface LoggedRequest {
 
 const EMBED_PATHS = new Set(["/api/embed", "/api/embeddings"]);
 
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** The mock's embedding: hashed, signed bag of lower-cased words, L2-normalised. */
+/**
+ * The mock's embedding: the kit's hashed, signed bag of lower-cased words of three
+ * letters or more, L2-normalised (a text with none is the first axis).
+ */
 export function mockEmbedding(text: string, dims: number): number[] {
-  const v = new Array<number>(dims).fill(0);
-  const words = text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
-  for (const w of words) {
-    if (w.length < 3) continue;
-    const h = fnv1a(w);
-    v[h % dims]! += h & 0x80000000 ? -1 : 1;
-  }
-  if (words.length === 0 || v.every((x) => x === 0)) v[0] = 1;
-  const norm = Math.hypot(...v);
-  return v.map((x) => x / norm);
+  return bagOfWordsVector(text, dims, { minWordLength: 3 });
 }
 
 const withLatest = (m: string) => (m.slice(m.lastIndexOf("/") + 1).includes(":") ? m : `${m}:latest`);

@@ -2,9 +2,9 @@
  * Tiny model folders built by the tests themselves: a WordPiece tokenizer.json,
  * safetensors files, and ONNX graphs with known weights.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { createRng, tempDir as kitTempDir } from "@leann/testing";
 import { DataType, encodeModel, floatTensor, GraphBuilder, int64Tensor, int8Tensor, type ValueInfo } from "./onnx-proto.js";
 
 export const SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] as const;
@@ -66,7 +66,7 @@ export function wordPieceTokenizer(vocab: readonly string[] = VOCAB): object {
 }
 
 export function tempDir(prefix = "leann-onnx-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return kitTempDir(prefix);
 }
 
 export function writeFiles(dir: string, files: Record<string, string | Uint8Array | object>): string {
@@ -78,20 +78,12 @@ export function writeFiles(dir: string, files: Record<string, string | Uint8Arra
   return dir;
 }
 
-/** Seeded PRNG (mulberry32) so fixtures are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The kit's seeded PRNG under the name the bench scripts import. */
+export { createRng as rng } from "@leann/testing";
 
+/** A seeded matrix with entries uniform in [-scale, scale), so fixtures are reproducible. */
 export function randomMatrix(rows: number, cols: number, seed: number, scale = 1): Float32Array {
-  const r = rng(seed);
+  const r = createRng(seed);
   const m = new Float32Array(rows * cols);
   for (let i = 0; i < m.length; i++) m[i] = (r() * 2 - 1) * scale;
   return m;
