@@ -13,6 +13,7 @@ export default defineConfig({
       "@leann/langchain": src("langchain"),
       "@leann/llamaindex": src("llamaindex"),
       "@leann/ollama": src("ollama"),
+      "@leann/openai": src("openai"),
     },
   },
   test: {
