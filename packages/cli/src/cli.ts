@@ -9,6 +9,7 @@ import { DEFAULT_CHUNK_TOKENS, DEFAULT_OVERLAP_TOKENS } from "./chunk.js";
 import { ask, DEFAULT_LLM, DEFAULT_OLLAMA_HOST } from "./commands/ask.js";
 import { build } from "./commands/build.js";
 import { info, list, remove } from "./commands/inspect.js";
+import { mcp } from "./commands/mcp.js";
 import { search } from "./commands/search.js";
 import { add, del } from "./commands/update.js";
 import { makeCtx, type CliIO, type Ctx } from "./context.js";
@@ -211,6 +212,17 @@ ${MODEL_HELP}`,
     async run(ctx, _v, p) {
       expectArgs("remove", p, 1, 1, "NAME");
       remove(ctx, checkName(p[0], "remove"));
+    },
+  },
+  mcp: {
+    summary: "serve the indexes to AI assistants (Model Context Protocol over stdio)",
+    usage: "leann mcp [--home DIR]",
+    options: { ...COMMON },
+    help: `Tools: search (query, index, k, filter), list_indexes, index_info. Register it with
+Claude Code: claude mcp add leann -- leann mcp   (Claude Desktop and Cursor: see the README).`,
+    async run(ctx, _v, p) {
+      expectArgs("mcp", p, 0, 0, "");
+      await mcp(ctx, VERSION);
     },
   },
 };
