@@ -6,6 +6,9 @@
  */
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
+import { fakeEmbedding } from "./fake-embedding.js";
+
+export { fakeEmbedding };
 
 export type Fault =
   /** Answer with this status, OpenAI's `{ error: { message } }` body and these headers. */
@@ -18,18 +21,6 @@ export type Fault =
 export interface LoggedRequest {
   body: { model: string; input: string[]; dimensions?: number };
   authorization: string | null;
-}
-
-export function fakeEmbedding(text: string, dims: number): number[] {
-  const v = new Array<number>(dims).fill(0);
-  for (const word of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
-    let h = 2166136261;
-    for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 16777619);
-    v[(h >>> 0) % dims]! += 1;
-    v[((h >>> 0) >> 8) % dims]! += 0.5;
-  }
-  const norm = Math.hypot(...v) || 1;
-  return v.map((x) => x / norm);
 }
 
 export class FakeOpenAI {
