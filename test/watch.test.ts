@@ -74,10 +74,31 @@ class Lines {
   }
 }
 
+interface Watcher {
+  child: ChildProcess;
+  lines: Lines;
+  exited: Promise<number | null>;
+}
+
+/** Starts `leann watch notes` from source and resolves once it prints that it is watching. */
+async function startWatcher(): Promise<Watcher> {
+  const child = spawn(process.execPath, ["--conditions=leann-source", "--import", pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href, join(ROOT, "packages/cli/src/bin.ts"), "watch", "notes", "--debounce", "150"], {
+    cwd: dir,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (c: Buffer) => void (stderr += c.toString()));
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const lines = new Lines(child);
+  await Promise.race([lines.next(/Watching "notes"/, 0), exited.then((c) => Promise.reject(new Error(`watch exited early (${c}): ${stderr}`)))]);
+  return { child, lines, exited };
+}
+
 let child: ChildProcess;
 let lines: Lines;
-let stderr = "";
 let exited: Promise<number | null>;
+const spawned: ChildProcess[] = [];
 
 beforeAll(async () => {
   if (!existsSync(join(MODEL, "tokenizer.json"))) throw new Error(`The watch tests need the model folder ${MODEL}; restore shared/models (these tests must not be skipped).`);
@@ -90,19 +111,12 @@ beforeAll(async () => {
   const built = await leann(["build", "notes", docs, "--quiet"]);
   if (built.code !== 0) throw new Error(`fixture build failed (${built.code}): ${built.stderr}`);
 
-  child = spawn(process.execPath, ["--conditions=leann-source", "--import", pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href, join(ROOT, "packages/cli/src/bin.ts"), "watch", "notes", "--debounce", "150"], {
-    cwd: dir,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stderr!.on("data", (c: Buffer) => void (stderr += c.toString()));
-  exited = new Promise((r) => child.once("exit", (code) => r(code)));
-  lines = new Lines(child);
-  await Promise.race([lines.next(/Watching "notes"/, 0), exited.then((c) => Promise.reject(new Error(`watch exited early (${c}): ${stderr}`)))]);
+  ({ child, lines, exited } = await startWatcher());
+  spawned.push(child);
 }, 120_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) child.kill("SIGKILL");
+  for (const c of spawned) if (c.exitCode === null) c.kill("SIGKILL");
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -152,4 +166,20 @@ describe("leann watch", () => {
     expect(await exited).toBe(0);
     expect(existsSync(join(dir, "home", "notes", "watch.lock"))).toBe(false);
   }, 60_000);
+
+  it("catches up on start, taking over the lock of a watcher that was killed", async () => {
+    const killed = await startWatcher();
+    spawned.push(killed.child);
+    killed.child.kill("SIGKILL");
+    await killed.exited;
+    expect(existsSync(join(dir, "home", "notes", "watch.lock"))).toBe(true);
+    writeFileSync(join(docs, "offline.md"), "Written while no watcher ran: the tide tables for the harbour.\n");
+    const next = await startWatcher();
+    spawned.push(next.child);
+    // The catch-up sync is printed before the watcher says it is watching.
+    expect(await next.lines.next(/synced "notes": \+1 file new/, 0)).toBeTruthy();
+    expect(await searchSources("tide tables for the harbour", 1)).toEqual([join(docs, "offline.md")]);
+    next.child.kill("SIGINT");
+    expect(await next.exited).toBe(0);
+  }, 120_000);
 });

@@ -16,6 +16,9 @@ export interface Watching {
   close(): void;
 }
 
+/** Folders whose churn never changes what is indexed (git touches .git/index on every `git status`). */
+const NOISE = new Set([".git", ".hg", ".svn"]);
+
 const inside = (path: string, dir: string) => path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 
 /**
@@ -38,6 +41,7 @@ export function watchRoots(roots: string[], exclude: string[], onChange: (path: 
       const path = file ? join(base, file.toString()) : base;
       if (!isDir && file && basename(path) !== basename(root)) return;
       if (exclude.some((x) => inside(path, x))) return;
+      if (file && file.toString().split(/[\\/]/).some((part) => NOISE.has(part))) return;
       onChange(path);
     });
     w.on("error", onError);
