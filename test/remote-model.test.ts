@@ -28,7 +28,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const openai = (spec: string, o: Parameters<typeof remoteEmbedder>[1]) => remoteEmbedder(spec, o) as OpenAICompatibleEmbeddings;
+const openai = (spec: string, o: Parameters<typeof remoteEmbedder>[1]) => remoteEmbedder(spec, o)!.client as OpenAICompatibleEmbeddings;
 
 describe("remoteEmbedder", () => {
   it("returns undefined when the spec names a local model", () => {
@@ -62,16 +62,25 @@ describe("remoteEmbedder", () => {
   });
 
   it("maps ollama:MODEL to OllamaEmbeddings on --base-url or OLLAMA_HOST", () => {
-    const e = remoteEmbedder("ollama:nomic-embed-text", { env: { OLLAMA_HOST: "http://127.0.0.1:11999" } }) as OllamaEmbeddings;
+    const e = remoteEmbedder("ollama:nomic-embed-text", { env: { OLLAMA_HOST: "http://127.0.0.1:11999" } })!.client as OllamaEmbeddings;
     expect(e).toBeInstanceOf(OllamaEmbeddings);
     expect(e.model).toBe("nomic-embed-text");
     expect(e.options.baseUrl).toBe("http://127.0.0.1:11999");
-    expect((remoteEmbedder("ollama:all-minilm", { baseUrl: "http://gpu:11434", env: {} }) as OllamaEmbeddings).options.baseUrl).toBe("http://gpu:11434");
+    expect((remoteEmbedder("ollama:all-minilm", { baseUrl: "http://gpu:11434", env: {} })!.client as OllamaEmbeddings).options.baseUrl).toBe("http://gpu:11434");
   });
 
   it("throws a usage CliError when the spec names no model", () => {
     expect(() => remoteEmbedder("openai:", { env: {} })).toThrow(CliError);
     expect(() => remoteEmbedder("ollama:  ", { env: {} })).toThrow(/names no model/);
+  });
+
+  it("reports identity and dimensions on load, and embeds into one flat array, as the commands use LocalEmbeddings", async () => {
+    const e = remoteEmbedder("openai:bge-small", { baseUrl: URL_A, env: {} })!;
+    expect(await e.load()).toEqual({ modelId: `bge-small via ${URL_A}`, dimensions: 24 });
+    const flat = await e.embedFlat(["alpha beta", "gamma"]);
+    expect(flat).toBeInstanceOf(Float32Array);
+    expect(flat.length).toBe(48);
+    expect(Array.from(flat.subarray(24))).toEqual((await e.embedQuery("gamma")).map(Math.fround));
   });
 
   it("reopens an index built through --base-url from its recorded identity alone", async () => {

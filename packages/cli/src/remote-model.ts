@@ -25,8 +25,61 @@ export interface RemoteModelOptions {
   dimensions?: number | undefined;
 }
 
-/** An embedder of a remote spec: the core's Embedder with the identity the index records. */
-export type RemoteEmbedder = Embedder & { readonly modelId: string };
+/**
+ * An embedder of a remote spec, shaped like the CLI's LocalEmbeddings where the commands
+ * use it (`load()` -> identity and dimensions, `embedFlat`), so either can serve a command.
+ */
+export interface RemoteEmbedder extends Embedder {
+  /** The identity the index records: for openai:, model and endpoint (never the key). */
+  readonly modelId: string;
+  /** The client underneath, with its options and counters. */
+  readonly client: OpenAICompatibleEmbeddings | OllamaEmbeddings;
+  /**
+   * Identity and embedding length; asks the server for one embedding when the length is
+   * not known yet (a start-up check that the server answers and has the model).
+   */
+  load(): Promise<{ modelId: string; dimensions: number }>;
+  /** One Float32Array, row i = text i. */
+  embedFlat(texts: readonly string[]): Promise<Float32Array>;
+  embedQuery(text: string): Promise<number[]>;
+}
+
+class RemoteModel implements RemoteEmbedder {
+  readonly modelId: string;
+  private loaded: Promise<{ modelId: string; dimensions: number }> | undefined;
+
+  constructor(readonly client: OpenAICompatibleEmbeddings | OllamaEmbeddings) {
+    this.modelId = client.modelId;
+  }
+
+  load(): Promise<{ modelId: string; dimensions: number }> {
+    this.loaded ??= (async () => {
+      const dimensions = this.client.dimensions ?? (await this.client.embedQuery("dimension probe")).length;
+      return { modelId: this.modelId, dimensions };
+    })().catch((err: unknown) => {
+      // Not cached: the server may be up by the next call.
+      this.loaded = undefined;
+      throw err;
+    });
+    return this.loaded;
+  }
+
+  embedDocuments(texts: string[]): Promise<number[][]> {
+    return this.client.embedDocuments(texts);
+  }
+
+  embedQuery(text: string): Promise<number[]> {
+    return this.client.embedQuery(text);
+  }
+
+  async embedFlat(texts: readonly string[]): Promise<Float32Array> {
+    const rows = await this.client.embedDocuments([...texts]);
+    const d = rows[0]?.length ?? 0;
+    const out = new Float32Array(rows.length * d);
+    rows.forEach((row, i) => out.set(row, i * d));
+    return out;
+  }
+}
 
 const SPEC = /^(openai|ollama):(.*)$/s;
 const RECORDED = /^(.+?)(?:\[(\d+)\])? via (https?:\/\/\S+)$/;
@@ -50,7 +103,7 @@ export function remoteEmbedder(spec: string, o: RemoteModelOptions): RemoteEmbed
   }
   const flag = o.baseUrl?.trim() || undefined;
   if (kind === "ollama") {
-    return new OllamaEmbeddings({ model, baseUrl: flag ?? (o.env.OLLAMA_HOST?.trim() || OLLAMA_DEFAULTS.baseUrl) });
+    return new RemoteModel(new OllamaEmbeddings({ model, baseUrl: flag ?? (o.env.OLLAMA_HOST?.trim() || OLLAMA_DEFAULTS.baseUrl) }));
   }
   const recorded = o.recordedModelId ? RECORDED.exec(o.recordedModelId) : null;
   const sameModel = recorded !== null && recorded[1] === model;
@@ -58,5 +111,5 @@ export function remoteEmbedder(spec: string, o: RemoteModelOptions): RemoteEmbed
   const dimensions = o.dimensions ?? (sameModel && recorded[2] ? Number(recorded[2]) : undefined);
   // Both always given, from `o.env` only: the embedder would otherwise read process.env itself.
   const apiKey = o.env.OPENAI_API_KEY?.trim() ?? "";
-  return new OpenAICompatibleEmbeddings({ model, baseURL, apiKey, ...(dimensions !== undefined && { dimensions }) });
+  return new RemoteModel(new OpenAICompatibleEmbeddings({ model, baseURL, apiKey, ...(dimensions !== undefined && { dimensions }) }));
 }
