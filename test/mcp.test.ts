@@ -20,6 +20,7 @@ let dir: string;
 let home: string;
 let client: Client;
 let transport: StdioClientTransport;
+let env: Record<string, string>;
 
 const sink = () => ({ text: "", write(s: string) { this.text += s; return true; } });
 
@@ -33,7 +34,7 @@ beforeAll(async () => {
   writeFileSync(join(docs, "billing.txt"), "The billing database moves from MySQL to PostgreSQL in the spring, in a two-hour window.\n");
   writeFileSync(join(docs, "health.ts"), "// The health-check endpoint load balancers poll.\nexport const HEALTH_PATH = '/healthz';\n");
   const err = sink();
-  const env = { LEANN_HOME: home, HOME: dir, HF_HUB_OFFLINE: "1", LEANN_MODEL: MODEL };
+  env = { LEANN_HOME: home, HOME: dir, HF_HUB_OFFLINE: "1", LEANN_MODEL: MODEL };
   const code = await main(["build", "docs", docs, "--quiet"], { stdout: sink(), stderr: err, env, cwd: dir });
   if (code !== 0) throw new Error(`fixture build failed (${code}): ${err.text}`);
 
@@ -107,5 +108,16 @@ describe("leann mcp", () => {
     const info = (await call("index_info", { index: "docs" })).structuredContent as { name: string; files: number; passages: number; model: string };
     expect(info).toMatchObject({ name: "docs", files: 3, model: MODEL });
     expect(info.passages).toBe(listed.indexes[0]!.passages);
+  });
+
+  it("answers from the new generation when the index is saved while it runs", async () => {
+    const query = "when are the tide tables for the harbour posted?";
+    const before = (await call("search", { query, index: "docs", k: 1 })).structuredContent as { hits: { source: string }[] };
+    expect(before.hits[0]!.source).not.toMatch(/tides\.md$/);
+    writeFileSync(join(dir, "docs", "tides.md"), "The tide tables for the harbour are posted at the pier every Monday.\n");
+    const err = sink();
+    expect(await main(["add", "docs", "--quiet"], { stdout: sink(), stderr: err, env, cwd: dir }), err.text).toBe(0);
+    const after = (await call("search", { query, index: "docs", k: 1 })).structuredContent as { hits: { source: string }[] };
+    expect(after.hits[0]!.source).toBe(join(dir, "docs", "tides.md"));
   });
 });
