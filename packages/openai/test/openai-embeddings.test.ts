@@ -14,6 +14,7 @@ import {
   OpenAIResponseError,
   retryAfterMs,
   retryDelayMs,
+  type FetchLike,
   type OpenAICompatibleEmbeddingsOptions,
 } from "../src/index.js";
 import { resolveOptions } from "../src/options.js";
@@ -98,20 +99,29 @@ describe("OpenAICompatibleEmbeddings: batching and concurrency", () => {
   });
 
   it("keeps maxConcurrency requests in flight, shared across calls, when many batches wait", async () => {
+    // Counted where the client sends: a leaking limit would send all five batches at once, before any answer.
+    let sending = 0, peak = 0;
+    const counting: FetchLike = async (input, init) => {
+      peak = Math.max(peak, ++sending);
+      try {
+        return await globalThis.fetch(input, init);
+      } finally {
+        sending--;
+      }
+    };
     let open!: () => void;
     fake.gate = new Promise<void>((r) => (open = r));
-    // Release the gate once two requests are held: a third would have arrived by then if the limit leaked.
     const twoArrived = new Promise<void>((r) => (fake.onArrival = () => fake.inFlight >= 2 && r()));
-    const e = make({ batchSize: 4, maxConcurrency: 2 });
+    const e = make({ batchSize: 4, maxConcurrency: 2, fetch: counting });
     const calls = [e.embedDocuments(texts(12)), e.embedDocuments(texts(8))];
     await twoArrived;
-    await new Promise((r) => setImmediate(r));
-    expect(fake.inFlight).toBe(2);
+    expect(peak).toBe(2);
     open();
     const [a, b] = await Promise.all(calls);
     expect(a).toHaveLength(12);
     expect(b).toHaveLength(8);
     expect(fake.requests).toHaveLength(5);
+    expect(peak).toBe(2);
     expect(fake.maxInFlight).toBe(2);
   });
 });
