@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -119,5 +120,31 @@ describe("leann mcp", () => {
     expect(await main(["add", "docs", "--quiet"], { stdout: sink(), stderr: err, env, cwd: dir }), err.text).toBe(0);
     const after = (await call("search", { query, index: "docs", k: 1 })).structuredContent as { hits: { source: string }[] };
     expect(after.hits[0]!.source).toBe(join(dir, "docs", "tides.md"));
+  });
+
+  it("serves in-process through main() with a plain output sink, and returns when stdin ends", async () => {
+    const stdin = new PassThrough();
+    let bothAnswered!: () => void;
+    const answered = new Promise<void>((r) => (bothAnswered = r));
+    const out = {
+      text: "",
+      write(chunk: string) {
+        this.text += chunk;
+        if (this.text.split("\n").filter(Boolean).length >= 2) bothAnswered();
+        return true;
+      },
+    };
+    const done = main(["mcp", "--quiet"], { stdout: out, stderr: sink(), stdin, env, cwd: dir });
+    const init = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } };
+    stdin.write(JSON.stringify(init) + "\n");
+    stdin.write(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) + "\n");
+    stdin.write(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "list_indexes", arguments: {} } }) + "\n");
+    // Close input only once both answers are out: the server answers asynchronously.
+    await answered;
+    stdin.end();
+    expect(await done).toBe(0);
+    const answers = out.text.trim().split("\n").map((l) => JSON.parse(l) as { id: number; result: { serverInfo?: { name: string }; structuredContent?: { indexes: { name: string }[] } } });
+    expect(answers.find((a) => a.id === 1)!.result.serverInfo!.name).toBe("leann");
+    expect(answers.find((a) => a.id === 2)!.result.structuredContent!.indexes.map((i) => i.name)).toEqual(["docs"]);
   });
 });
