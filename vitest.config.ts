@@ -36,6 +36,7 @@ export default defineConfig({
       "@leann/llamaindex": src("llamaindex"),
       "@leann/ollama": src("ollama"),
       "@leann/testing": src("testing"),
+      "@leann/openai": src("openai"),
     },
   },
   test: {

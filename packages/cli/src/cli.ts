@@ -10,9 +10,11 @@ import { DEFAULT_CHUNK_TOKENS, DEFAULT_OVERLAP_TOKENS } from "./chunk.js";
 import { ask, DEFAULT_LLM, DEFAULT_OLLAMA_HOST } from "./commands/ask.js";
 import { build } from "./commands/build.js";
 import { info, list, remove } from "./commands/inspect.js";
+import { mcp } from "./commands/mcp.js";
 import { models } from "./commands/models.js";
 import { search, type SearchKnobs } from "./commands/search.js";
 import { add, del } from "./commands/update.js";
+import { DEFAULT_DEBOUNCE_MS, watch } from "./commands/watch.js";
 import { makeCtx, type CliIO, type Ctx } from "./context.js";
 import { classify, EXIT, usage, type ExitCode } from "./exit-codes.js";
 import { checkName, indexHome } from "./home.js";
@@ -248,6 +250,32 @@ ${MODEL_HELP}`,
     async run(ctx, _v, p) {
       expectArgs("remove", p, 1, 1, "NAME");
       remove(ctx, checkName(p[0], "remove"));
+    },
+  },
+  mcp: {
+    summary: "serve the indexes to AI assistants (Model Context Protocol over stdio)",
+    usage: "leann mcp [--home DIR]",
+    options: { ...COMMON },
+    help: `Tools: search (query, index, k, filter), list_indexes, index_info. Register it with
+Claude Code: claude mcp add leann -- leann mcp   (Claude Desktop and Cursor: see the README).`,
+    async run(ctx, _v, p) {
+      expectArgs("mcp", p, 0, 0, "");
+      await mcp(ctx, VERSION);
+    },
+  },
+  watch: {
+    summary: "keep an index in sync with the folders it was built from",
+    usage: "leann watch NAME [--debounce MS]",
+    options: { ...COMMON, ...MODEL, ...COLLECT, debounce: { type: "string" } },
+    help: `Catches up first, then indexes new and changed files and drops deleted ones as they
+happen (each sync is \`leann add NAME --prune\`), printing a line for each. Ctrl-C stops it
+after the sync in flight; one watcher per index.
+  --debounce MS     quiet time before a sync (default ${DEFAULT_DEBOUNCE_MS})
+  --ext, --ignore, --no-gitignore   as for build
+${MODEL_HELP}`,
+    async run(ctx, v, p) {
+      expectArgs("watch", p, 1, 1, "NAME");
+      await watch(ctx, { name: checkName(p[0], "watch"), model: v.model as string | undefined, collect: collectOptions(v), debounceMs: int(v, "debounce", DEFAULT_DEBOUNCE_MS, 0, 600_000) });
     },
   },
 };

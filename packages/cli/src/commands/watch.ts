@@ -1,0 +1,101 @@
+/**
+ * `leann watch NAME`: keeps an index in step with the folders it was built from. Each
+ * sync is exactly `leann add NAME --prune` (new and changed files indexed, deleted and
+ * renamed-away files dropped), run after changes settle, one at a time; so the index on
+ * disk is always a complete saved generation, and a watcher killed at any point loses
+ * nothing: the next start catches up with one sync.
+ */
+import { num, type Ctx } from "../context.js";
+import { classify } from "../exit-codes.js";
+import { indexDir, readMeta } from "../home.js";
+import type { CollectOptions } from "../sources.js";
+import { SyncScheduler } from "../watch/scheduler.js";
+import { takeWatchLock } from "../watch/watch-lock.js";
+import { watchRoots } from "../watch/fs-events.js";
+import { add } from "./update.js";
+
+/** Quiet time before a sync: long enough to cover a burst (a save, a checkout), short enough to feel live. */
+export const DEFAULT_DEBOUNCE_MS = 500;
+
+export interface WatchArgs {
+  name: string;
+  model: string | undefined;
+  collect: CollectOptions;
+  debounceMs: number;
+}
+
+/** The report `leann add --json` emits. */
+interface AddReport {
+  added: { files: number; passages: number };
+  updated: { files: number; passages: number };
+  removed: { files: number };
+  unchanged: number;
+  embedded: number;
+  passages: number;
+  ms: number;
+}
+
+const clock = () => new Date().toTimeString().slice(0, 8);
+
+/** One line for a sync that changed something, e.g. `+1 new file (3 passages), 0 changed, -2 removed; 40 passages in 812 ms`. */
+export function describeSync(r: AddReport): string {
+  const files = (n: number) => `${num(n)} file${n === 1 ? "" : "s"}`;
+  return (
+    `+${files(r.added.files)} new (${num(r.added.passages)} passages), ~${files(r.updated.files)} changed (${num(r.updated.passages)} passages), ` +
+    `-${files(r.removed.files)} removed; ${num(r.passages)} passages in ${num(r.ms)} ms`
+  );
+}
+
+/**
+ * Watches until `ctx.io.signal` aborts (Ctrl-C), then finishes the sync in flight and returns.
+ * @throws CliError NOT_FOUND when there is no such index; CliError CONFLICT when another watcher has it
+ */
+export async function watch(ctx: Ctx, a: WatchArgs): Promise<void> {
+  const meta = readMeta(ctx.home, a.name);
+  const release = takeWatchLock(indexDir(ctx.home, a.name), a.name);
+  const print = (line: string) => (ctx.json ? undefined : ctx.io.stdout.write(`[${clock()}] ${line}\n`));
+  let syncs = 0;
+
+  const sync = async () => {
+    let report: AddReport | undefined;
+    // `leann add --json --prune` as it is; its one JSON document is captured, not printed.
+    const quiet: Ctx = { ...ctx, json: true, quiet: true, emit: (v) => void (report = v as AddReport) };
+    try {
+      await add(quiet, { name: a.name, paths: [], model: a.model, collect: a.collect, prune: true });
+    } catch (err) {
+      // The watcher outlives a failed sync (a model hiccup, another writer holding the
+      // lock, a change that would empty the index): the next change tries again.
+      const c = classify(err);
+      if (ctx.json) ctx.io.stdout.write(JSON.stringify({ event: "error", code: c.code, message: c.message }) + "\n");
+      print(`sync failed (${c.code}): ${c.message}${c.hint ? ` ${c.hint}` : ""}`);
+      return;
+    }
+    syncs++;
+    if (!report || report.embedded + report.removed.files + report.updated.files === 0) return;
+    if (ctx.json) ctx.io.stdout.write(JSON.stringify({ event: "sync", index: a.name, ...report }) + "\n");
+    print(`synced "${a.name}": ${describeSync(report)}`);
+  };
+
+  const scheduler = new SyncScheduler(a.debounceMs, sync);
+  let watching: ReturnType<typeof watchRoots> | undefined;
+  try {
+    // Catch up with what changed while nobody watched (or before a crash).
+    await scheduler.runNow();
+    if (ctx.io.signal?.aborted) return;
+    watching = watchRoots(meta.sources, [ctx.home], () => scheduler.poke(), (err) => print(`a watcher failed: ${err.message}; restart leann watch.`));
+    for (const m of watching.missing) ctx.note(`leann watch: ${ctx.show(m)} does not exist; it is not watched.`);
+    if (ctx.json) ctx.io.stdout.write(JSON.stringify({ event: "watching", index: a.name, roots: watching.roots }) + "\n");
+    print(`Watching "${a.name}": ${watching.roots.map((r) => ctx.show(r)).join(", ")} (Ctrl-C stops)`);
+    await new Promise<void>((resolve) => {
+      if (!ctx.io.signal) return; // Without a signal (a program calling main), nothing stops it but the process.
+      if (ctx.io.signal.aborted) resolve();
+      ctx.io.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+  } finally {
+    watching?.close();
+    await scheduler.stop();
+    release();
+  }
+  if (ctx.json) ctx.io.stdout.write(JSON.stringify({ event: "stopped", index: a.name, syncs }) + "\n");
+  print(`Stopped watching "${a.name}" after ${num(syncs)} sync${syncs === 1 ? "" : "s"}.`);
+}
