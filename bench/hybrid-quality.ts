@@ -19,7 +19,14 @@ import { type FusedHit, type ScoredId, reciprocalRankFusion, relativeScoreFusion
 import { QA_DIR, QA_SETS, type QaPassage, type QaQuestion } from "./build-qa-sets.ts";
 import { loadPotionEmbedder } from "./lib/potion.ts";
 
-type Fusion = "minmax" | "dist" | "rrf";
+/**
+ * minmax / dist / rrf fuse the two top-`depth` lists as they are (a document missing from one list scores 0 on
+ * that side). The "-full" variants first give every candidate its true score on both sides (its exact dense
+ * similarity; its BM25 score, 0 only when it shares no term with the question), as the engine can when it
+ * scores keyword candidates densely.
+ */
+type Fusion = "minmax" | "dist" | "rrf" | "minmax-full" | "dist-full";
+const FUSIONS: Fusion[] = ["minmax", "dist", "rrf", "minmax-full", "dist-full"];
 const ALPHAS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
 
 function arg(name: string): string | undefined {
@@ -33,10 +40,23 @@ function readJsonl<T>(path: string): T[] {
 
 function fuse(f: Fusion, dense: ScoredId<number>[], kw: ScoredId<number>[], alpha: number, k: number): FusedHit<number>[] {
   if (f === "rrf") return reciprocalRankFusion(dense, kw, { alpha, k });
-  return relativeScoreFusion(dense, kw, { alpha, k, normalization: f === "dist" ? "distribution" : "min-max" });
+  return relativeScoreFusion(dense, kw, { alpha, k, normalization: f.startsWith("dist") ? "distribution" : "min-max" });
 }
 
-function topDense(vectors: Float32Array, dims: number, q: Float32Array, depth: number): ScoredId<number>[] {
+/** Both lists over the union of candidates, each with its true score on its side. */
+function completeLists(
+  dense: ScoredId<number>[],
+  kw: ScoredId<number>[],
+  denseScore: (id: number) => number,
+  bm25: Map<number, number>,
+): [ScoredId<number>[], ScoredId<number>[]] {
+  const ids = [...new Set([...dense.map((h) => h.id), ...kw.map((h) => h.id)])];
+  const d = ids.map((id) => ({ id, score: denseScore(id) })).sort((a, b) => b.score - a.score);
+  const w = ids.map((id) => ({ id, score: bm25.get(id) ?? 0 })).sort((a, b) => b.score - a.score);
+  return [d, w];
+}
+
+function topDense(vectors: Float32Array, dims: number, q: Float32Array, depth: number): { top: ScoredId<number>[]; all: Float32Array } {
   const n = vectors.length / dims;
   const scores = new Float32Array(n);
   for (let i = 0; i < n; i++) {
@@ -45,7 +65,7 @@ function topDense(vectors: Float32Array, dims: number, q: Float32Array, depth: n
     scores[i] = s;
   }
   const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
-  return idx.slice(0, depth).map((id) => ({ id, score: scores[id]! }));
+  return { top: idx.slice(0, depth).map((id) => ({ id, score: scores[id]! })), all: scores };
 }
 
 async function main(): Promise<void> {
@@ -61,7 +81,7 @@ async function main(): Promise<void> {
   const configs: { fusion: Fusion; alpha: number }[] =
     split === "heldout"
       ? [{ fusion: chosenFusion!, alpha: chosenAlpha! }]
-      : (["minmax", "dist", "rrf"] as Fusion[]).flatMap((fusion) => ALPHAS.filter((a) => a > 0 && a < 1).map((alpha) => ({ fusion, alpha })));
+      : FUSIONS.flatMap((fusion) => ALPHAS.filter((a) => a > 0 && a < 1).map((alpha) => ({ fusion, alpha })));
 
   const embedder = await loadPotionEmbedder();
   const report: Record<string, unknown>[] = [];
@@ -95,11 +115,17 @@ async function main(): Promise<void> {
       const tq = performance.now();
       const kwHits = kw.search(q.question, { k: depth }).hits;
       kwQueryMs += performance.now() - tq;
-      const dense = topDense(vectors, dims, qVectors.subarray(qi * dims, (qi + 1) * dims), depth);
+      const { top: dense, all: denseAll } = topDense(vectors, dims, qVectors.subarray(qi * dims, (qi + 1) * dims), depth);
+      // Every document with a non-zero BM25 score (untimed): the keyword side's true score for any candidate.
+      const bm25 = new Map(kw.search(q.question, { k: 10_000 }).hits.map((h) => [h.id, h.score] as const));
+      const [fullDense, fullKw] = completeLists(dense, kwHits, (id) => denseAll[id]!, bm25);
       count("keyword", kwHits, gold);
       count("dense", dense, gold);
       if ([...kwHits, ...dense].some((h) => gold.has(h.id))) candidateRecall++;
-      for (const c of configs) count(`${c.fusion}@${c.alpha}`, fuse(c.fusion, dense, kwHits, c.alpha, k), gold);
+      for (const c of configs) {
+        const full = c.fusion.endsWith("-full");
+        count(`${c.fusion}@${c.alpha}`, fuse(c.fusion, full ? fullDense : dense, full ? fullKw : kwHits, c.alpha, k), gold);
+      }
     });
     const rate = (key: string) => (hits.get(key) ?? 0) / questions.length;
     const row: Record<string, unknown> = {
@@ -133,7 +159,7 @@ async function main(): Promise<void> {
     } else {
       console.log(`| fusion | ${ALPHAS.filter((a) => a > 0 && a < 1).map((a) => `a=${a}`).join(" | ")} |`);
       console.log(`|---|${ALPHAS.filter((a) => a > 0 && a < 1).map(() => "---").join("|")}|`);
-      for (const f of ["minmax", "dist", "rrf"] as Fusion[]) {
+      for (const f of FUSIONS) {
         console.log(`| ${f} | ${ALPHAS.filter((a) => a > 0 && a < 1).map((a) => rate(`${f}@${a}`).toFixed(3)).join(" | ")} |`);
       }
     }
