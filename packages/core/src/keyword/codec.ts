@@ -8,8 +8,9 @@
  *   term count: varint
  *   dictionary: varint byte length + raw DEFLATE of, per term in sorted order: shared prefix with the previous
  *     term (UTF-8 bytes, varint), suffix length (varint), suffix bytes, posting count df (varint)
- *   postings, per term in the same order, each padded to a whole byte: the Rice parameter k (5 bits), then df
- *     times (doc-id gap - 1 in Rice code k, term frequency in gamma code); see rice.ts
+ *   postings, per term in the same order, each padded to a whole byte: the Rice parameter k (5 bits), a bit
+ *     saying whether term frequencies follow (0: every one is 1, as in most rare terms' lists), then df times
+ *     (doc-id gap - 1 in Rice code k, [term frequency in gamma code]); see rice.ts
  *
  * Front coding of the sorted dictionary (Witten, Moffat & Bell, "Managing Gigabytes", 1999) and DEFLATE on top
  * take it from 446 KB of term text to about 170 KB on perl-doc; the bit codes take postings from 12.4 bits
@@ -57,11 +58,16 @@ export function encodeKeywordIndex(index: PostingsIndex, meta: string): Uint8Arr
   w.bytes(packed);
   for (const t of order) {
     const k = riceParameter(s.capacity, s.df[t]!);
+    let allOnes = true;
+    decodeList(s.lists[t]!, s.used[t]!, (_doc, tf) => {
+      if (tf !== 1) allOnes = false;
+    });
     w.bits(k, 5);
+    w.bits(allOnes ? 0 : 1, 1);
     let last = -1;
     decodeList(s.lists[t]!, s.used[t]!, (doc, tf) => {
       writeRice(w, doc - last - 1, k);
-      writeGamma(w, tf);
+      if (!allOnes) writeGamma(w, tf);
       last = doc;
     });
     w.align();
@@ -152,13 +158,14 @@ export function decodeKeywordIndex(bytes: Uint8Array): { index: PostingsIndex; m
   for (let t = 0; t < termCount; t++) {
     const term = terms[t]!, count = counts[t]!;
     const k = bits.bits(5);
-    if (k < 0 || k > 24) throw r.fail(`posting list of term "${term}" has a bad Rice parameter`);
+    const hasTf = bits.one();
+    if (k < 0 || k > 24 || hasTf < 0) throw r.fail(`posting list of term "${term}" has a bad Rice parameter`);
     let list = new Uint8Array(Math.max(8, Math.min(count * 2, 4096)));
     let len = 0, lastDoc = -1;
     const maxQuotient = Math.floor(capacity / 2 ** k) + 1;
     for (let i = 0; i < count; i++) {
       const gap = readRice(bits, k, maxQuotient);
-      const tf = readGamma(bits, 17);
+      const tf = hasTf ? readGamma(bits, 17) : 1;
       const doc = lastDoc + gap + 1;
       if (gap < 0 || tf < 1 || tf > MAX_TF || doc >= capacity || docState[doc] === DOC_ABSENT) {
         r.pos = bits.pos;
