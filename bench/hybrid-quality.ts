@@ -9,7 +9,7 @@
  * The held-out split refuses to run without --fusion and --alpha, so it can only confirm a setting chosen on
  * the tuning split, never be searched. Each side contributes its top `--depth` (default 100) candidates to the
  * fusion, as a hybrid store retrieves a candidate list from each index before fusing.
- * Writes bench/results/hybrid-quality-<split>.json.
+ * Writes bench/results/hybrid-quality-<split>[-<set>].json.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -164,7 +164,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  const out = join(import.meta.dirname, "results", `hybrid-quality-${split}.json`);
+  const out = join(import.meta.dirname, "results", `hybrid-quality-${split}${only ? `-${only}` : ""}.json`);
   mkdirSync(join(import.meta.dirname, "results"), { recursive: true });
   writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), argv: process.argv.slice(2), sets: report }, null, 2) + "\n");
   console.log(`\nwrote ${out}`);

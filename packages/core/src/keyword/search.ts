@@ -120,20 +120,23 @@ export function bm25TopK(index: PostingsIndex, queryTerms: readonly string[], op
 
   const heap = new ScoreHeap(false, Math.min(k, nTouched) + 1);
   const filter = options.filter;
-  for (let i = 0; i < nTouched; i++) {
-    const doc = touched[i]!;
-    const score = acc[doc]!;
-    acc[doc] = 0;
-    if (heap.size === k) {
-      const min = heap.topScore();
-      if (score <= min) continue;
+  let i = 0;
+  try {
+    for (; i < nTouched; i++) {
+      const doc = touched[i]!;
+      const score = acc[doc]!;
+      acc[doc] = 0;
+      if (heap.size === k && score <= heap.topScore()) continue;
+      if (filter) {
+        stats.filterCalls++;
+        if (!filter(doc)) continue;
+      }
+      if (heap.size === k) heap.pop();
+      heap.push(score, doc);
     }
-    if (filter) {
-      stats.filterCalls++;
-      if (!filter(doc)) continue;
-    }
-    if (heap.size === k) heap.pop();
-    heap.push(score, doc);
+  } finally {
+    // A throwing filter must not leave scores behind for the next query.
+    for (; i < nTouched; i++) acc[touched[i]!] = 0;
   }
   const hits: KeywordHit[] = new Array(heap.size);
   for (let i = heap.size - 1; i >= 0; i--) {

@@ -222,3 +222,20 @@ describe("KeywordIndex", () => {
     expect(() => KeywordIndex.fromBytes(kw.toBytes(), { language: "english" })).toThrow(InvalidOptionsError);
   });
 });
+
+describe("bm25TopK robustness", () => {
+  it("does leave no scores behind when the filter throws", () => {
+    const ix = new PostingsIndex();
+    corpus(50, 30).forEach((d, i) => ix.add(i, d));
+    const before = bm25TopK(ix, ["t1", "t2"], { k: 5 }).hits;
+    expect(() =>
+      bm25TopK(ix, ["t1", "t2"], {
+        k: 5,
+        filter: () => {
+          throw new Error("boom");
+        },
+      }),
+    ).toThrow("boom");
+    expect(bm25TopK(ix, ["t1", "t2"], { k: 5 }).hits).toEqual(before);
+  });
+});
