@@ -71,24 +71,53 @@ export class BitReader {
     }
     return b;
   }
-  /** Reads `count` (<= 30) bits, or -1 past the end. */
+  /** Reads `count` (<= 30) bits, or -1 past the end. Whole runs of a byte at a time (load time is this loop). */
   bits(count: number): number {
     let v = 0;
-    for (let i = 0; i < count; i++) {
-      const b = this.one();
-      if (b < 0) return -1;
-      v = v * 2 + b;
+    while (count > 0) {
+      if (this.pos >= this.end) return -1;
+      const avail = 8 - this.bit;
+      const take = avail < count ? avail : count;
+      v = v * (1 << take) + ((this.buf[this.pos]! >>> (avail - take)) & ((1 << take) - 1));
+      count -= take;
+      this.bit += take;
+      if (this.bit === 8) {
+        this.bit = 0;
+        this.pos++;
+      }
     }
     return v;
   }
-  /** Counts one-bits up to a zero; -1 past the end or beyond `max`. */
+  /** Counts one-bits up to a zero (consumed); -1 past the end or beyond `max`. */
   unary(max: number): number {
+    return this.run(1, max);
+  }
+  /** Counts zero-bits up to a one (not consumed); -1 past the end or beyond `max`. */
+  zeros(max: number): number {
+    return this.run(0, max);
+  }
+  private run(bit: 0 | 1, max: number): number {
     let q = 0;
     for (;;) {
-      const b = this.one();
-      if (b < 0) return -1;
-      if (b === 0) return q;
-      if (++q > max) return -1;
+      if (this.pos >= this.end) return -1;
+      const avail = 8 - this.bit;
+      // The unread bits of this byte at the top of 8 bits; shifted-in zeros below them are cut off by `avail`.
+      const byte = (this.buf[this.pos]! << this.bit) & 0xff;
+      const x = bit === 1 ? ~byte & 0xff : byte;
+      const n = Math.min(avail, x === 0 ? 8 : Math.clz32(x) - 24);
+      q += n;
+      if (q > max) return -1;
+      if (n < avail) {
+        // Found the terminating bit: a unary code consumes it, a gamma prefix leaves it for the value.
+        this.bit += n + bit;
+        if (this.bit === 8) {
+          this.bit = 0;
+          this.pos++;
+        }
+        return q;
+      }
+      this.bit = 0;
+      this.pos++;
     }
   }
   /** Skips to the next whole byte. */
@@ -130,13 +159,7 @@ export function readRice(r: BitReader, k: number, maxQuotient: number): number {
 
 /** Reads a gamma code of at most `maxBits` bits of value; -1 when damaged. */
 export function readGamma(r: BitReader, maxBits: number): number {
-  let zeros = 0;
-  for (;;) {
-    const b = r.one();
-    if (b < 0) return -1;
-    if (b === 1) break;
-    if (++zeros >= maxBits) return -1;
-  }
-  const rest = r.bits(zeros);
-  return rest < 0 ? -1 : 2 ** zeros + rest;
+  const zeros = r.zeros(maxBits - 1);
+  if (zeros < 0) return -1;
+  return r.bits(zeros + 1);
 }
