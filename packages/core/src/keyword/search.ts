@@ -20,6 +20,12 @@ export interface KeywordSearchOptions extends Bm25Options {
   k?: number;
   /** Keeps a document only when this returns true; called only for documents that would enter the top k. */
   filter?: (docId: number) => boolean;
+  /**
+   * Also return the BM25 score of these ids (0 when a document shares no term with the query, is deleted or
+   * unknown), from the same pass: what a fusion over the union of dense and keyword candidates needs for the
+   * dense ones. The filter does not apply to them.
+   */
+  scoreIds?: readonly number[];
 }
 
 export interface KeywordSearchStats {
@@ -35,6 +41,8 @@ export interface KeywordSearchStats {
 
 export interface KeywordSearchResult {
   hits: KeywordHit[];
+  /** Scores of `options.scoreIds`, in that order (empty when none were asked for). */
+  scores: Float64Array;
   stats: KeywordSearchStats;
 }
 
@@ -59,9 +67,11 @@ export function bm25TopK(index: PostingsIndex, queryTerms: readonly string[], op
   }
   const p = resolveBm25(options);
   const stats: KeywordSearchStats = { termsMatched: 0, postingsScanned: 0, candidates: 0, filterCalls: 0 };
+  const scoreIds = options.scoreIds ?? [];
+  const scores = new Float64Array(scoreIds.length);
   index.flush();
   const n = index.documentCount;
-  if (n === 0 || queryTerms.length === 0) return { hits: [], stats };
+  if (n === 0 || queryTerms.length === 0) return { hits: [], scores, stats };
 
   const qtf = new Map<number, number>();
   for (const t of queryTerms) {
@@ -69,7 +79,7 @@ export function bm25TopK(index: PostingsIndex, queryTerms: readonly string[], op
     if (id !== undefined) qtf.set(id, (qtf.get(id) ?? 0) + 1);
   }
   stats.termsMatched = qtf.size;
-  if (qtf.size === 0) return { hits: [], stats };
+  if (qtf.size === 0) return { hits: [], scores, stats };
 
   let s = scratch.get(index);
   if (!s || s.acc.length < index.docCapacity) {
@@ -117,6 +127,9 @@ export function bm25TopK(index: PostingsIndex, queryTerms: readonly string[], op
     }
   }
   stats.candidates = nTouched;
+  scoreIds.forEach((id, i) => {
+    scores[i] = Number.isInteger(id) && id >= 0 && id < acc.length ? acc[id]! : 0;
+  });
 
   const heap = new ScoreHeap(false, Math.min(k, nTouched) + 1);
   const filter = options.filter;
@@ -144,5 +157,5 @@ export function bm25TopK(index: PostingsIndex, queryTerms: readonly string[], op
     heap.pop();
   }
   hits.sort((a, b) => b.score - a.score || a.id - b.id);
-  return { hits, stats };
+  return { hits, scores, stats };
 }

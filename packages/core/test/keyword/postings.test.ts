@@ -239,3 +239,19 @@ describe("bm25TopK robustness", () => {
     expect(bm25TopK(ix, ["t1", "t2"], { k: 5 }).hits).toEqual(before);
   });
 });
+
+describe("bm25TopK scoreIds", () => {
+  it("does return each asked id's BM25 score from the same pass, 0 for ids without a query term", () => {
+    const docs = corpus(200, 31);
+    const ix = new PostingsIndex();
+    docs.forEach((d, i) => ix.add(i, d));
+    const all = new Map(docs.map((d, i) => [i, d] as const));
+    for (const q of queries(32, 20)) {
+      const ref = new Map(reference(all, all, q, 1000).map((h) => [h.id, h.score]));
+      const ids = [0, 7, 199, 500, -1, 3.5, 42];
+      const res = bm25TopK(ix, q, { k: 3, scoreIds: ids, filter: () => false });
+      expect(res.hits).toEqual([]);
+      ids.forEach((id, i) => expect(res.scores[i]).toBeCloseTo(ref.get(id) ?? 0, 9));
+    }
+  });
+});
