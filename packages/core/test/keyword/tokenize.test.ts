@@ -87,14 +87,13 @@ function randomText(rng: () => number, words: number): string {
 describe("keyword tokenizer properties (seeded random texts)", () => {
   it("does produce tokens that are non-empty, bounded, whitespace-free and already folded", () => {
     const rng = createRng(7);
+    const bad: string[] = [];
     for (let trial = 0; trial < 200; trial++) {
       for (const t of tok.tokenize(randomText(rng, 30))) {
-        expect(t.length).toBeGreaterThan(0);
-        expect(t.length).toBeLessThanOrEqual(64);
-        expect(/\s/.test(t)).toBe(false);
-        expect(foldCase(t)).toBe(t);
+        if (t.length === 0 || t.length > 64 || /\s/.test(t) || foldCase(t) !== t) bad.push(t);
       }
     }
+    expect(bad).toEqual([]);
   });
 
   it("does tokenise two texts joined by a space as the concatenation of their tokens", () => {
@@ -115,7 +114,7 @@ describe("keyword tokenizer properties (seeded random texts)", () => {
   });
 
   it("does emit a bounded number of tokens per input character when input is hostile", () => {
-    const hostile = ["a-".repeat(50_000), "aB_".repeat(30_000), "語".repeat(100_000), "1.".repeat(50_000), "\u0301".repeat(50_000)];
+    const hostile = ["a-".repeat(20_000), "aB_".repeat(20_000), "語".repeat(20_000), "1.".repeat(20_000), "\u0301".repeat(20_000)];
     for (const h of hostile) expect(tok.tokenize(h).length).toBeLessThanOrEqual(2 * h.length + 1);
   });
 });
