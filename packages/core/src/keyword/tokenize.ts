@@ -16,7 +16,7 @@
  * (the stemmer's regular expressions are polynomial in the word's length), and identifier parts are bounded too.
  */
 import { stemmer as englishStemmer } from "stemmer";
-import { InvalidOptionsError } from "../errors.js";
+import { InvalidInputError, InvalidOptionsError } from "../errors.js";
 
 /**
  * A word -> stem function, for example `snowball-stemmers`' `newStemmer("french").stem` bound to its stemmer.
@@ -39,7 +39,10 @@ export interface TokenizerOptions {
 export interface Tokenizer {
   /** The language recorded with an index built by this tokeniser. */
   readonly language: string;
-  /** Index terms of `text`, in order, with repeats (term frequency counts them). */
+  /**
+   * Index terms of `text`, in order, with repeats (term frequency counts them).
+   * @throws {InvalidInputError} when `text` is not a string.
+   */
   tokenize(text: string): string[];
 }
 
@@ -125,7 +128,9 @@ export function foldCase(s: string): string {
 const ASCII = /^[\x00-\x7f]*$/;
 
 function tokenizeWith(text: string, segmenter: Intl.Segmenter, stem: Stemmer | null, maxLen: number): string[] {
-  if (typeof text !== "string") return [];
+  if (typeof text !== "string") {
+    throw new InvalidInputError(`keyword tokenizer: expected a string to tokenise, received ${text === null ? "null" : typeof text}.`);
+  }
   const out: string[] = [];
   // NFKC first so full-width letters, ligatures and compatibility digits scan like their plain forms.
   const norm = text.normalize("NFKC");

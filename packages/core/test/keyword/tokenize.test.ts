@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidOptionsError } from "../../src/errors.js";
+import { InvalidInputError, InvalidOptionsError } from "../../src/errors.js";
 import { createTokenizer, foldCase, identifierParts } from "../../src/keyword/tokenize.js";
 import { createRng } from "../../src/util/rng.js";
 
@@ -58,6 +58,11 @@ describe("keyword tokenizer", () => {
     [{ stemmer: "porter" as unknown as (w: string) => string }],
   ])("does throw InvalidOptionsError when options are %j", (opts) => {
     expect(() => createTokenizer(opts)).toThrow(InvalidOptionsError);
+  });
+
+  it("does throw InvalidInputError when the text is not a string", () => {
+    expect(() => tok.tokenize(undefined as unknown as string)).toThrow(InvalidInputError);
+    expect(() => tok.tokenize(42 as unknown as string)).toThrow(InvalidInputError);
   });
 
   it("does return no parts for plain words and all parts for identifiers", () => {
