@@ -1,0 +1,354 @@
+/**
+ * Compressed inverted index: a term dictionary, and per term a posting list of (doc-id gap, term frequency) pairs
+ * as varints, plus document lengths for BM25.
+ *
+ * A posting is one varint `gap * 2 + (tf > 1 ? 1 : 0)`, followed by `tf - 2` as a varint only when tf > 1: most
+ * terms occur once in a passage, so a typical posting is one byte when documents are dense in the list and two or
+ * three for rare terms (Zobel & Moffat, "Inverted files for text search engines", 2006, on gap coding).
+ *
+ * Documents are internal u32 ids (the engine's dense passage ids). Adds in increasing id order append in place;
+ * an add below a term's last id is parked and merged into that term's list before the next read. Deletes are
+ * tombstones (the postings stay, skipped at query time) until `compact`, which also renumbers.
+ */
+import { InvalidInputError } from "../errors.js";
+import { writeVarint } from "../util/varint.js";
+
+/** Doc ids are dense array indexes: past this the per-document arrays would be unreasonably large (512 MiB). */
+export const MAX_DOC_ID = 2 ** 27 - 1;
+/** Term frequencies are capped: a passage repeating one word 65k times is spam, and BM25 saturates long before. */
+export const MAX_TF = 65_535;
+
+export const DOC_ABSENT = 0;
+export const DOC_LIVE = 1;
+export const DOC_DELETED = 2;
+
+/** The raw parts of a postings index, shared with codec.ts; not part of the public API. */
+export interface PostingsState {
+  capacity: number;
+  docState: Uint8Array;
+  docLen: Uint32Array;
+  terms: string[];
+  /** Encoded posting lists; `used[t]` bytes of `lists[t]` are valid (the rest is room to append). */
+  lists: Uint8Array[];
+  used: number[];
+  df: number[];
+  last: number[];
+}
+
+export class PostingsIndex {
+  private capacity = 0;
+  private docState: Uint8Array = new Uint8Array(0);
+  private docLen: Uint32Array = new Uint32Array(0);
+  private liveDocs = 0;
+  private deletedDocs = 0;
+  private liveLength = 0;
+  private readonly termIds = new Map<string, number>();
+  private terms: string[] = [];
+  private lists: Uint8Array[] = [];
+  private used: number[] = [];
+  private df: number[] = [];
+  private last: number[] = [];
+  /** Out-of-order postings per term, [doc, tf, doc, tf, ...], merged by `flush`. */
+  private pending = new Map<number, number[]>();
+
+  /** Builds an index from decoded parts (codec.ts checks them first). */
+  static fromState(s: PostingsState): PostingsIndex {
+    const ix = new PostingsIndex();
+    ix.capacity = s.capacity;
+    ix.docState = s.docState;
+    ix.docLen = s.docLen;
+    for (let d = 0; d < s.capacity; d++) {
+      if (s.docState[d] === DOC_LIVE) {
+        ix.liveDocs++;
+        ix.liveLength += s.docLen[d]!;
+      } else if (s.docState[d] === DOC_DELETED) ix.deletedDocs++;
+    }
+    ix.terms = s.terms;
+    s.terms.forEach((t, i) => ix.termIds.set(t, i));
+    ix.lists = s.lists;
+    ix.used = s.used;
+    ix.df = s.df;
+    ix.last = s.last;
+    return ix;
+  }
+
+  /** The parts to encode, after merging any parked postings. */
+  state(): PostingsState {
+    this.flush();
+    return {
+      capacity: this.capacity,
+      docState: this.docState.subarray(0, this.capacity),
+      docLen: this.docLen.subarray(0, this.capacity),
+      terms: this.terms,
+      lists: this.lists,
+      used: this.used,
+      df: this.df,
+      last: this.last,
+    };
+  }
+
+  /** Live documents (N in BM25). */
+  get documentCount(): number {
+    return this.liveDocs;
+  }
+  /** Deleted documents whose postings are still stored (compaction reclaims them). */
+  get deletedCount(): number {
+    return this.deletedDocs;
+  }
+  get termCount(): number {
+    return this.terms.length;
+  }
+  /** One past the highest doc id ever added. */
+  get docCapacity(): number {
+    return this.capacity;
+  }
+  /** Mean token count of live documents. */
+  get averageLength(): number {
+    return this.liveDocs > 0 ? this.liveLength / this.liveDocs : 0;
+  }
+  /** Bytes of encoded postings (without dictionary and document table). */
+  get postingBytes(): number {
+    let n = 0;
+    for (const u of this.used) n += u;
+    return n;
+  }
+
+  has(docId: number): boolean {
+    return docId >= 0 && docId < this.capacity && this.docState[docId] === DOC_LIVE;
+  }
+  isLive(docId: number): boolean {
+    return this.docState[docId] === DOC_LIVE;
+  }
+  lengthOf(docId: number): number {
+    return this.docLen[docId] ?? 0;
+  }
+  termId(term: string): number | undefined {
+    return this.termIds.get(term);
+  }
+  termAt(id: number): string {
+    return this.terms[id]!;
+  }
+  docFrequency(termId: number): number {
+    return this.df[termId] ?? 0;
+  }
+  /** The encoded list of a term and its valid length; call `flush` first if adds came out of order. */
+  listOf(termId: number): { bytes: Uint8Array; end: number } {
+    return { bytes: this.lists[termId]!, end: this.used[termId]! };
+  }
+
+  /**
+   * Indexes one document given its tokens (with repeats).
+   * @throws {InvalidInputError} when `docId` is not an integer in [0, MAX_DOC_ID], is already live, or was
+   *   deleted and not yet compacted (its old postings would be mistaken for the new ones).
+   */
+  add(docId: number, tokens: readonly string[]): void {
+    if (!Number.isInteger(docId) || docId < 0 || docId > MAX_DOC_ID) {
+      throw new InvalidInputError(`keyword index: doc id must be an integer from 0 to ${MAX_DOC_ID}, received ${String(docId)}.`);
+    }
+    if (docId < this.capacity && this.docState[docId] !== DOC_ABSENT) {
+      throw new InvalidInputError(
+        this.docState[docId] === DOC_LIVE
+          ? `keyword index: doc id ${docId} is already indexed. Delete it before adding it again.`
+          : `keyword index: doc id ${docId} was deleted and its postings are still stored. Call compact() before reusing the id, or use a new id.`,
+      );
+    }
+    this.ensureCapacity(docId + 1);
+    const tf = new Map<string, number>();
+    for (const t of tokens) tf.set(t, Math.min(MAX_TF, (tf.get(t) ?? 0) + 1));
+    for (const [term, f] of tf) {
+      let id = this.termIds.get(term);
+      if (id === undefined) {
+        id = this.terms.length;
+        this.termIds.set(term, id);
+        this.terms.push(term);
+        this.lists.push(new Uint8Array(8));
+        this.used.push(0);
+        this.df.push(0);
+        this.last.push(-1);
+      }
+      if (docId > this.last[id]! && !this.pending.has(id)) this.append(id, docId, f);
+      else {
+        let p = this.pending.get(id);
+        if (!p) this.pending.set(id, (p = []));
+        p.push(docId, f);
+      }
+    }
+    this.docState[docId] = DOC_LIVE;
+    this.docLen[docId] = tokens.length;
+    this.liveDocs++;
+    this.liveLength += tokens.length;
+  }
+
+  /** Tombstones a document; returns false when it was not live. */
+  delete(docId: number): boolean {
+    if (!this.has(docId)) return false;
+    this.docState[docId] = DOC_DELETED;
+    this.liveDocs--;
+    this.deletedDocs++;
+    this.liveLength -= this.docLen[docId]!;
+    return true;
+  }
+
+  /** Merges postings added out of id order into their lists (called before any read of the lists). */
+  flush(): void {
+    if (this.pending.size === 0) return;
+    for (const [id, extra] of this.pending) {
+      const docs: number[] = [];
+      const tfs: number[] = [];
+      decodeList(this.lists[id]!, this.used[id]!, (d, f) => {
+        docs.push(d);
+        tfs.push(f);
+      });
+      for (let i = 0; i < extra.length; i += 2) {
+        docs.push(extra[i]!);
+        tfs.push(extra[i + 1]!);
+      }
+      this.rewrite(id, docs, tfs);
+    }
+    this.pending.clear();
+  }
+
+  /**
+   * Drops the postings of deleted documents and optionally renumbers the rest: `remap(oldId)` returns the new id,
+   * or -1 to drop a live document too. Terms left with no postings leave the dictionary.
+   * @throws {InvalidInputError} when `remap` returns an id outside [0, MAX_DOC_ID] or the same id for two documents.
+   */
+  compact(remap?: (oldId: number) => number): void {
+    this.flush();
+    const map = new Int32Array(this.capacity).fill(-1);
+    let newCapacity = 0;
+    const seen = new Set<number>();
+    for (let d = 0; d < this.capacity; d++) {
+      if (this.docState[d] !== DOC_LIVE) continue;
+      const nd = remap ? remap(d) : d;
+      if (nd === -1) continue;
+      if (!Number.isInteger(nd) || nd < 0 || nd > MAX_DOC_ID || seen.has(nd)) {
+        throw new InvalidInputError(
+          `keyword index: compact remap gave ${String(nd)} for doc ${d}; expected -1 or a unique integer from 0 to ${MAX_DOC_ID}.`,
+        );
+      }
+      seen.add(nd);
+      map[d] = nd;
+      newCapacity = Math.max(newCapacity, nd + 1);
+    }
+    const docState = new Uint8Array(newCapacity);
+    const docLen = new Uint32Array(newCapacity);
+    let liveLength = 0;
+    for (let d = 0; d < this.capacity; d++) {
+      const nd = map[d]!;
+      if (nd < 0) continue;
+      docState[nd] = DOC_LIVE;
+      docLen[nd] = this.docLen[d]!;
+      liveLength += this.docLen[d]!;
+    }
+    const oldTerms = this.terms, oldLists = this.lists, oldUsed = this.used;
+    this.termIds.clear();
+    this.terms = [];
+    this.lists = [];
+    this.used = [];
+    this.df = [];
+    this.last = [];
+    for (let t = 0; t < oldTerms.length; t++) {
+      const pairs: [number, number][] = [];
+      decodeList(oldLists[t]!, oldUsed[t]!, (d, f) => {
+        const nd = map[d]!;
+        if (nd >= 0) pairs.push([nd, f]);
+      });
+      if (pairs.length === 0) continue;
+      pairs.sort((a, b) => a[0] - b[0]);
+      const id = this.terms.length;
+      this.termIds.set(oldTerms[t]!, id);
+      this.terms.push(oldTerms[t]!);
+      this.lists.push(new Uint8Array(0));
+      this.used.push(0);
+      this.df.push(0);
+      this.last.push(-1);
+      this.rewrite(id, pairs.map((p) => p[0]), pairs.map((p) => p[1]));
+    }
+    this.capacity = newCapacity;
+    this.docState = docState;
+    this.docLen = docLen;
+    this.liveDocs = seen.size;
+    this.deletedDocs = 0;
+    this.liveLength = liveLength;
+  }
+
+  private ensureCapacity(n: number): void {
+    if (n <= this.capacity) return;
+    if (n > this.docState.length) {
+      const size = Math.min(MAX_DOC_ID + 1, Math.max(n, this.docState.length * 2, 64));
+      const s = new Uint8Array(size);
+      s.set(this.docState.subarray(0, this.capacity));
+      const l = new Uint32Array(size);
+      l.set(this.docLen.subarray(0, this.capacity));
+      this.docState = s;
+      this.docLen = l;
+    }
+    this.capacity = n;
+  }
+
+  private append(id: number, docId: number, tf: number): void {
+    let buf = this.lists[id]!;
+    let pos = this.used[id]!;
+    if (pos + 15 > buf.length) {
+      const grown = new Uint8Array(Math.max(16, buf.length * 2, pos + 15));
+      grown.set(buf.subarray(0, pos));
+      this.lists[id] = buf = grown;
+    }
+    pos = encodePosting(buf, pos, docId - this.last[id]!, tf);
+    this.used[id] = pos;
+    this.last[id] = docId;
+    this.df[id]!++;
+  }
+
+  private rewrite(id: number, docs: number[], tfs: number[]): void {
+    const order = docs.map((_, i) => i).sort((a, b) => docs[a]! - docs[b]!);
+    this.lists[id] = new Uint8Array(Math.max(8, docs.length * 4));
+    this.used[id] = 0;
+    this.df[id] = 0;
+    this.last[id] = -1;
+    for (const i of order) this.append(id, docs[i]!, tfs[i]!);
+  }
+}
+
+/** Writes one posting (gap >= 1 from the previous doc id, or doc id + 1 for the first); returns the new end. */
+export function encodePosting(buf: Uint8Array, pos: number, gap: number, tf: number): number {
+  pos = writeVarint(buf, pos, gap * 2 + (tf > 1 ? 1 : 0));
+  if (tf > 1) pos = writeVarint(buf, pos, tf - 2);
+  return pos;
+}
+
+/**
+ * Walks an encoded list in doc order. Returns the number of postings, or -1 when the bytes do not decode (a
+ * varint runs past `end` or is longer than 5 bytes); codec.ts uses that to reject corrupt files.
+ */
+export function decodeList(bytes: Uint8Array, end: number, fn: (docId: number, tf: number) => void): number {
+  let pos = 0, doc = -1, n = 0;
+  while (pos < end) {
+    let v = 0, shift = 0, b: number;
+    do {
+      if (pos >= end || shift > 28) return -1;
+      b = bytes[pos++]!;
+      v += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
+    let tf = 1;
+    if (v & 1) {
+      let t = 0;
+      shift = 0;
+      do {
+        if (pos >= end || shift > 28) return -1;
+        b = bytes[pos++]!;
+        t += (b & 0x7f) * 2 ** shift;
+        shift += 7;
+      } while (b & 0x80);
+      tf = t + 2;
+    }
+    const gap = Math.floor(v / 2);
+    if (gap < 1) return -1;
+    doc += gap;
+    fn(doc, tf);
+    n++;
+  }
+  return n;
+}
