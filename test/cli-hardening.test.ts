@@ -14,9 +14,11 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { listIndexes, writeMeta, type IndexMeta } from "../packages/cli/src/home.js";
 import { main, type CliIO } from "../packages/cli/src/index.js";
+import { EMBEDDED_MODEL_DIR } from "../packages/onnx/src/embedded.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const MODEL = resolve(ROOT, "../shared/models/potion-base-2M-int8");
+/** The shipped default model (potion-base-2M inside @leann/onnx), as a folder: the repository alone is enough. */
+const MODEL = EMBEDDED_MODEL_DIR;
 const BIN = join(ROOT, "packages/cli/src/bin.ts");
 const SLOW_MODEL = join(ROOT, "test/fixtures/test-only-slow-model.ts");
 
@@ -107,7 +109,7 @@ function snapshot(dir: string): Record<string, string> {
 
 beforeAll(() => {
   if (!existsSync(join(MODEL, "tokenizer.json"))) {
-    throw new Error(`These tests need the potion-base-2M model folder at ${MODEL} (shared/models beside the repository); it is missing, and they must not be skipped.`);
+    throw new Error(`These tests need the potion-base-2M model folder at ${MODEL} (shipped in packages/onnx/models); it is missing, and they must not be skipped.`);
   }
 });
 

@@ -1,7 +1,7 @@
 /**
  * `leann mcp` end to end: the official SDK's Client spawns the CLI from source over
  * stdio, as Claude Code or Cursor would, and calls its tools on a real small index built
- * with the potion-base-2M model folder at ../shared/models.
+ * with the potion-base-2M model folder shipped in packages/onnx/models.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,9 +13,11 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../packages/cli/src/index.js";
+import { EMBEDDED_MODEL_DIR } from "../packages/onnx/src/embedded.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const MODEL = resolve(ROOT, "../shared/models/potion-base-2M-int8");
+/** The shipped default model (potion-base-2M inside @leann/onnx), as a folder: the repository alone is enough. */
+const MODEL = EMBEDDED_MODEL_DIR;
 
 let dir: string;
 let home: string;
@@ -26,7 +28,7 @@ let env: Record<string, string>;
 const sink = () => ({ text: "", write(s: string) { this.text += s; return true; } });
 
 beforeAll(async () => {
-  if (!existsSync(join(MODEL, "tokenizer.json"))) throw new Error(`The MCP tests need the model folder ${MODEL}; restore shared/models (these tests must not be skipped).`);
+  if (!existsSync(join(MODEL, "tokenizer.json"))) throw new Error(`The MCP tests need the model folder ${MODEL} (shipped in packages/onnx/models; these tests must not be skipped).`);
   dir = mkdtempSync(join(tmpdir(), "leann-mcp-"));
   home = join(dir, "home");
   const docs = join(dir, "docs");

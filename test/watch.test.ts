@@ -1,6 +1,6 @@
 /**
  * `leann watch` end to end: the CLI runs from source in a child process on a real small
- * index (potion-base-2M at ../shared/models); files appear, change, move and vanish, and
+ * index (potion-base-2M, shipped in packages/onnx/models); files appear, change, move and vanish, and
  * the test waits on the lines the watcher prints (never on the clock) before searching.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -10,9 +10,11 @@ import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { main } from "../packages/cli/src/index.js";
+import { EMBEDDED_MODEL_DIR } from "../packages/onnx/src/embedded.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const MODEL = resolve(ROOT, "../shared/models/potion-base-2M-int8");
+/** The shipped default model (potion-base-2M inside @leann/onnx), as a folder: the repository alone is enough. */
+const MODEL = EMBEDDED_MODEL_DIR;
 
 let dir: string;
 let docs: string;
@@ -101,7 +103,7 @@ let exited: Promise<number | null>;
 const spawned: ChildProcess[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(join(MODEL, "tokenizer.json"))) throw new Error(`The watch tests need the model folder ${MODEL}; restore shared/models (these tests must not be skipped).`);
+  if (!existsSync(join(MODEL, "tokenizer.json"))) throw new Error(`The watch tests need the model folder ${MODEL} (shipped in packages/onnx/models; these tests must not be skipped).`);
   dir = mkdtempSync(join(tmpdir(), "leann-watch-"));
   docs = join(dir, "docs");
   mkdirSync(join(docs, "sub"), { recursive: true });
