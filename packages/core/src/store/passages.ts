@@ -3,7 +3,7 @@ import { ClosedError, CorruptIndexError } from "../errors.js";
 import { openRegularFile, readAt } from "../format/read.js";
 import { crc32 } from "../util/crc32.js";
 import { varintSize } from "../util/varint.js";
-import { decodeWtf8, encodeWtf8 } from "../util/wtf8.js";
+import { decodeWtf8, encodeWtf8, hasSurrogate } from "../util/wtf8.js";
 import { FOOTER_BYTES, PSG_END_MAGIC, PSG_MAGIC, type PassageFileIdentity } from "./passage-file.js";
 import { decodeLegacyRecord, decodeMeta, decodeText, encodeMetaPart, encodeTextPart, type Metadata } from "./record-codec.js";
 
@@ -139,6 +139,8 @@ export class FilePassageStore implements PassageStore {
         if (version === 2 && (!Number.isInteger(ms[i]) || !(ms[i]! >= s[i]! && ms[i]! <= s[i + 1]!))) fail(`record ${i} has its metadata outside the record`);
       }
       this.ids = new Array(n);
+      // Plain UTF-8 (the usual case) decodes without a view per id; ids with lone surrogates need WTF-8.
+      const surrogates = hasSurrogate(tail.subarray(0, idsLength));
       let p = 0;
       for (let i = 0; i < n; i++) {
         let len = 0, shift = 1, b: number;
@@ -149,10 +151,13 @@ export class FilePassageStore implements PassageStore {
           shift *= 128;
         } while (b & 0x80);
         if (p + len > idsLength) fail("id table ends early");
-        try {
-          this.ids[i] = decodeWtf8(tail.subarray(p, p + len));
-        } catch (err) {
-          fail(`id ${i} is not valid text (${(err as Error).message})`);
+        if (!surrogates) this.ids[i] = tail.toString("utf8", p, p + len);
+        else {
+          try {
+            this.ids[i] = decodeWtf8(tail.subarray(p, p + len));
+          } catch (err) {
+            fail(`id ${i} is not valid text (${(err as Error).message})`);
+          }
         }
         p += len;
       }

@@ -24,7 +24,7 @@ export function encodeWtf8(s: string): Uint8Array {
 }
 
 /** True when `b` holds an encoded surrogate (ED followed by A0..BF), which UTF-8 forbids. */
-function hasSurrogate(b: Uint8Array): boolean {
+export function hasSurrogate(b: Uint8Array): boolean {
   for (let i = b.indexOf(0xed); i !== -1 && i + 1 < b.length; i = b.indexOf(0xed, i + 1)) if (b[i + 1]! >= 0xa0) return true;
   return false;
 }
