@@ -36,6 +36,8 @@ export interface PassageStore {
   close(): void;
 }
 
+/** Bytes read at once when metadata is read passage after passage. */
+const READ_AHEAD = 64 * 1024;
 /** Table bytes per passage in a version-2 file: two f64 offsets and two u32 checksums. */
 const TABLE_PER_PASSAGE = 24;
 
@@ -85,6 +87,9 @@ export class FilePassageStore implements PassageStore {
   private readonly textCrc: Uint32Array;
   private readonly metaCrc: Uint32Array;
   private readonly ids: string[];
+  /** The last read-ahead of metadata parts, and the passage whose metadata was read last. */
+  private window: { start: number; bytes: Buffer } | undefined;
+  private lastMeta = -2;
 
   /**
    * @throws CorruptIndexError when the file is missing, not a regular file, truncated,
@@ -221,7 +226,18 @@ export class FilePassageStore implements PassageStore {
 
   metadata(i: number): Metadata {
     if (this.version === 1) return this.legacy(i).metadata;
-    const part = this.checked(i, this.read(i, this.metaStarts[i]!, this.starts[i + 1]!), this.metaCrc[i]!);
+    const start = this.metaStarts[i]!, end = this.starts[i + 1]!;
+    let part: Uint8Array;
+    const w = this.window;
+    if (w && start >= w.start && end <= w.start + w.bytes.length) part = w.bytes.subarray(start - w.start, end - w.start);
+    else if (i === this.lastMeta + 1 && end - start < READ_AHEAD) {
+      // Sequential reads (a filter scanning every passage): one read serves the next few dozen passages.
+      const bytes = this.read(i, start, Math.min(this.starts[this.count]!, start + READ_AHEAD));
+      this.window = { start, bytes };
+      part = bytes.subarray(0, end - start);
+    } else part = this.read(i, start, end);
+    this.lastMeta = i;
+    this.checked(i, part, this.metaCrc[i]!);
     return this.decode(i, () => decodeMeta(part));
   }
 
@@ -235,5 +251,6 @@ export class FilePassageStore implements PassageStore {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    this.window = undefined;
   }
 }

@@ -59,6 +59,24 @@ describe("passage file", () => {
     expect(() => damaged.get(1)).toThrow(corrupt);
   });
 
+  it("reads metadata passage after passage through a read-ahead window, checking each part", () => {
+    const many = Array.from({ length: 2000 }, (_, k) => ({ id: `m${k}`, text: `text ${k} `.repeat(1 + (k % 9)), metadata: k % 5 ? { k } : {} }));
+    const path = saved(new MemoryPassageStore(many));
+    const store = new FilePassageStore(path);
+    for (let i = 0; i < many.length; i++) expect(store.metadata(i)).toEqual(many[i]!.metadata);
+    // Random order after a scan still reads the right parts.
+    for (const i of [1999, 3, 1000, 1001, 17]) expect(store.metadata(i)).toEqual(many[i]!.metadata);
+    const parts = store.raw(1501)!;
+    const at = 16 + Array.from({ length: 1501 }, (_, i) => store.raw(i)!).reduce((s, p) => s + p.text.length + p.meta.length, 0) + parts.text.length + 2;
+    const buf = readFileSync(path);
+    buf[at]! ^= 0x01;
+    writeFileSync(path, buf);
+    const damaged = new FilePassageStore(path);
+    expect(() => {
+      for (let i = 0; i < many.length; i++) damaged.metadata(i);
+    }).toThrow(corrupt);
+  });
+
   it("keeps a lone-surrogate id after save and reload: has, get and delete find it", async () => {
     const embedder = new HashEmbedder();
     const id = "doc-\uD83D";
