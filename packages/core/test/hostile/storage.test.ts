@@ -1,35 +1,41 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import fs, { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { writeFileAtomic } from "../../src/format/atomic.js";
 import { acquireLock } from "../../src/format/lock.js";
 import { LeannIndex, StorageError } from "../../src/index.js";
 import { HashEmbedder } from "../fixtures/hash-embedder.js";
 import { tempDir } from "../helpers.js";
 
+type Call = "openSync" | "writeSync" | "renameSync" | "linkSync";
+const real = { openSync: fs.openSync, writeSync: fs.writeSync, renameSync: fs.renameSync, linkSync: fs.linkSync };
+const fault: { call?: Call; code?: string; after?: number } = {};
+
 /**
- * Fault injection: while `fault` is set, the named fs call fails with that errno the way
- * a full disk, a read-only mount or a permission problem makes it fail.
+ * Fault injection: while `fault` is set, the named fs call fails with that errno the way a
+ * full disk, a read-only mount or a permission problem makes it fail. The functions are
+ * swapped on the fs module itself and synced to its ESM exports (no module mock, so the
+ * test also holds where files share one module cache), and restored after each test.
  */
-const fault: { call?: "openSync" | "writeSync" | "renameSync" | "linkSync"; code?: string; after?: number } = {};
-vi.mock("node:fs", async (importOriginal) => {
-  const fs = await importOriginal<typeof import("node:fs")>();
-  const wrap = <K extends "openSync" | "writeSync" | "renameSync" | "linkSync">(name: K) =>
-    ((...args: unknown[]) => {
+function inject(call: Call, code: string, after = 0): void {
+  Object.assign(fault, { call, code, after });
+  for (const name of Object.keys(real) as Call[]) {
+    (fs as unknown as Record<Call, unknown>)[name] = (...args: unknown[]) => {
       if (fault.call === name && fault.code) {
         if ((fault.after ?? 0) > 0) fault.after!--;
         else throw Object.assign(new Error(`${fault.code}: injected, ${name}`), { code: fault.code, syscall: name });
       }
-      return (fs[name] as (...a: unknown[]) => unknown)(...args);
-    }) as (typeof fs)[K];
-  const patched = { ...fs, openSync: wrap("openSync"), writeSync: wrap("writeSync"), renameSync: wrap("renameSync"), linkSync: wrap("linkSync") };
-  return { ...patched, default: patched };
-});
+      return (real[name] as (...a: unknown[]) => unknown)(...args);
+    };
+  }
+  syncBuiltinESMExports();
+}
 
 afterEach(() => {
   delete fault.call;
-  delete fault.code;
-  delete fault.after;
+  Object.assign(fs, real);
+  syncBuiltinESMExports();
 });
 
 const leftovers = (dir: string) => readdirSync(dir).filter((f) => f.includes(".tmp") || f.includes("stale"));
@@ -44,8 +50,7 @@ describe("storage faults", () => {
     const dir = tempDir();
     const target = join(dir, "CURRENT");
     writeFileSync(target, "old");
-    fault.call = call;
-    fault.code = code;
+    inject(call, code);
     let caught: unknown;
     try {
       writeFileAtomic(target, [Buffer.from("new contents")]);
@@ -60,12 +65,10 @@ describe("storage faults", () => {
 
   it("raises StorageError and leaves no LOCK temporary file when the lock cannot be written", () => {
     const dir = tempDir();
-    fault.call = "writeSync";
-    fault.code = "ENOSPC";
+    inject("writeSync", "ENOSPC");
     expect(() => acquireLock(dir)).toThrow(expect.objectContaining({ code: "STORAGE", errno: "ENOSPC" }));
     expect(readdirSync(dir)).toEqual([]);
-    fault.call = "linkSync";
-    fault.code = "EPERM";
+    inject("linkSync", "EPERM");
     expect(() => acquireLock(dir)).toThrow(expect.objectContaining({ code: "STORAGE", errno: "EPERM" }));
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -76,9 +79,7 @@ describe("storage faults", () => {
     const index = await LeannIndex.build(Array.from({ length: 50 }, (_, k) => ({ id: `n${k}`, text: `passage ${k}` })), { embedder });
     await index.save(dir);
     await index.add([{ id: "extra", text: "one more passage" }]);
-    fault.call = "writeSync";
-    fault.code = "ENOSPC";
-    fault.after = 3;
+    inject("writeSync", "ENOSPC", 3);
     await expect(index.save(dir)).rejects.toMatchObject({ code: "STORAGE", errno: "ENOSPC" });
     delete fault.call;
     const before = await LeannIndex.load(dir, { embedder, probe: false });
