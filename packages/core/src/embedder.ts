@@ -1,4 +1,4 @@
-import { DimensionMismatchError, EmbedderError, LeannError } from "./errors.js";
+import { DimensionMismatchError, EmbedderError, InvalidOptionsError, LeannError } from "./errors.js";
 
 /**
  * What the index needs from an embedding model: the shape of LangChain's
@@ -43,6 +43,14 @@ function embedderName(embedder: object): string {
   return `${ctor && ctor !== "Object" ? ctor : "embedder"}${id ? ` (${id})` : ""}`;
 }
 
+/**
+ * Largest embedding component accepted: the largest half-precision value. PQ codebooks are
+ * stored in half precision, so a larger component would become an infinite centroid; and a
+ * value finite as a double (1e300) but not as a float32 would turn into NaN when normalised.
+ * Embedding models produce components of order 1.
+ */
+export const MAX_COMPONENT = 65504;
+
 /** Validates one returned vector and copies it into `out` at `offset`. */
 function checkVector(v: unknown, dims: number, where: string, out: Float32Array, offset: number): void {
   if (!Array.isArray(v) && !ArrayBuffer.isView(v)) {
@@ -54,6 +62,11 @@ function checkVector(v: unknown, dims: number, where: string, out: Float32Array,
     const x = arr[i]!;
     if (typeof x !== "number" || !Number.isFinite(x)) {
       throw new EmbedderError(`${where}: component ${i} is ${x}; embeddings must be finite numbers.`);
+    }
+    if (Math.abs(x) > MAX_COMPONENT) {
+      throw new EmbedderError(
+        `${where}: component ${i} is ${x}, beyond the supported magnitude ${MAX_COMPONENT}; embeddings are expected to be of order 1. Scale the model's output down (or normalise it).`,
+      );
     }
     out[offset + i] = x;
   }
@@ -82,6 +95,9 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
  * (row i = text i). Every failure mode of the embedder becomes a typed error that
  * names it: a throw, a timeout, a wrong count, wrong dimensions, non-finite values.
  * `dims` of 0 means "learn from the first vector".
+ * @throws EmbedderError when the embedder throws, times out, or returns a wrong count, non-finite
+ *   or oversized (beyond MAX_COMPONENT) values; DimensionMismatchError for vectors of the wrong length
+ * @throws InvalidOptionsError when batchSize is not a positive integer
  */
 export async function embedBatched(
   embedder: Embedder,
@@ -92,6 +108,9 @@ export async function embedBatched(
   onProgress?: (done: number) => void,
   alloc: (length: number, dims: number) => Float32Array = (length) => new Float32Array(length),
 ): Promise<{ vectors: Float32Array; dims: number }> {
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+    throw new InvalidOptionsError(`embed batch size must be a positive integer, received ${batchSize}.`);
+  }
   const name = embedderName(embedder);
   let out = dims > 0 ? alloc(dims * texts.length, dims) : new Float32Array(0);
   for (let start = 0; start < texts.length; start += batchSize) {
@@ -125,7 +144,10 @@ export async function embedBatched(
   return { vectors: out, dims };
 }
 
-/** Embeds one query, through `embedQuery` when the embedder has it. */
+/**
+ * Embeds one query, through `embedQuery` when the embedder has it.
+ * @throws EmbedderError / DimensionMismatchError as embedBatched does
+ */
 export async function embedQueryChecked(embedder: Embedder, text: string, dims: number, opts: EmbedCallOptions = {}): Promise<Float32Array> {
   const name = embedderName(embedder);
   const out = new Float32Array(dims);

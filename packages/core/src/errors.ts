@@ -24,7 +24,8 @@ export type LeannErrorCode =
   | "MODEL_LOAD_FAILED"
   | "DOWNLOAD_FAILED"
   | "CONNECTION_FAILED"
-  | "CLOSED";
+  | "CLOSED"
+  | "STORAGE";
 
 const BRAND = Symbol.for("leann.error");
 
@@ -128,5 +129,36 @@ export class ClosedError extends LeannError {
 export class LockedError extends LeannError {
   constructor(message: string) {
     super("LOCKED", message);
+  }
+}
+
+const STORAGE_HINTS: Record<string, string> = {
+  ENOSPC: "the disk is full; free space and try again",
+  EDQUOT: "the disk quota is exhausted; free space and try again",
+  EROFS: "the file system is read-only; save to a writable directory",
+  EACCES: "permission denied; check the directory's owner and mode",
+  EPERM: "the operation is not permitted; check the directory's owner and mode",
+  EMFILE: "too many open files; close other indexes or raise the limit (ulimit -n)",
+  ENFILE: "too many open files on the system; try again later",
+  EIO: "the device reported an I/O error; check the disk",
+  ENOTDIR: "a path component is not a directory",
+  EISDIR: "the path is a directory, expected a file",
+  ENAMETOOLONG: "the path is too long",
+};
+
+/**
+ * The file system refused an operation (full disk, read-only, permissions, I/O error).
+ * Keeps the Node error as `cause`, its errno code as `errno` and the path. The index on disk
+ * is left as it was before the operation (the last committed generation).
+ */
+export class StorageError extends LeannError {
+  readonly path: string;
+  readonly errno: string | undefined;
+  constructor(path: string, operation: string, cause: unknown) {
+    const errno = (cause as NodeJS.ErrnoException | undefined)?.code;
+    const hint = (errno && STORAGE_HINTS[errno]) ?? (cause as Error | undefined)?.message ?? String(cause);
+    super("STORAGE", `Could not ${operation} ${path}${errno ? ` (${errno})` : ""}: ${hint}. The index on disk still holds its last saved state.`, { cause });
+    this.path = path;
+    this.errno = errno;
   }
 }

@@ -1,5 +1,8 @@
-import { CorruptIndexError } from "../errors.js";
+import { MAX_COMPONENT } from "../embedder.js";
+import { CorruptIndexError, InvalidInputError } from "../errors.js";
+import type { PassageFileIdentity } from "../store/passage-file.js";
 import { crc32 } from "../util/crc32.js";
+import { readRegularFile } from "./read.js";
 
 /**
  * The index file (`index.<generation>.leann`): every structure but the passages.
@@ -40,6 +43,11 @@ export interface IndexHeader {
   entry: number;
   createdAt: string;
   generator: string;
+  /**
+   * The passage file saved with this index (its random id and checksum). Absent in files
+   * written before it existed: those are tied to their passage file by the count only.
+   */
+  passages?: PassageFileIdentity;
   sections: SectionEntry[];
 }
 
@@ -56,9 +64,25 @@ function bytesOf(a: SectionData): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
-/** Serialises a header and its sections into the chunks of one file. */
+/**
+ * Serialises a header and its sections into the chunks of one file.
+ * @throws InvalidInputError when a float section holds NaN or an infinity (vectors beyond
+ *   the half-precision range overflow the codebooks): such a file could never be loaded
+ */
 export function encodeIndexFile(header: Omit<IndexHeader, "sections" | "format" | "version">, sections: Record<string, SectionData>): Uint8Array[] {
   const names = Object.keys(sections);
+  for (const name of names) {
+    const data = sections[name]!;
+    const type = typeOf(data);
+    if (type !== "f32" && type !== "f16") continue;
+    try {
+      checkFinite("index", name, bytesOf(data), type);
+    } catch {
+      throw new InvalidInputError(
+        `The index cannot be saved: its "${name}" holds NaN or infinite values. Vectors given to build must stay within ±${MAX_COMPONENT} (half precision); rebuild with normalised or scaled vectors.`,
+      );
+    }
+  }
   // The header's length depends on the section offsets, which depend on the header's
   // length: iterate until stable (twice is enough in practice).
   let headerLen = 0;
@@ -106,11 +130,18 @@ export interface DecodedIndexFile {
   sections: Map<string, SectionData>;
 }
 
-/** Parses and verifies an index file; any damage raises CorruptIndexError naming `file`. */
-export function decodeIndexFile(file: string, buf: Uint8Array): DecodedIndexFile {
-  const fail = (what: string): never => {
+function failer(file: string) {
+  return (what: string): never => {
     throw new CorruptIndexError(file, `${what}. The file is damaged or not a LEANN index; restore it from a backup or rebuild the index.`);
   };
+}
+
+/**
+ * Parses and verifies the preamble and header of an index file (not its sections).
+ * @throws CorruptIndexError naming `file` for any damage
+ */
+export function indexHeader(file: string, buf: Uint8Array): IndexHeader {
+  const fail = failer(file);
   if (buf.byteLength < 20) fail(`file is ${buf.byteLength} bytes, shorter than the 20-byte preamble`);
   const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   if (view.toString("latin1", 0, 8) !== INDEX_MAGIC) fail(`magic is ${JSON.stringify(view.toString("latin1", 0, 8))}, expected "${INDEX_MAGIC}"`);
@@ -128,7 +159,14 @@ export function decodeIndexFile(file: string, buf: Uint8Array): DecodedIndexFile
   } catch {
     return fail("header is not valid JSON");
   }
-  if (header.format !== "leann-index" || !Array.isArray(header.sections)) fail("header does not describe a LEANN index");
+  if (typeof header !== "object" || header === null || header.format !== "leann-index" || !Array.isArray(header.sections)) fail("header does not describe a LEANN index");
+  return header;
+}
+
+/** Parses and verifies an index file; any damage raises CorruptIndexError naming `file`. */
+export function decodeIndexFile(file: string, buf: Uint8Array): DecodedIndexFile {
+  const fail = failer(file);
+  const header = indexHeader(file, buf);
   const sections = new Map<string, SectionData>();
   for (const e of header.sections) {
     if (typeof e !== "object" || e === null || typeof e.name !== "string") fail("section table is malformed");
@@ -141,6 +179,7 @@ export function decodeIndexFile(file: string, buf: Uint8Array): DecodedIndexFile
     // the file buffer be freed.
     const bytes = new Uint8Array(buf.subarray(e.offset, e.offset + e.length));
     if (crc32(bytes) !== e.crc32) fail(`section "${e.name}" checksum mismatch`);
+    if (e.type === "f32" || e.type === "f16") checkFinite(file, e.name, bytes, e.type);
     const data =
       e.type === "u8"
         ? bytes
@@ -152,4 +191,53 @@ export function decodeIndexFile(file: string, buf: Uint8Array): DecodedIndexFile
     sections.set(e.name, data);
   }
   return { header, sections };
+}
+
+/**
+ * Float sections (codebooks, stored vectors) must hold finite numbers: one NaN makes every
+ * score it touches NaN, which sorts unpredictably and hides exact matches.
+ */
+function checkFinite(file: string, name: string, bytes: Uint8Array, type: "f32" | "f16"): void {
+  if (type === "f16") {
+    const h = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+    // Exponent all ones: infinity or NaN.
+    for (let i = 0; i < h.length; i++) if ((h[i]! & 0x7c00) === 0x7c00) bad(file, name, i);
+  } else {
+    const f = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    for (let i = 0; i < f.length; i++) if (!Number.isFinite(f[i])) bad(file, name, i);
+  }
+}
+
+function bad(file: string, name: string, i: number): never {
+  throw new CorruptIndexError(file, `section "${name}" holds a NaN or infinite value at element ${i}. The file is damaged; restore it from a backup or rebuild the index.`);
+}
+
+/**
+ * Reads an index file: only a regular file, and no more than fstat reports (a FIFO or a
+ * link to /dev/zero is refused before any read).
+ * @throws CorruptIndexError when the file is missing, not a regular file or over 2 GiB
+ * @throws StorageError when the file system refuses the read
+ */
+export function readIndexFile(path: string): Buffer {
+  return readRegularFile(path);
+}
+
+/**
+ * Checks that `passages` is the passage file the index file was saved with.
+ * @throws CorruptIndexError naming the passage file when it belongs to another index or
+ *   another save (its id or checksum differs from the one the index file recorded)
+ */
+export function checkPassagePairing(header: Pick<IndexHeader, "passages">, passagesFile: string, passages: PassageFileIdentity | undefined): void {
+  const want = header.passages;
+  if (want === undefined) return;
+  if (typeof want !== "object" || want === null || typeof want.uid !== "string") {
+    throw new CorruptIndexError(passagesFile, "cannot be matched: the index file's record of its passage file is malformed. Restore the index or rebuild it.");
+  }
+  if (!passages || passages.uid !== want.uid || passages.crc32 !== want.crc32) {
+    throw new CorruptIndexError(
+      passagesFile,
+      `belongs to another index or another save: the index file expects passage file ${want.uid} (checksum ${want.crc32}), ` +
+        `this one is ${passages ? `${passages.uid} (checksum ${passages.crc32})` : "a version-1 file without an id"}. Restore the matching passage file or rebuild the index.`,
+    );
+  }
 }

@@ -1,19 +1,32 @@
-import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { LockedError } from "../errors.js";
+import { LeannError, LockedError, StorageError } from "../errors.js";
+import { removeAtomicTemps } from "./atomic.js";
 
 export const LOCK_FILE = "LOCK";
 /** A lock file that cannot be read is taken for a writer still starting up until it is this old. */
 const UNREADABLE_GRACE_MS = 10_000;
+/** Lock-taking leftovers: `LOCK.<pid>-<hex>.tmp` and `LOCK.stale-<pid>-<hex>-<attempt>`. */
+const LOCK_TEMP = /^LOCK\.(?:stale-)?(\d+)-([0-9a-f]{16})(?:\.tmp|-\d+)$/;
 
 interface LockInfo {
   pid: number;
   host: string;
   since: string;
   token: string;
+  /** Boot id and start time of the process, where the platform tells them (Linux). */
+  start?: string;
 }
+
+/**
+ * Tokens of the locks this process holds or is taking, shared by every copy of this
+ * library loaded in the process: a LOCK that names this process's pid but a token not
+ * in here was left by an earlier process that had the same pid (PID 1 of a restarted
+ * container), so it is stale although the pid is alive.
+ */
+const HELD: Set<string> = ((globalThis as Record<symbol, unknown>)[Symbol.for("leann.lock.tokens")] ??= new Set<string>()) as Set<string>;
 
 function alive(pid: number): boolean {
   try {
@@ -22,6 +35,38 @@ function alive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+let bootId: string | null | undefined;
+/**
+ * "<boot id>:<start time in clock ticks>" of a process, or undefined off Linux: together
+ * they tell a process apart from a later one that reuses its pid.
+ */
+export function processStart(pid: number): string | undefined {
+  try {
+    bootId ??= readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+  } catch {
+    bootId = null;
+  }
+  if (!bootId) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces and parentheses); starttime is field 22.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const start = fields[19];
+    return start ? `${bootId}:${start}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the process that wrote `info` on this host has ended. */
+function ownerGone(info: { pid: number; token?: string; start?: string }): boolean {
+  if (info.pid === process.pid) return !info.token || !HELD.has(info.token);
+  if (!alive(info.pid)) return true;
+  if (!info.start) return false;
+  const now = processStart(info.pid);
+  return now !== undefined && now !== info.start;
 }
 
 function readLock(path: string): { info?: LockInfo; raw?: string } {
@@ -38,45 +83,94 @@ function readLock(path: string): { info?: LockInfo; raw?: string } {
   }
 }
 
+function ageMs(path: string): number | undefined {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Deletes what lock-taking left behind: temporary lock files and stale locks moved aside
+ * whose process has ended (their names carry the pid and token), or that are older than
+ * any live contender keeps one (they exist for microseconds).
+ */
+function removeLockTemps(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = LOCK_TEMP.exec(name);
+    if (!m) continue;
+    const path = join(dir, name);
+    const pid = Number(m[1]), token = `${m[1]}-${m[2]}`;
+    if (ownerGone({ pid, token }) || (ageMs(path) ?? 0) > UNREADABLE_GRACE_MS) rmSync(path, { force: true });
+  }
+}
+
+function io<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (LeannError.isInstance(err)) throw err;
+    throw new StorageError(path, "take the writer lock", err);
+  }
+}
+
 /**
  * Takes the directory's writer lock and returns its release function.
  *
  * The LOCK file appears complete in one step (written under a temporary name, then
  * hard-linked: link fails if LOCK exists). A lock whose process no longer runs on this
- * host is stale: it is moved aside by rename (only one contender can win that), and the
- * winner checks it moved the stale lock and not a fresh one. Release removes LOCK only
- * if it still holds this writer's token. A live holder raises LockedError.
+ * host is stale (a process is told from a later one with the same pid by its start time,
+ * and this process knows the tokens it holds): it is moved aside by rename (only one
+ * contender can win that), and the winner checks it moved the stale lock and not a fresh
+ * one. Once held, leftovers of killed writers (temporary lock and data files) are removed.
+ * Release removes LOCK only if it still holds this writer's token.
+ * @throws LockedError when a live writer holds the directory
+ * @throws StorageError when the lock file cannot be written (read-only, full, no permission)
  */
 export function acquireLock(dir: string): () => void {
   const path = join(dir, LOCK_FILE);
-  const me: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString(), token: randomBytes(8).toString("hex") };
-  const tmp = `${path}.${me.token}.tmp`;
-  const fd = openSync(tmp, "wx");
+  const token = `${process.pid}-${randomBytes(8).toString("hex")}`;
+  const me: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString(), token };
+  const start = processStart(process.pid);
+  if (start) me.start = start;
+  const tmp = `${path}.${token}.tmp`;
+  HELD.add(token);
+  let held = false;
   try {
-    writeSync(fd, JSON.stringify(me));
-  } finally {
-    closeSync(fd);
-  }
-  try {
+    const body = Buffer.from(JSON.stringify(me));
+    const fd = io(path, () => openSync(tmp, "wx", 0o644));
+    try {
+      let off = 0;
+      while (off < body.length) off += io(path, () => writeSync(fd, body, off, body.length - off));
+    } finally {
+      closeSync(fd);
+    }
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         linkSync(tmp, path);
+        held = true;
+        removeLockTemps(dir);
+        removeAtomicTemps(dir);
         return () => {
-          if (readLock(path).info?.token === me.token) rmSync(path, { force: true });
+          HELD.delete(token);
+          if (readLock(path).info?.token === token) rmSync(path, { force: true });
         };
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw new StorageError(path, "take the writer lock", err);
       }
       const { info, raw } = readLock(path);
       let stale: boolean;
-      if (info) stale = info.host === me.host && !alive(info.pid);
+      if (info) stale = info.host === me.host && ownerGone(info);
       else {
-        let age = 0;
-        try {
-          age = Date.now() - statSync(path).mtimeMs;
-        } catch {
-          continue; // Gone meanwhile: try again.
-        }
+        const age = ageMs(path);
+        if (age === undefined) continue; // Gone meanwhile: try again.
         stale = age > UNREADABLE_GRACE_MS;
       }
       if (!stale) {
@@ -85,7 +179,7 @@ export function acquireLock(dir: string): () => void {
           `${dir} is being written by ${who}. Only one writer may save to an index directory at a time; wait for it to finish. If that process is gone, delete ${path}.`,
         );
       }
-      const aside = `${path}.stale-${me.token}-${attempt}`;
+      const aside = `${path}.stale-${token}-${attempt}`;
       try {
         renameSync(path, aside);
       } catch {
@@ -105,6 +199,7 @@ export function acquireLock(dir: string): () => void {
     }
     throw new LockedError(`Could not take the writer lock ${path} after 5 attempts (other writers keep taking it); retry later.`);
   } finally {
+    if (!held) HELD.delete(token);
     rmSync(tmp, { force: true });
   }
 }

@@ -1,5 +1,5 @@
-import type { PassageRecord, PassageStore } from "./passages.js";
-import { MemoryPassageStore } from "./passages.js";
+import type { PassageFileIdentity } from "./passage-file.js";
+import { FilePassageStore, recordBytes, type Metadata, type PassageRecord, type PassageStore, type StoredParts } from "./passages.js";
 
 /**
  * The passages of a live index: a base store (a file, or the records given to build)
@@ -23,13 +23,17 @@ export class MutablePassages implements PassageStore {
     return this.extra.length > 0 || this.refs.length !== this.base.count || this.refs.some((r, i) => r !== i);
   }
 
+  /** Identity of the passage file the records are stored in, while they are unchanged. */
+  get identity(): PassageFileIdentity | undefined {
+    return !this.changed && this.base instanceof FilePassageStore ? this.base.identity : undefined;
+  }
+
   get bytes(): number {
     if (!this.changed) return this.base.bytes;
-    // Estimate: what a rewrite would produce.
-    let sum = 0;
-    const all: PassageRecord[] = [];
-    for (let i = 0; i < this.count; i++) all.push(this.get(i));
-    sum = new MemoryPassageStore(all).bytes;
+    // What a rewrite would produce: stored records are counted from the table, without reading them.
+    const file = this.base instanceof FilePassageStore ? this.base : undefined;
+    let sum = 16 + 64 + 8;
+    for (const r of this.refs) sum += r >= 0 && file ? file.storedBytes(r) : recordBytes(r >= 0 ? this.base.get(r) : this.extra[-r - 1]!);
     return sum;
   }
 
@@ -43,7 +47,12 @@ export class MutablePassages implements PassageStore {
     return r >= 0 ? this.base.get(r) : this.extra[-r - 1]!;
   }
 
-  raw(i: number): Uint8Array | undefined {
+  metadata(i: number): Metadata {
+    const r = this.refs[i]!;
+    return r >= 0 ? this.base.metadata(r) : this.extra[-r - 1]!.metadata;
+  }
+
+  raw(i: number): StoredParts | undefined {
     const r = this.refs[i]!;
     return r >= 0 && this.base.raw ? this.base.raw(r) : undefined;
   }
