@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Embedder } from "./embedder.js";
+import { MAX_COMPONENT, type Embedder } from "./embedder.js";
 import { DimensionMismatchError, DuplicateIdError, InvalidInputError, InvalidOptionsError } from "./errors.js";
 import type { Metadata, PassageRecord } from "./store/passages.js";
 import type { PassageInput } from "./types.js";
@@ -76,7 +76,9 @@ export function vectorsFrom(
     if (r.length !== dims) throw new DimensionMismatchError(dims, r.length, `options.vectors[${i}]`);
     for (let j = 0; j < dims; j++) {
       const x = r[j]!;
-      if (typeof x !== "number" || !Number.isFinite(x)) throw new InvalidInputError(`options.vectors[${i}][${j}] is ${x}; vectors must hold finite numbers.`);
+      if (typeof x !== "number" || !Number.isFinite(x) || Math.abs(x) > MAX_COMPONENT) {
+        throw new InvalidInputError(`options.vectors[${i}][${j}] is ${x}; vectors must hold finite numbers within ±${MAX_COMPONENT} (the half-precision range of the codebooks).`);
+      }
       out[i * dims + j] = x;
     }
   });

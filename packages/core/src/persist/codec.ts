@@ -1,5 +1,6 @@
 import { CorruptIndexError } from "../errors.js";
 import { decodeIndexFile, encodeIndexFile, type IndexHeader, type SectionData } from "../format/index-file.js";
+import type { PassageFileIdentity } from "../store/passage-file.js";
 import { neighbors, type CompressedGraph } from "../graph/csr.js";
 import { LiveGraph } from "../graph/live-graph.js";
 import { DEFAULTS } from "../options.js";
@@ -16,7 +17,7 @@ const GENERATOR = "@leann/core 0.1.0";
 const UNRECORDED_DEGREE = 8;
 
 /** The index file's chunks for `core` with `graph` (the compressed form of its graph). */
-export function encodeCore(core: Core, count: number, graph: CompressedGraph): Uint8Array[] {
+export function encodeCore(core: Core, count: number, graph: CompressedGraph, passages?: PassageFileIdentity): Uint8Array[] {
   const c = core;
   const sections: Record<string, SectionData> = {
     "graph.offsets": graph.offsets,
@@ -41,6 +42,7 @@ export function encodeCore(core: Core, count: number, graph: CompressedGraph): U
     entry: c.entry,
     createdAt: new Date().toISOString(),
     generator: GENERATOR,
+    ...(passages ? { passages } : {}),
   };
   return encodeIndexFile(header, sections);
 }

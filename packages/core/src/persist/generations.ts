@@ -1,46 +1,19 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { CorruptIndexError } from "../errors.js";
+import { LeannError, StorageError } from "../errors.js";
 import { writeFileAtomic } from "../format/atomic.js";
+import { CURRENT_FILE, nextGeneration, readCurrent, writeCurrent, type CurrentFile } from "../format/current.js";
 import { acquireLock } from "../format/lock.js";
 import type { IndexState } from "../state.js";
-import { FilePassageStore, encodePassageFile } from "../store/passages.js";
+import { FilePassageStore, writePassageFile } from "../store/passages.js";
 import { compact } from "../update/compact.js";
 import { encodeCore } from "./codec.js";
 
 /** The pointer file naming the live generation. */
-export const CURRENT = "CURRENT";
-
-export interface CurrentFile {
-  format: "leann";
-  version: number;
-  generation: number;
-  index: string;
-  passages: string;
-}
+export const CURRENT = CURRENT_FILE;
+export { readCurrent, type CurrentFile };
 
 const GENERATION_FILE = /^(index|passages)\.\d+\.leann$/;
-
-/**
- * Reads CURRENT; null when there is none.
- * @throws CorruptIndexError when it is not valid JSON or names no valid generation
- */
-export function readCurrent(dir: string): CurrentFile | null {
-  const path = join(dir, CURRENT);
-  if (!existsSync(path)) return null;
-  let cur: CurrentFile;
-  try {
-    cur = JSON.parse(readFileSync(path, "utf8")) as CurrentFile;
-  } catch {
-    throw new CorruptIndexError(path, "is not valid JSON. It names the index generation to open; restore it or rebuild the index.");
-  }
-  const safe = (f: unknown) => typeof f === "string" && GENERATION_FILE.test(f);
-  if (cur?.format !== "leann" || !Number.isSafeInteger(cur.generation) || !safe(cur.index) || !safe(cur.passages)) {
-    throw new CorruptIndexError(path, "does not name a valid index generation; restore it or rebuild the index.");
-  }
-  if (cur.version !== 1) throw new CorruptIndexError(path, `has version ${cur.version}; this library reads version 1. Upgrade @leann/core.`);
-  return cur;
-}
 
 /**
  * Saves `state` to `dir` as a new generation, holding the directory's writer lock:
@@ -52,7 +25,11 @@ export function save(state: IndexState, dir: string): void {
   compact(state);
   state.core.graph.freeze();
   const abs = resolve(dir);
-  mkdirSync(abs, { recursive: true });
+  try {
+    mkdirSync(abs, { recursive: true });
+  } catch (err) {
+    throw LeannError.isInstance(err) ? err : new StorageError(abs, "create the index directory", err);
+  }
   const release = acquireLock(abs);
   try {
     writeGeneration(state, abs);
@@ -68,21 +45,21 @@ export function save(state: IndexState, dir: string): void {
  */
 function writeGeneration(state: IndexState, abs: string): void {
   const prev = readCurrent(abs);
-  const gen = (prev?.generation ?? 0) + 1;
+  const gen = nextGeneration(abs, prev);
   const passages = state.passages;
   // The passage file is immutable once written: reuse it when saving again to the same place.
   let passagesFile: string;
   let rewritten = false;
+  let identity = passages.identity;
   if (state.savedAt && state.savedAt.dir === abs && prev?.passages === state.savedAt.passagesFile && !passages.changed) passagesFile = state.savedAt.passagesFile;
   else {
     passagesFile = `passages.${gen}.leann`;
-    writeFileAtomic(join(abs, passagesFile), encodePassageFile(passages));
+    identity = writePassageFile(join(abs, passagesFile), passages);
     rewritten = true;
   }
   const indexFile = `index.${gen}.leann`;
-  writeFileAtomic(join(abs, indexFile), encodeCore(state.core, passages.count, state.core.graph.freeze()));
-  const current: CurrentFile = { format: "leann", version: 1, generation: gen, index: indexFile, passages: passagesFile };
-  writeFileAtomic(join(abs, CURRENT), [Buffer.from(JSON.stringify(current, null, 2) + "\n")]);
+  writeFileAtomic(join(abs, indexFile), encodeCore(state.core, passages.count, state.core.graph.freeze(), identity));
+  writeCurrent(abs, { format: "leann", version: 1, generation: gen, index: indexFile, passages: passagesFile });
   state.savedAt = { dir: abs, passagesFile };
   // Read passages from the file just written: the old one may be deleted below.
   if (rewritten) passages.rebase(new FilePassageStore(join(abs, passagesFile)));

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { embedderIdentity, embedQueryChecked, type Embedder } from "../embedder.js";
 import { CorruptIndexError, EmbedderError, IndexNotFoundError, LeannError, ModelMismatchError } from "../errors.js";
+import { checkPassagePairing, indexHeader, readIndexFile } from "../format/index-file.js";
 import type { ResolvedLoadOptions } from "../options.js";
 import { codeSize } from "../quantize/pq.js";
 import { IndexState } from "../state.js";
@@ -41,8 +42,9 @@ async function openGeneration(abs: string, cur: CurrentFile, embedder: Embedder,
   const indexPath = join(abs, cur.index);
   let buf: Buffer;
   try {
-    buf = readFileSync(indexPath);
+    buf = readIndexFile(indexPath);
   } catch (err) {
+    if (LeannError.isInstance(err)) throw err;
     throw new CorruptIndexError(indexPath, `cannot be read (${(err as NodeJS.ErrnoException).code ?? err}); the index is incomplete. Restore it or rebuild.`, { cause: err });
   }
   const core = decodeCore(indexPath, buf);
@@ -55,6 +57,12 @@ async function openGeneration(abs: string, cur: CurrentFile, embedder: Embedder,
     throw new CorruptIndexError(passagesPath, `cannot be opened (${(err as NodeJS.ErrnoException).code ?? err}); restore it or rebuild the index.`, { cause: err });
   }
   const count = core.dims === 0 ? 0 : core.codes.length / codeSize(core.pq);
+  try {
+    checkPassagePairing(indexHeader(indexPath, buf), passagesPath, passages.identity);
+  } catch (err) {
+    passages.close();
+    throw err;
+  }
   if (passages.count !== count) {
     passages.close();
     throw new CorruptIndexError(passagesPath, `holds ${passages.count} passages but the index file has ${count}; the two files are from different saves. Restore or rebuild.`);

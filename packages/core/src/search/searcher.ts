@@ -103,8 +103,7 @@ function acceptTest(state: IndexState, predicate: ReturnType<typeof compileFilte
     if (deleted[id]) return false;
     let ok = seen.get(id);
     if (ok === undefined) {
-      const p = state.passages.get(id);
-      ok = predicate(p.metadata, p.id) === true;
+      ok = predicate(state.passages.metadata(id), state.passages.id(id)) === true;
       seen.set(id, ok);
     }
     return ok;

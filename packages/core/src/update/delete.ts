@@ -28,8 +28,7 @@ export function matchingNodes(state: IndexState, filter: SearchFilter, where: st
     if (state.deleted[i]) continue;
     if (!predicate) out.push(i);
     else {
-      const p = state.passages.get(i);
-      if (predicate(p.metadata, p.id) === true) out.push(i);
+      if (predicate(state.passages.metadata(i), state.passages.id(i)) === true) out.push(i);
     }
   }
   return out;

@@ -78,7 +78,9 @@ describe("metadata filters, one row per operator", () => {
     expect(compileFilter({ filters: [] })).toBeUndefined();
     expect(compileFilter(undefined)).toBeUndefined();
     const fn = (meta: Meta, id: string) => id === "id" && meta.n === 2;
-    expect(compileFilter(fn)).toBe(fn);
+    const compiled = compileFilter(fn)!;
+    expect(compiled({ n: 2 }, "id")).toBe(true);
+    expect(compiled({ n: 3 }, "id")).toBe(false);
   });
 });
 
