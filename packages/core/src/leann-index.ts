@@ -3,7 +3,7 @@ import { ClosedError, InvalidInputError, InvalidOptionsError } from "./errors.js
 import { buildFromPassages, emptyCore, type BuildTimings } from "./build/pipeline.js";
 import { embedderIdentity } from "./embedder.js";
 import { buildOptionsSchema, loadOptionsSchema, parseOptions } from "./options.js";
-import { encodeCore } from "./persist/codec.js";
+import { coreFileSize } from "./persist/codec.js";
 import { save } from "./persist/generations.js";
 import { open } from "./persist/open.js";
 import { search } from "./search/searcher.js";
@@ -200,7 +200,7 @@ export class LeannIndex {
     const pqCodes = c.codes.byteLength;
     const pqCodebooks = c.pq.centroids.length * 2 + c.pq.bounds.byteLength;
     const storedVectors = (c.storedVectors?.byteLength ?? 0) + c.hubVectors.byteLength + c.hubIds.byteLength;
-    const total = encodeCore(c, passages.count, frozen).reduce((s, ch) => s + ch.byteLength, 0);
+    const total = coreFileSize(c, passages.count, frozen);
     return { graph, pqCodes, pqCodebooks, storedVectors, other: total - graph - pqCodes - pqCodebooks - storedVectors, indexTotal: total, passages: passages.bytes };
   }
 

@@ -65,6 +65,30 @@ function bytesOf(a: SectionData): Uint8Array {
 }
 
 /**
+ * The size `encodeIndexFile(header, sections)` would write, without checksumming or copying
+ * the sections: what `sizes()` reports after every change. Checksums are counted at their
+ * longest decimal form, so this is the written size or at most a few bytes more.
+ */
+export function indexFileSize(header: Omit<IndexHeader, "sections" | "format" | "version">, sections: Record<string, SectionData>): number {
+  const names = Object.keys(sections);
+  let headerLen = 0;
+  let pos = 0;
+  for (let round = 0; round < 4; round++) {
+    pos = align8(20 + headerLen);
+    const entries = names.map((name) => {
+      const data = sections[name]!;
+      const e: SectionEntry = { name, type: typeOf(data), offset: pos, length: data.byteLength, crc32: 0xffffffff };
+      pos = align8(pos + data.byteLength);
+      return e;
+    });
+    const len = Buffer.byteLength(JSON.stringify({ format: "leann-index", version: FORMAT_VERSION, ...header, sections: entries }));
+    if (len === headerLen) break;
+    headerLen = len;
+  }
+  return pos;
+}
+
+/**
  * Serialises a header and its sections into the chunks of one file.
  * @throws InvalidInputError when a float section holds NaN or an infinity (vectors beyond
  *   the half-precision range overflow the codebooks): such a file could never be loaded

@@ -1,5 +1,5 @@
 import { CorruptIndexError } from "../errors.js";
-import { decodeIndexFile, encodeIndexFile, type IndexHeader, type SectionData } from "../format/index-file.js";
+import { decodeIndexFile, encodeIndexFile, indexFileSize, type IndexHeader, type SectionData } from "../format/index-file.js";
 import type { PassageFileIdentity } from "../store/passage-file.js";
 import { neighbors, type CompressedGraph } from "../graph/csr.js";
 import { LiveGraph } from "../graph/live-graph.js";
@@ -18,6 +18,24 @@ const UNRECORDED_DEGREE = 8;
 
 /** The index file's chunks for `core` with `graph` (the compressed form of its graph). */
 export function encodeCore(core: Core, count: number, graph: CompressedGraph, passages?: PassageFileIdentity): Uint8Array[] {
+  const { header, sections } = coreFile(core, count, graph, passages);
+  return encodeIndexFile(header, sections);
+}
+
+/** The size `encodeCore` would write (to within a few bytes), without encoding anything large. */
+export function coreFileSize(core: Core, count: number, graph: CompressedGraph): number {
+  // A save records the passage file's identity; count it at its longest form.
+  const { header, sections } = coreFile(core, count, graph, { uid: "0".repeat(32), crc32: 0xffffffff });
+  return indexFileSize(header, sections);
+}
+
+/** The header and sections of the index file for `core`: one layout for saving and for sizing. */
+function coreFile(
+  core: Core,
+  count: number,
+  graph: CompressedGraph,
+  passages?: PassageFileIdentity,
+): { header: Omit<IndexHeader, "sections" | "format" | "version">; sections: Record<string, SectionData> } {
   const c = core;
   const sections: Record<string, SectionData> = {
     "graph.offsets": graph.offsets,
@@ -44,7 +62,7 @@ export function encodeCore(core: Core, count: number, graph: CompressedGraph, pa
     generator: GENERATOR,
     ...(passages ? { passages } : {}),
   };
-  return encodeIndexFile(header, sections);
+  return { header, sections };
 }
 
 /**
