@@ -1,12 +1,12 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { CorruptIndexError } from "../errors.js";
+import { ConcurrentWriteError, CorruptIndexError } from "../errors.js";
 import { writeFileAtomic } from "../format/atomic.js";
-import { acquireLock } from "../format/lock.js";
 import type { IndexState } from "../state.js";
 import { FilePassageStore, encodePassageFile } from "../store/passages.js";
 import { compact } from "../update/compact.js";
 import { encodeCore } from "./codec.js";
+import { holdWriterLock } from "./writer-lock.js";
 
 /** The pointer file naming the live generation. */
 export const CURRENT = "CURRENT";
@@ -44,21 +44,43 @@ export function readCurrent(dir: string): CurrentFile | null {
 
 /**
  * Saves `state` to `dir` as a new generation, holding the directory's writer lock:
- * compacts, recompresses the graph, writes the files, switches CURRENT, removes the old
+ * checks that no other writer replaced the generation this index came from, compacts,
+ * recompresses the graph, writes the files, switches CURRENT, removes the old
  * generation. Runs under the index's write lock.
  * @throws LockedError when another process is writing to `dir`
+ * @throws ConcurrentWriteError when `dir` is where this index was loaded from (or last
+ *   saved to) and another writer has saved a newer generation there since
  */
 export function save(state: IndexState, dir: string): void {
-  compact(state);
-  state.core.graph.freeze();
   const abs = resolve(dir);
-  mkdirSync(abs, { recursive: true });
-  const release = acquireLock(abs);
+  const release = holdWriterLock(abs);
   try {
+    checkNotReplaced(state, abs);
+    compact(state);
+    state.core.graph.freeze();
     writeGeneration(state, abs);
   } finally {
     release();
   }
+}
+
+/**
+ * Saving over a generation another writer made after this index read its own would drop
+ * that writer's changes without a word: refuse instead. Saving to any other directory
+ * (a copy, or a build replacing an index) writes as before.
+ */
+function checkNotReplaced(state: IndexState, abs: string): void {
+  const base = state.base;
+  if (!base || base.dir !== abs) return;
+  const now = readCurrent(abs);
+  if (now?.generation === base.generation) return;
+  const what = now ? `another writer saved generation ${now.generation} there` : "the index there was removed";
+  throw new ConcurrentWriteError(
+    abs,
+    `LeannIndex.save: this index was loaded from ${abs} at generation ${base.generation}, and since then ${what}. ` +
+      `Saving would silently drop those changes, so nothing was written. Load the index again (LeannIndex.load), repeat this change and save; ` +
+      `to keep other writers out for the whole load -> change -> save, use withWriterLock(dir, fn) or LeannIndex.load(dir, { lock: true }).`,
+  );
 }
 
 /**
@@ -84,6 +106,7 @@ function writeGeneration(state: IndexState, abs: string): void {
   const current: CurrentFile = { format: "leann", version: 1, generation: gen, index: indexFile, passages: passagesFile };
   writeFileAtomic(join(abs, CURRENT), [Buffer.from(JSON.stringify(current, null, 2) + "\n")]);
   state.savedAt = { dir: abs, passagesFile };
+  state.base = { dir: abs, generation: gen };
   // Read passages from the file just written: the old one may be deleted below.
   if (rewritten) passages.rebase(new FilePassageStore(join(abs, passagesFile)));
   // Old generations are garbage now; a crash before this point only leaves extra files.
