@@ -86,6 +86,35 @@ describe("embedder calls in flight", () => {
   });
 });
 
+describe("a search's embedder calls", () => {
+  it("sends a scan's first batch while the query is still being embedded", async () => {
+    const { data, texts, emb } = dataset(300, 16, 7);
+    const index = await LeannIndex.build(texts.map((text, i) => ({ id: String(i), text, metadata: { i } })), { embedder: emb, cacheBytes: 0 });
+    let answerQuery!: () => void;
+    const queryAsked = new Promise<void>((asked) => {
+      emb.embedQuery = () => {
+        asked();
+        return new Promise<number[]>((r) => (answerQuery = () => r(data[40]!)));
+      };
+    });
+    const original = emb.embedDocuments.bind(emb);
+    let batchSent!: () => void;
+    const batchAsked = new Promise<void>((r) => (batchSent = r));
+    emb.embedDocuments = (t: string[]) => {
+      batchSent();
+      return original(t);
+    };
+    const searching = index.search("the query", { k: 3, filter: (m) => (m.i as number) % 50 === 0 });
+    // Both calls are out before either answer is back.
+    await Promise.all([queryAsked, batchAsked]);
+    answerQuery();
+    const { hits, stats } = await searching;
+    expect(stats.path).toBe("scan");
+    const matches = [0, 50, 100, 150, 200, 250];
+    expect(hits.map((h) => Number(h.id))).toEqual(exactTopK(matches.map((i) => data[i]!), data[40]!, 3).map((j) => matches[j]!));
+  });
+});
+
 describe("embedder time-outs", () => {
   it("fails a build, an add, a search and a load whose embedder hangs, naming the call and the limit", async () => {
     const { texts, emb } = dataset(60, 8, 3);
