@@ -144,13 +144,16 @@ export class LeannIndex {
   }
 
   /**
-   * Inserts passages into the live index: each new passage is embedded, its neighbours
-   * are found by a search (recomputing as a search does), linked under the pruning
-   * rules (ordinary degree out, back-links while the neighbour has room), and PQ-encoded
-   * with the existing codebooks. An id that already exists is replaced (upsert).
-   * On any failure the index is left exactly as it was.
+   * Inserts passages into the live index: each new passage is embedded (nothing else is:
+   * an add of n passages embeds n texts), its neighbours are found by a search over the
+   * vectors at hand and PQ codes, linked under the pruning rules (ordinary degree out,
+   * back-links while the neighbour has room), and PQ-encoded with the existing codebooks.
+   * An id that already exists is replaced (upsert). The change becomes visible (size,
+   * getters, searches) at once when it resolves; on any failure the index is left
+   * exactly as it was.
    * @throws DuplicateIdError when an id appears twice in `passages`
    * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves
+   * @throws EmbedderTimeoutError when an embedder call exceeds `embedTimeoutMs`
    */
   add(passages: PassageInput[], options: AddOptions = {}): Promise<AddResult> {
     return this.exclusive(async () => add(this.state, validatePassages(passages), options?.vectors));

@@ -135,7 +135,11 @@ export interface AddOptions {
 
 export interface AddResult {
   ids: string[];
-  /** Embeddings computed: the new passages' own plus those recomputed to find their neighbours. */
+  /**
+   * `embedded`: the new passages' embeddings computed (0 with `vectors`); `recomputed`: other
+   * passages re-embedded (0 since inserts choose neighbours from vectors at hand and PQ codes);
+   * `cacheHits`: exact vectors the neighbour searches found at hand.
+   */
   stats: { embedded: number; recomputed: number; cacheHits: number; replaced: number; rebuilt: boolean };
 }
 

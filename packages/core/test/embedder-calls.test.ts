@@ -69,6 +69,29 @@ describe("embedder calls in flight", () => {
     }
   });
 
+  it("starts the graph on the rows that have arrived while later embedder calls are still out", async () => {
+    const { data, texts, emb } = dataset(300, 16, 8);
+    const gated = new GatedEmbedder(emb);
+    let graphStarted!: () => void;
+    const graphProgress = new Promise<void>((r) => (graphStarted = r));
+    const built = LeannIndex.build(texts.map((text, i) => ({ id: String(i), text })), {
+      embedder: gated,
+      embedBatchSize: 50,
+      embedConcurrency: 2,
+      onProgress: (p) => p.phase === "graph" && p.done > 1 && graphStarted(),
+    });
+    await gated.waitFor(1);
+    gated.release();
+    // Rows 0..49 are in; rows 50..149 are being embedded and stay out until released.
+    await gated.waitFor(2);
+    await graphProgress;
+    expect(gated.inFlight).toBe(2);
+    gated.release(true);
+    const index = await built;
+    const { hits } = await index.search(data[123]!, { k: 3 });
+    expect(hits.map((h) => Number(h.id))).toEqual(exactTopK(data, data[123]!, 3));
+  });
+
   it("keeps several calls in flight when adding, by default", async () => {
     const { texts, emb } = dataset(400, 16, 2);
     const index = await LeannIndex.build(texts.slice(0, 300).map((text, i) => ({ id: String(i), text })), { embedder: emb, embedBatchSize: 10 });
