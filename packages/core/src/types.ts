@@ -136,9 +136,10 @@ export interface AddOptions {
 export interface AddResult {
   ids: string[];
   /**
-   * `embedded`: the new passages' embeddings computed (0 with `vectors`); `recomputed`: other
-   * passages re-embedded (0 since inserts choose neighbours from vectors at hand and PQ codes);
-   * `cacheHits`: exact vectors the neighbour searches found at hand.
+   * `embedded`: the new passages' embeddings computed (0 with `vectors`); `recomputed`: old
+   * passages re-embedded, only by a rebuild-while-small and at most as many as the add brings
+   * (inserts choose neighbours from the vectors at hand and PQ codes); `cacheHits`: exact
+   * vectors the neighbour searches found at hand.
    */
   stats: { embedded: number; recomputed: number; cacheHits: number; replaced: number; rebuilt: boolean };
 }

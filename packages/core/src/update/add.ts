@@ -31,11 +31,12 @@ export async function add(state: IndexState, records: PassageRecord[], given: Ar
   const ids = records.map((r) => r.id);
   // PQ codebooks (and the graph's early structure) learnt from a small first batch fit a
   // grown collection badly: while the collection is small, rebuild whenever it doubles,
-  // from the old passages' PQ-decoded vectors and this add's exact ones (no re-embedding).
+  // from the old passages' PQ-decoded vectors and this add's exact ones, re-embedding at
+  // most as many old passages as this add brings.
   const { trainedOn, pqSample } = c.params;
   if (state.size === 0 || (trainedOn < pqSample && state.size + records.length >= 2 * trainedOn)) {
     const r = await rebuild(state, records, vectors, dims);
-    return { ids, stats: { ...stats, replaced: r.replaced, rebuilt: true } };
+    return { ids, stats: { ...stats, replaced: r.replaced, recomputed: r.recomputed, rebuilt: true } };
   }
   // The id map must describe the index before this add (upserts look up old nodes).
   const map = state.ids.get();
