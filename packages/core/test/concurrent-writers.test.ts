@@ -101,6 +101,16 @@ describe("concurrent writers", () => {
     await Promise.all([first.close(), second.close(), now.close()]);
   });
 
+  it("releases the lock of a locked load that fails, and creates no folder for a missing one", async () => {
+    const dir = await seed();
+    const other = { model: "another-model", embedDocuments: async (t: string[]) => t.map(() => new Array(16).fill(0.25)) };
+    await expect(LeannIndex.load(dir, { embedder: other, probe: false, lock: true })).rejects.toMatchObject({ code: "MODEL_MISMATCH" });
+    expect(existsSync(join(dir, "LOCK"))).toBe(false);
+    const missing = join(dir, "missing");
+    await expect(LeannIndex.load(missing, { embedder: new HashEmbedder(), lock: true })).rejects.toMatchObject({ code: "INDEX_NOT_FOUND" });
+    expect(existsSync(missing)).toBe(false);
+  });
+
   it("shares the lock with the saves inside withWriterLock and releases it after a throw", async () => {
     const dir = await seed();
     const embedder = new HashEmbedder();
