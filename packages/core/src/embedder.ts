@@ -1,4 +1,5 @@
-import { DimensionMismatchError, EmbedderError, InvalidOptionsError, LeannError } from "./errors.js";
+import { DimensionMismatchError, EmbedderError, EmbedderTimeoutError, InvalidOptionsError, LeannError } from "./errors.js";
+import { withTimeout } from "./util/timeout.js";
 
 /**
  * What the index needs from an embedding model: the shape of LangChain's
@@ -37,7 +38,8 @@ export function embedderIdentity(embedder: unknown): string | undefined {
   return undefined;
 }
 
-function embedderName(embedder: object): string {
+/** How errors name an embedder: its class and model identity. */
+export function embedderName(embedder: object): string {
   const ctor = (embedder as { constructor?: { name?: string } }).constructor?.name;
   const id = embedderIdentity(embedder);
   return `${ctor && ctor !== "Object" ? ctor : "embedder"}${id ? ` (${id})` : ""}`;
@@ -75,26 +77,25 @@ function checkVector(v: unknown, dims: number, where: string, out: Float32Array,
 export interface EmbedCallOptions {
   /** Abort the call after this many milliseconds (0 = no limit). */
   timeoutMs?: number;
+  /** Most embedDocuments calls in flight at once (default 1). */
+  concurrency?: number;
+  /** Called when rows [start, end) of the output are written and checked (calls finish in any order). */
+  onRows?: (start: number, end: number) => void;
 }
 
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  if (!ms) return p;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new EmbedderError(`${what} did not answer within ${ms} ms.`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** One embedder call under the time limit (0 = none): a hung call rejects with EmbedderTimeoutError naming it. */
+export function timedCall<T>(p: Promise<T>, ms: number, call: string): Promise<T> {
+  return withTimeout(p, ms, () => new EmbedderTimeoutError(call, ms));
 }
 
 /**
- * Embeds `texts` in batches of `batchSize` and returns one flat Float32Array
- * (row i = text i). Every failure mode of the embedder becomes a typed error that
- * names it: a throw, a timeout, a wrong count, wrong dimensions, non-finite values.
- * `dims` of 0 means "learn from the first vector".
+ * Embeds `texts` in batches of `batchSize`, keeping up to `opts.concurrency` calls in
+ * flight (a remote model's latency overlaps instead of adding up), and returns one flat
+ * Float32Array (row i = text i, whatever order the calls finish in). Every failure mode
+ * of the embedder becomes a typed error that names it: a throw, a timeout, a wrong
+ * count, wrong dimensions, non-finite values. The first failure rejects at once and no
+ * further call starts. `dims` of 0 means "learn from the first vector" (the first batch
+ * then runs alone).
  * @throws EmbedderError when the embedder throws, times out, or returns a wrong count, non-finite
  *   or oversized (beyond MAX_COMPONENT) values; DimensionMismatchError for vectors of the wrong length
  * @throws InvalidOptionsError when batchSize is not a positive integer
@@ -113,14 +114,15 @@ export async function embedBatched(
   }
   const name = embedderName(embedder);
   let out = dims > 0 ? alloc(dims * texts.length, dims) : new Float32Array(0);
-  for (let start = 0; start < texts.length; start += batchSize) {
+  let done = 0;
+  const runBatch = async (start: number): Promise<void> => {
     const batch = texts.slice(start, start + batchSize);
     let result: unknown;
     try {
-      result = await withTimeout(Promise.resolve(embedder.embedDocuments(batch)), opts.timeoutMs ?? 0, `${name}.embedDocuments`);
+      result = await timedCall(Promise.resolve(embedder.embedDocuments(batch)), opts.timeoutMs ?? 0, `${name}.embedDocuments`);
     } catch (err) {
       // Typed errors of embedders built on this library (dimension checks, missing models) pass as they are.
-    if (LeannError.isInstance(err)) throw err;
+      if (LeannError.isInstance(err)) throw err;
       throw new EmbedderError(`${name}.embedDocuments failed on a batch of ${batch.length} texts: ${(err as Error)?.message ?? err}`, {
         cause: err,
       });
@@ -139,8 +141,27 @@ export async function embedBatched(
     for (let i = 0; i < batch.length; i++) {
       checkVector(result[i], dims, `${name}.embedDocuments`, out, (start + i) * dims);
     }
-    onProgress?.(Math.min(texts.length, start + batchSize));
-  }
+    opts.onRows?.(start, start + batch.length);
+    done += batch.length;
+    onProgress?.(done);
+  };
+  const starts: number[] = [];
+  for (let start = 0; start < texts.length; start += batchSize) starts.push(start);
+  let next = 0;
+  if (dims === 0 && starts.length > 0) await runBatch(starts[next++]!);
+  let failed = false;
+  const lane = async (): Promise<void> => {
+    while (!failed && next < starts.length) {
+      try {
+        await runBatch(starts[next++]!);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  const lanes = Math.max(1, Math.min(opts.concurrency ?? 1, starts.length - next));
+  await Promise.all(Array.from({ length: lanes }, lane));
   return { vectors: out, dims };
 }
 
@@ -154,7 +175,7 @@ export async function embedQueryChecked(embedder: Embedder, text: string, dims: 
   let result: unknown;
   try {
     const p = embedder.embedQuery ? embedder.embedQuery(text) : embedder.embedDocuments([text]).then((r) => r?.[0]);
-    result = await withTimeout(Promise.resolve(p), opts.timeoutMs ?? 0, `${name}.embedQuery`);
+    result = await timedCall(Promise.resolve(p), opts.timeoutMs ?? 0, `${name}.embedQuery`);
   } catch (err) {
     // Typed errors of embedders built on this library (dimension checks, missing models) pass as they are.
     if (LeannError.isInstance(err)) throw err;

@@ -25,7 +25,8 @@ export type LeannErrorCode =
   | "DOWNLOAD_FAILED"
   | "CONNECTION_FAILED"
   | "CLOSED"
-  | "STORAGE";
+  | "STORAGE"
+  | "CONCURRENT_WRITE";
 
 const BRAND = Symbol.for("leann.error");
 
@@ -160,5 +161,36 @@ export class StorageError extends LeannError {
     super("STORAGE", `Could not ${operation} ${path}${errno ? ` (${errno})` : ""}: ${hint}. The index on disk still holds its last saved state.`, { cause });
     this.path = path;
     this.errno = errno;
+  }
+}
+
+/**
+ * An embedder call did not answer within the time limit (option `embedTimeoutMs`). An
+ * EmbedderError with its code (EMBEDDER_FAILED), so code that handles embedder failures
+ * handles this one; the class, `call` and `timeoutMs` tell it apart.
+ */
+export class EmbedderTimeoutError extends EmbedderError {
+  /** The call that timed out, e.g. "LocalEmbeddings.embedDocuments". */
+  readonly call: string;
+  readonly timeoutMs: number;
+  constructor(call: string, timeoutMs: number) {
+    super(
+      `${call} did not answer within ${timeoutMs} ms (option embedTimeoutMs). The model may be hung, overloaded or unreachable; ` +
+        `check it, or raise embedTimeoutMs (0 turns the limit off) if it is just slow.`,
+    );
+    this.call = call;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * A save would overwrite changes another writer saved to the same directory after this
+ * index was loaded from it (or last saved to it).
+ */
+export class ConcurrentWriteError extends LeannError {
+  readonly dir: string;
+  constructor(dir: string, message: string) {
+    super("CONCURRENT_WRITE", message);
+    this.dir = dir;
   }
 }

@@ -1,6 +1,7 @@
 export * from "./errors.js";
 export * from "./embedder.js";
 export { LeannIndex } from "./leann-index.js";
+export { withWriterLock } from "./persist/writer-lock.js";
 export type {
   AddOptions,
   AddResult,

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { Embedder } from "./embedder.js";
 import { ClosedError, InvalidInputError, InvalidOptionsError } from "./errors.js";
 import { buildFromPassages, emptyCore, type BuildTimings } from "./build/pipeline.js";
@@ -6,6 +7,7 @@ import { buildOptionsSchema, loadOptionsSchema, parseOptions } from "./options.j
 import { coreFileSize } from "./persist/codec.js";
 import { save } from "./persist/generations.js";
 import { open } from "./persist/open.js";
+import { holdWriterLock } from "./persist/writer-lock.js";
 import { search } from "./search/searcher.js";
 import { IndexState, type IndexParams } from "./state.js";
 import { MutablePassages } from "./store/mutable-passages.js";
@@ -32,6 +34,8 @@ export class LeannIndex {
   private readonly state: IndexState;
   private readonly lock = new ReadWriteLock();
   private closing: Promise<void> | null = null;
+  /** Releases the directory's writer lock held since a load with `{ lock: true }`. */
+  private releaseWriterLock: (() => void) | null = null;
   /** Milliseconds spent in each build phase (only for an index built in this process). */
   buildTimings: Readonly<BuildTimings> | null = null;
 
@@ -92,8 +96,14 @@ export class LeannIndex {
     return new LeannIndex(LeannIndex.state(emptyCore(o, o.modelId ?? embedderIdentity(embedder) ?? null), [], embedder, o));
   }
 
-  private static state(core: IndexState["core"], records: PassageRecord[], embedder: Embedder, o: { embedBatchSize: number; embedTimeoutMs: number; cacheBytes: number }): IndexState {
-    return new IndexState(core, new MutablePassages(new MemoryPassageStore(records)), { embedder, batchSize: o.embedBatchSize, timeoutMs: o.embedTimeoutMs, cacheBytes: o.cacheBytes });
+  private static state(core: IndexState["core"], records: PassageRecord[], embedder: Embedder, o: { embedBatchSize: number; embedTimeoutMs: number; embedConcurrency: number; cacheBytes: number }): IndexState {
+    return new IndexState(core, new MutablePassages(new MemoryPassageStore(records)), {
+      embedder,
+      batchSize: o.embedBatchSize,
+      timeoutMs: o.embedTimeoutMs,
+      concurrency: o.embedConcurrency,
+      cacheBytes: o.cacheBytes,
+    });
   }
 
   /**
@@ -101,13 +111,26 @@ export class LeannIndex {
    * @throws IndexNotFoundError when `dir` holds no index
    * @throws CorruptIndexError when a file is missing, truncated or altered
    * @throws ModelMismatchError / DimensionMismatchError when the embedder does not match
+   * @throws LockedError with `lock: true`, when another process holds the directory's writer lock
+   * @throws EmbedderTimeoutError when the embedder's load() or probe does not answer in time
    */
   static async load(dir: string, options: LoadOptions): Promise<LeannIndex> {
     if (typeof options !== "object" || options === null) throw new InvalidOptionsError("LeannIndex.load(dir, options): options with an embedder are required.");
     const { embedder, ...rest } = options;
     checkEmbedder(embedder, "LeannIndex.load");
     const o = parseOptions(loadOptionsSchema, rest, "LeannIndex.load");
-    return new LeannIndex(await open(dir, embedder, o));
+    if (typeof dir !== "string" || dir.length === 0) throw new InvalidInputError("LeannIndex.load(dir): dir must be a non-empty path.");
+    // With `lock`, the lock comes first: nobody can switch generations between this read and our save.
+    // (A missing directory is left to open() to report, not created by taking a lock in it.)
+    const release = o.lock && existsSync(dir) ? holdWriterLock(dir) : null;
+    try {
+      const index = new LeannIndex(await open(dir, embedder, o));
+      index.releaseWriterLock = release;
+      return index;
+    } catch (err) {
+      release?.();
+      throw err;
+    }
   }
 
   /**
@@ -121,13 +144,16 @@ export class LeannIndex {
   }
 
   /**
-   * Inserts passages into the live index: each new passage is embedded, its neighbours
-   * are found by a search (recomputing as a search does), linked under the pruning
-   * rules (ordinary degree out, back-links while the neighbour has room), and PQ-encoded
-   * with the existing codebooks. An id that already exists is replaced (upsert).
-   * On any failure the index is left exactly as it was.
+   * Inserts passages into the live index: each new passage is embedded (nothing else is:
+   * an add of n passages embeds n texts), its neighbours are found by a search over the
+   * vectors at hand and PQ codes, linked under the pruning rules (ordinary degree out,
+   * back-links while the neighbour has room), and PQ-encoded with the existing codebooks.
+   * An id that already exists is replaced (upsert). The change becomes visible (size,
+   * getters, searches) at once when it resolves; on any failure the index is left
+   * exactly as it was.
    * @throws DuplicateIdError when an id appears twice in `passages`
    * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves
+   * @throws EmbedderTimeoutError when an embedder call exceeds `embedTimeoutMs`
    */
   add(passages: PassageInput[], options: AddOptions = {}): Promise<AddResult> {
     return this.exclusive(async () => add(this.state, validatePassages(passages), options?.vectors));
@@ -210,6 +236,8 @@ export class LeannIndex {
    * switched atomically; then the previous generation's files are removed.
    * @throws InvalidInputError when `dir` is not a non-empty path
    * @throws LockedError when another process is saving to `dir`
+   * @throws ConcurrentWriteError when this index was loaded from (or last saved to) `dir`
+   *   and another writer saved there since: load again, repeat the change, save
    */
   save(dir: string): Promise<void> {
     if (typeof dir !== "string" || dir.length === 0) return Promise.reject(new InvalidInputError("LeannIndex.save(dir): dir must be a non-empty path."));
@@ -223,7 +251,10 @@ export class LeannIndex {
    */
   close(): Promise<void> {
     if (this.closing) return this.closing;
-    this.closing = this.lock.write(async () => this.state.passages.close());
+    this.closing = this.lock.write(async () => {
+      this.state.passages.close();
+      this.releaseWriterLock?.();
+    });
     return this.closing;
   }
 

@@ -52,6 +52,8 @@ export interface EmbedSettings {
   readonly embedder: Embedder;
   readonly batchSize: number;
   readonly timeoutMs: number;
+  /** embedDocuments calls in flight at once. */
+  readonly concurrency: number;
   /** Bytes of the in-memory hub cache. */
   readonly cacheBytes: number;
 }
@@ -71,6 +73,11 @@ export class IndexState {
   readonly ids: IdMap;
   /** Directory and passage file this index was loaded from or last saved to. */
   savedAt: { dir: string; passagesFile: string } | null = null;
+  /**
+   * The generation this index was loaded from or last saved as, and where: a save there
+   * must find it still current (see persist/generations.ts).
+   */
+  base: { dir: string; generation: number } | null = null;
 
   constructor(core: Core, passages: MutablePassages, readonly embed: EmbedSettings) {
     this.core = core;
@@ -105,7 +112,7 @@ export class IndexState {
    * `dims` 0 learns the dimensions from the first vector.
    */
   async embedTexts(texts: string[], dims: number): Promise<{ vectors: Float32Array; dims: number }> {
-    const r = await embedBatched(this.embed.embedder, texts, dims, this.embed.batchSize, { timeoutMs: this.embed.timeoutMs });
+    const r = await embedBatched(this.embed.embedder, texts, dims, this.embed.batchSize, { timeoutMs: this.embed.timeoutMs, concurrency: this.embed.concurrency });
     if (this.core.metric === "cosine") normalizeRows(r.vectors, r.dims);
     return r;
   }

@@ -41,8 +41,10 @@ export interface BuildOptions {
   pqSample?: number;
   pqIterations?: number;
   embedBatchSize?: number;
-  /** Fail an embedder call that takes longer than this (ms; 0 = never). */
+  /** Fail an embedder call that takes longer than this with EmbedderTimeoutError (ms; default 60,000; 0 = never). */
   embedTimeoutMs?: number;
+  /** embedDocuments calls in flight at once while building and adding (default 4). */
+  embedConcurrency?: number;
   storeVectors?: boolean;
   storedHubShare?: number;
   cacheBytes?: number;
@@ -60,9 +62,19 @@ export interface LoadOptions {
   allowModelMismatch?: boolean;
   /** Embed a probe text on open to check the embedder's dimensions (default true). */
   probe?: boolean;
+  /**
+   * Take the directory's writer lock before reading it and hold it until close() (default
+   * false): no other process can save there in between, so a load -> change -> save
+   * sequence cannot lose another writer's changes nor fail with ConcurrentWriteError.
+   * Another process's save (or locked load) meanwhile fails with LockedError.
+   */
+  lock?: boolean;
   cacheBytes?: number;
   embedBatchSize?: number;
+  /** Fail an embedder call that takes longer than this with EmbedderTimeoutError (ms; default 60,000; 0 = never). The model's load() gets 10 times as long. */
   embedTimeoutMs?: number;
+  /** embedDocuments calls in flight at once while adding (default 4). */
+  embedConcurrency?: number;
 }
 
 export type SearchMode = "two-level" | "exact-walk" | "stored" | "scan";
@@ -123,7 +135,12 @@ export interface AddOptions {
 
 export interface AddResult {
   ids: string[];
-  /** Embeddings computed: the new passages' own plus those recomputed to find their neighbours. */
+  /**
+   * `embedded`: the new passages' embeddings computed (0 with `vectors`); `recomputed`: old
+   * passages re-embedded, only by a rebuild-while-small and at most as many as the add brings
+   * (inserts choose neighbours from the vectors at hand and PQ codes); `cacheHits`: exact
+   * vectors the neighbour searches found at hand.
+   */
   stats: { embedded: number; recomputed: number; cacheHits: number; replaced: number; rebuilt: boolean };
 }
 

@@ -5,7 +5,7 @@ import { buildOptionsSchema, DEFAULTS, loadOptionsSchema, parseOptions, searchBa
 describe("options", () => {
   it("fills every default and freezes the result when build options are partial", () => {
     const o = parseOptions(buildOptionsSchema, { M: 12 }, "test");
-    expect(o).toMatchObject({ M: 12, metric: DEFAULTS.metric, efConstruction: DEFAULTS.efConstruction, seed: DEFAULTS.seed, pqBits: DEFAULTS.pqBits, embedTimeoutMs: 0, threads: 0 });
+    expect(o).toMatchObject({ M: 12, metric: DEFAULTS.metric, efConstruction: DEFAULTS.efConstruction, seed: DEFAULTS.seed, pqBits: DEFAULTS.pqBits, embedTimeoutMs: DEFAULTS.embedTimeoutMs, embedConcurrency: DEFAULTS.embedConcurrency, threads: 0 });
     expect(Object.isFrozen(o)).toBe(true);
     expect(o.modelId).toBeUndefined();
   });
@@ -13,10 +13,12 @@ describe("options", () => {
   it("fills load defaults: the probe on, model mismatches refused", () => {
     expect(parseOptions(loadOptionsSchema, undefined, "test")).toEqual({
       allowModelMismatch: false,
+      lock: false,
       probe: true,
       cacheBytes: DEFAULTS.cacheBytes,
       embedBatchSize: DEFAULTS.embedBatchSize,
       embedTimeoutMs: DEFAULTS.embedTimeoutMs,
+      embedConcurrency: DEFAULTS.embedConcurrency,
     });
   });
 

@@ -35,16 +35,96 @@ export async function buildFromPassages(
   const t0 = performance.now();
   // The vectors go straight into memory that graph construction uses as it is (no copies).
   const alloc = (length: number, d: number) => allocateVectors(length / d, d);
-  const { vectors, dims } =
-    given !== undefined
-      ? vectorsFrom(given, n, alloc)
-      : await embedBatched(embedder, records.map((r) => r.text), 0, o.embedBatchSize, { timeoutMs: o.embedTimeoutMs }, (d) => progress("embed", d, n), alloc);
-  if (o.metric === "cosine") normalizeRows(vectors, dims);
-  const timings: BuildTimings = { embed: performance.now() - t0, graph: 0, prune: 0, quantize: 0, total: 0 };
-  const { core, order } = await buildCore(vectors, dims, o, progress, timings);
+  const timings: BuildTimings = { embed: 0, graph: 0, prune: 0, quantize: 0, total: 0 };
+  let built: { core: Core; order: Uint32Array };
+  if (given !== undefined) {
+    const { vectors, dims } = vectorsFrom(given, n, alloc);
+    if (o.metric === "cosine") normalizeRows(vectors, dims);
+    timings.embed = performance.now() - t0;
+    built = await buildCore(vectors, dims, o, progress, timings);
+  } else built = await embedAndBuild(records, embedder, o, progress, timings, t0);
+  const { core, order } = built;
   core.model = o.modelId ?? embedderIdentity(embedder) ?? null;
   timings.total = performance.now() - t0;
   return { core, records: Array.from(order, (i) => records[i]!), timings };
+}
+
+/**
+ * Embeds and builds at once: graph construction starts as soon as the first rows are
+ * embedded and inserts each batch of nodes once their rows have arrived, so a remote
+ * model's latency and the graph's CPU time overlap instead of adding up. The calls keep
+ * `embedConcurrency` in flight; rows are normalised as they arrive.
+ */
+async function embedAndBuild(
+  records: PassageRecord[],
+  embedder: Embedder,
+  o: ResolvedBuildOptions,
+  progress: Progress,
+  timings: BuildTimings,
+  t0: number,
+): Promise<{ core: Core; order: Uint32Array }> {
+  const n = records.length;
+  const rows = new RowsArrived(n);
+  let memory: { vectors: Float32Array; dims: number } | null = null;
+  let allocated!: () => void;
+  const ready = new Promise<void>((r) => (allocated = r));
+  const alloc = (length: number, dims: number) => {
+    memory = { vectors: allocateVectors(length / dims, dims), dims };
+    allocated();
+    return memory.vectors;
+  };
+  const onRows = (start: number, end: number) => {
+    const { vectors, dims } = memory!;
+    if (o.metric === "cosine") normalizeRows(vectors.subarray(start * dims, end * dims), dims);
+    rows.arrived(start, end);
+  };
+  const embedding = embedBatched(embedder, records.map((r) => r.text), 0, o.embedBatchSize, { timeoutMs: o.embedTimeoutMs, concurrency: o.embedConcurrency, onRows }, (d) => progress("embed", d, n), alloc).then(
+    (r) => {
+      timings.embed = performance.now() - t0;
+      return r;
+    },
+    (err: unknown) => {
+      rows.fail(err);
+      throw err;
+    },
+  );
+  // The memory exists once the first answer gave the dimensions (or the embedding failed).
+  await Promise.race([ready, embedding]);
+  const m = memory as { vectors: Float32Array; dims: number } | null;
+  if (!m) throw new Error("unreachable: the embedding resolved without allocating its vectors");
+  const [, built] = await Promise.all([embedding, buildCore(m.vectors, m.dims, o, progress, timings, (count) => rows.until(count))]);
+  return built;
+}
+
+/** How many leading rows have arrived, while embedder calls finish in any order. */
+class RowsArrived {
+  private readonly done: Uint8Array;
+  private prefix = 0;
+  private failure: { err: unknown } | null = null;
+  private waiters: { count: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(n: number) {
+    this.done = new Uint8Array(n + 1);
+  }
+
+  arrived(start: number, end: number): void {
+    this.done.fill(1, start, end);
+    while (this.prefix < this.done.length - 1 && this.done[this.prefix]) this.prefix++;
+    this.waiters = this.waiters.filter((w) => (w.count <= this.prefix ? (w.resolve(), false) : true));
+  }
+
+  fail(err: unknown): void {
+    this.failure = { err };
+    for (const w of this.waiters) w.reject(err);
+    this.waiters = [];
+  }
+
+  /** Resolves once the first `count` rows have arrived; rejects if the embedding failed. */
+  until(count: number): Promise<void> {
+    if (count <= this.prefix) return Promise.resolve();
+    if (this.failure) return Promise.reject(this.failure.err);
+    return new Promise((resolve, reject) => this.waiters.push({ count, resolve, reject }));
+  }
 }
 
 /**
@@ -100,6 +180,7 @@ export async function buildCore(
   o: ResolvedBuildOptions,
   progress: Progress,
   timings: { graph: number; prune: number; quantize: number },
+  ready?: (count: number) => Promise<void>,
 ): Promise<{ core: Core; order: Uint32Array }> {
   let t = performance.now();
   const lap = () => {
@@ -111,7 +192,7 @@ export async function buildCore(
   const n = input.length / dims;
   const walkMetric = o.metric === "l2" ? "l2" : "ip";
   const threads = o.threads === 0 ? defaultThreads(n) : o.threads;
-  const built = await buildHnsw(input, dims, { M: o.M, efConstruction: o.efConstruction, seed: o.seed, threads, metric: walkMetric, onProgress: (d, t) => progress("graph", d, t) });
+  const built = await buildHnsw(input, dims, { M: o.M, efConstruction: o.efConstruction, seed: o.seed, threads, metric: walkMetric, onProgress: (d, t) => progress("graph", d, t), ...(ready ? { ready } : {}) });
   timings.graph = lap();
   // From here on, nodes are numbered for locality; `order` maps back to the input order.
   const { graph: g, vectors, order } = reorderForLocality(built, input, dims);

@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { createRng } from "../util/rng.js";
 import { createBuildKernel, type BuildKernel, type BuildState } from "./kernel.js";
-import { DOT_WASM, simdVectors } from "./simd.js";
+import { DOT_WASM, ownsVectors, simdVectors } from "./simd.js";
 
 export interface HnswBuildOptions {
   M: number;
@@ -15,6 +15,11 @@ export interface HnswBuildOptions {
   /** Use the WebAssembly SIMD dot product where the runtime has it (default true). */
   simd?: boolean;
   onProgress?: (inserted: number, total: number) => void;
+  /**
+   * Resolves once the first `count` rows of the vectors are written: construction then
+   * overlaps with embedding (the rows must be written in place, into the memory given).
+   */
+  ready?: (count: number) => Promise<void>;
 }
 
 /** A built HNSW graph in flat arrays (see BuildState for the layout). */
@@ -180,6 +185,9 @@ export async function buildHnsw(vectors: Float32Array, dims: number, opts: HnswB
   const upper = alloc(Int32Array, upperSlots * (M + 1) * 4);
   const level0 = alloc(Int32Array, n * (M0 + 1) * 4);
   let vecs = vectors;
+  // Rows still arriving must be read where they are written: wait for all of them before
+  // anything copies the vectors (they are copied unless allocated with allocateVectors).
+  if (opts.ready && !ownsVectors(vectors)) await opts.ready(n);
   const simd = opts.simd === false ? undefined : simdVectors(vectors, dims);
   if (simd) vecs = simd.vectors;
   else if (useWorkers && !(vectors.buffer instanceof SharedArrayBuffer)) {
@@ -223,10 +231,12 @@ export async function buildHnsw(vectors: Float32Array, dims: number, opts: HnswB
   let distances = 0;
   try {
     let inserted = Math.min(1, n);
+    await opts.ready?.(inserted);
     while (inserted < n) {
       const size = Math.max(1, Math.min(MAX_BATCH, Math.floor(inserted * BATCH_SHARE)));
       const start = inserted;
       const end = Math.min(n, start + size);
+      await opts.ready?.(end);
       // Small batches cost more in messages than they save: run them here.
       if (pool && end - start >= 4 * threads) {
         distances += await pool.run({ phase: "connect", start, end, entry, maxLevel });

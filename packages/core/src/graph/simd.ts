@@ -95,6 +95,15 @@ export function allocateVectors(count: number, dims: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(Math.max(8, bytes)));
 }
 
+/**
+ * True when `vectors` sit in memory that construction uses in place (allocateVectors with
+ * SIMD, or shared memory), so rows written later are seen by every worker.
+ */
+export function ownsVectors(vectors: Float32Array): boolean {
+  if (vectors.byteOffset === 0 && memories.has(vectors.buffer)) return true;
+  return vectors.buffer instanceof SharedArrayBuffer;
+}
+
 export interface SimdVectors {
   memory: WasmMemory;
   /** The vectors, viewed inside the shared memory at byte offset 0. */

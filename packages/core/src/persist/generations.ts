@@ -1,13 +1,13 @@
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { LeannError, StorageError } from "../errors.js";
+import { ConcurrentWriteError, LeannError, StorageError } from "../errors.js";
 import { writeFileAtomic } from "../format/atomic.js";
 import { CURRENT_FILE, nextGeneration, readCurrent, writeCurrent, type CurrentFile } from "../format/current.js";
-import { acquireLock } from "../format/lock.js";
 import type { IndexState } from "../state.js";
 import { FilePassageStore, writePassageFile } from "../store/passages.js";
 import { compact } from "../update/compact.js";
 import { encodeCore } from "./codec.js";
+import { holdWriterLock } from "./writer-lock.js";
 
 /** The pointer file naming the live generation. */
 export const CURRENT = CURRENT_FILE;
@@ -17,25 +17,48 @@ const GENERATION_FILE = /^(index|passages)\.\d+\.leann$/;
 
 /**
  * Saves `state` to `dir` as a new generation, holding the directory's writer lock:
- * compacts, recompresses the graph, writes the files, switches CURRENT, removes the old
+ * checks that no other writer replaced the generation this index came from, compacts,
+ * recompresses the graph, writes the files, switches CURRENT, removes the old
  * generation. Runs under the index's write lock.
  * @throws LockedError when another process is writing to `dir`
+ * @throws ConcurrentWriteError when `dir` is where this index was loaded from (or last
+ *   saved to) and another writer has saved a newer generation there since
  */
 export function save(state: IndexState, dir: string): void {
-  compact(state);
-  state.core.graph.freeze();
   const abs = resolve(dir);
   try {
     mkdirSync(abs, { recursive: true });
   } catch (err) {
     throw LeannError.isInstance(err) ? err : new StorageError(abs, "create the index directory", err);
   }
-  const release = acquireLock(abs);
+  const release = holdWriterLock(abs);
   try {
+    checkNotReplaced(state, abs);
+    compact(state);
+    state.core.graph.freeze();
     writeGeneration(state, abs);
   } finally {
     release();
   }
+}
+
+/**
+ * Saving over a generation another writer made after this index read its own would drop
+ * that writer's changes without a word: refuse instead. Saving to any other directory
+ * (a copy, or a build replacing an index) writes as before.
+ */
+function checkNotReplaced(state: IndexState, abs: string): void {
+  const base = state.base;
+  if (!base || base.dir !== abs) return;
+  const now = readCurrent(abs);
+  if (now?.generation === base.generation) return;
+  const what = now ? `another writer saved generation ${now.generation} there` : "the index there was removed";
+  throw new ConcurrentWriteError(
+    abs,
+    `LeannIndex.save: this index was loaded from ${abs} at generation ${base.generation}, and since then ${what}. ` +
+      `Saving would silently drop those changes, so nothing was written. Load the index again (LeannIndex.load), repeat this change and save; ` +
+      `to keep other writers out for the whole load -> change -> save, use withWriterLock(dir, fn) or LeannIndex.load(dir, { lock: true }).`,
+  );
 }
 
 /**
@@ -61,6 +84,7 @@ function writeGeneration(state: IndexState, abs: string): void {
   writeFileAtomic(join(abs, indexFile), encodeCore(state.core, passages.count, state.core.graph.freeze(), identity));
   writeCurrent(abs, { format: "leann", version: 1, generation: gen, index: indexFile, passages: passagesFile });
   state.savedAt = { dir: abs, passagesFile };
+  state.base = { dir: abs, generation: gen };
   // Read passages from the file just written: the old one may be deleted below.
   if (rewritten) passages.rebase(new FilePassageStore(join(abs, passagesFile)));
   // Old generations are garbage now; a crash before this point only leaves extra files.

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { embedderIdentity, embedQueryChecked, type Embedder } from "../embedder.js";
+import { embedderIdentity, embedderName, embedQueryChecked, timedCall, type Embedder } from "../embedder.js";
 import { CorruptIndexError, EmbedderError, IndexNotFoundError, LeannError, ModelMismatchError } from "../errors.js";
 import { checkPassagePairing, indexHeader, readIndexFile } from "../format/index-file.js";
 import type { ResolvedLoadOptions } from "../options.js";
@@ -11,6 +11,8 @@ import { FilePassageStore } from "../store/passages.js";
 import { decodeCore } from "./codec.js";
 import { CURRENT, readCurrent, type CurrentFile } from "./generations.js";
 
+/** An embedder's load() (which may download a model) may take this many times embedTimeoutMs. */
+const LOAD_TIMEOUT_FACTOR = 10;
 /** Times a load starts over when a writer switched generations under it. */
 const OPEN_RETRIES = 2;
 
@@ -68,13 +70,20 @@ async function openGeneration(abs: string, cur: CurrentFile, embedder: Embedder,
     throw new CorruptIndexError(passagesPath, `holds ${passages.count} passages but the index file has ${count}; the two files are from different saves. Restore or rebuild.`);
   }
   try {
-    await checkModel(abs, core.model, embedder, o.allowModelMismatch);
+    await checkModel(abs, core.model, embedder, o.allowModelMismatch, o.embedTimeoutMs);
   } catch (err) {
     passages.close();
     throw err;
   }
-  const state = new IndexState(core, new MutablePassages(passages), { embedder, batchSize: o.embedBatchSize, timeoutMs: o.embedTimeoutMs, cacheBytes: o.cacheBytes });
+  const state = new IndexState(core, new MutablePassages(passages), {
+    embedder,
+    batchSize: o.embedBatchSize,
+    timeoutMs: o.embedTimeoutMs,
+    concurrency: o.embedConcurrency,
+    cacheBytes: o.cacheBytes,
+  });
   state.savedAt = { dir: abs, passagesFile: cur.passages };
+  state.base = { dir: abs, generation: cur.generation };
   // An index that has not learnt its dimensions has nothing to check them against.
   if (o.probe && core.dims > 0) {
     try {
@@ -91,10 +100,11 @@ async function openGeneration(abs: string, cur: CurrentFile, embedder: Embedder,
  * Loads the embedder's model (embedders that resolve a model lazily know their identity
  * only then) and compares its identity with the one the index recorded.
  */
-async function checkModel(abs: string, recorded: string | null, embedder: Embedder, allowMismatch: boolean): Promise<void> {
+async function checkModel(abs: string, recorded: string | null, embedder: Embedder, allowMismatch: boolean, timeoutMs: number): Promise<void> {
   if (typeof embedder.load === "function") {
     try {
-      await embedder.load();
+      // load() may download a model: it gets LOAD_TIMEOUT_FACTOR times the limit of a call.
+      await timedCall(Promise.resolve(embedder.load()), timeoutMs * LOAD_TIMEOUT_FACTOR, `${embedderName(embedder)}.load`);
     } catch (err) {
       if (LeannError.isInstance(err)) throw err;
       throw new EmbedderError(`The embedder failed to load its model: ${(err as Error)?.message ?? err}`, { cause: err });

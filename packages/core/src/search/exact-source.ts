@@ -1,9 +1,10 @@
+import { decodePq } from "../quantize/pq.js";
 import type { IndexState } from "../state.js";
 import type { SearchStats } from "../types.js";
 import type { SearchContext } from "./two-level.js";
 
 /** The counters the exact-vector source adds to. */
-export type RecomputeStats = Pick<SearchStats, "recomputed" | "cacheHits" | "embedderCalls"> & { ms: { embed: number } };
+export type RecomputeStats = Pick<SearchStats, "recomputed" | "cacheHits" | "embedderCalls"> & { ms: { embed: number }; decoded?: number };
 
 export interface ExactSourceOptions {
   /** Serve every node from the stored vectors (mode "stored"). */
@@ -12,13 +13,19 @@ export interface ExactSourceOptions {
   capture?: Map<number, Float32Array>;
   /** Vectors of nodes not in the index's structures yet (an insert in progress). */
   fresh?: Map<number, Float32Array>;
+  /**
+   * Never call the embedder: a node with no exact vector at hand is served its PQ-decoded
+   * vector (an insert chooses neighbours this way, so an add embeds only its own passages).
+   */
+  decodeMissing?: boolean;
 }
 
 /**
  * The walk's view of an index: its graph, PQ codes, and the exact-vector source, which
  * serves each batch from the cheapest place that has the vectors: vectors of this insert,
  * then the stored vectors (mode "stored") or the hub cache, and only then the embedder on
- * the passages' texts (whose answers the hub cache may keep).
+ * the passages' texts (whose answers the hub cache may keep), or with `decodeMissing`
+ * the PQ-decoded vectors instead.
  */
 export function walkContext(state: IndexState, stats: RecomputeStats, o: ExactSourceOptions): SearchContext {
   const c = state.core;
@@ -43,7 +50,10 @@ export function walkContext(state: IndexState, stats: RecomputeStats, o: ExactSo
           stats.cacheHits++;
         } else missing.push(i);
       }
-      if (missing.length > 0) {
+      if (missing.length > 0 && o.decodeMissing) {
+        for (const i of missing) out.set(decodePq(c.pq, c.codes, ids[i]!), i * dims);
+        stats.decoded = (stats.decoded ?? 0) + missing.length;
+      } else if (missing.length > 0) {
         const texts = missing.map((i) => state.passages.get(ids[i]!).text);
         const te = performance.now();
         const { vectors } = await state.embedTexts(texts, dims);

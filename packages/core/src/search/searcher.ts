@@ -48,13 +48,18 @@ export async function search(state: IndexState, query: string | ArrayLike<number
     throw new InvalidOptionsError('LeannIndex.search: mode "stored" needs an index built with storeVectors: true; use "two-level" or rebuild with storeVectors.');
   }
   const stats: SearchStats = { recomputed: 0, cacheHits: 0, visited: 0, expanded: 0, embedderCalls: 0, path: mode, ms: { total: 0, embed: 0, search: 0 } };
-  const q = await queryVector(state, query, stats);
+  // The query is embedded while the search plans; a scan also sends its first batch meanwhile.
+  const pendingQuery = queryVector(state, query, stats);
+  pendingQuery.catch(() => {}); // awaited below; this only keeps a planning failure from leaving it unhandled
   const accept = acceptTest(state, predicate);
   const plan = planSearch(state, o, mode, predicate ? accept : undefined);
   if (plan.filterShare !== undefined) stats.filterShare = plan.filterShare;
   const vectors = includeVectors ? new Map<number, Float32Array>() : undefined;
   const ctx = walkContext(state, stats, { useStored: mode === "stored", ...(vectors ? { capture: vectors } : {}) });
-  const r = q && !plan.empty ? await runPlan(ctx, q, plan, accept, stats) : { ids: [], scores: [], visited: 0, expanded: 0, exact: 0, batches: 0 };
+  // A non-empty index knows its dimensions, so its query vector is never null.
+  const r = plan.empty
+    ? (await pendingQuery, { ids: [], scores: [], visited: 0, expanded: 0, exact: 0, batches: 0 })
+    : await runPlan(ctx, pendingQuery as Promise<Float32Array>, plan, accept, stats);
   stats.path = plan.path === "scan" || stats.path === "scan" ? "scan" : plan.path;
   stats.visited = r.visited;
   stats.expanded = r.expanded;
@@ -150,10 +155,13 @@ function filterShare(state: IndexState, accept: (id: number) => boolean): number
   return seen ? hit / seen : 0;
 }
 
-async function runPlan(ctx: SearchContext, q: Float32Array, plan: SearchPlan, accept: ((id: number) => boolean) | undefined, stats: SearchStats): Promise<WalkResult> {
+async function runPlan(ctx: SearchContext, pendingQuery: Promise<Float32Array>, plan: SearchPlan, accept: ((id: number) => boolean) | undefined, stats: SearchStats): Promise<WalkResult> {
   const { k } = plan.walk;
   const only = accept ? { accept } : {};
-  if (plan.path === "scan") return scanSearch(ctx, q, { k, batchSize: SCAN_BATCH, ...only });
+  // A scan's batches do not depend on the query: it sends its first one before the query is back.
+  if (plan.path === "scan") return scanSearch(ctx, pendingQuery, { k, batchSize: SCAN_BATCH, ...only });
+  // A walk's first batch is chosen by the query's PQ scores: it has to wait.
+  const q = await pendingQuery;
   if (plan.path === "exact-walk") return exactWalkSearch(ctx, q, { k, ef: plan.walk.ef, batchSize: plan.walk.batchSize, ...only });
   const r = await twoLevelSearch(ctx, q, { ...plan.walk, ...only });
   if (!plan.scanIfStarved || r.ids.length >= k) return r;

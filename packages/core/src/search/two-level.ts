@@ -243,17 +243,26 @@ export async function exactWalkSearch(ctx: SearchContext, query: Float32Array, o
 
 /**
  * Exact scores of every node in 0..n-1 that `accept` lets through, in batches of `batchSize`:
- * the reference search, and the path for filters that match few passages.
+ * the reference search, and the path for filters that match few passages. The batches do
+ * not depend on the query, so a query still being embedded (a promise) is awaited only
+ * once the first batch is on its way: the two embedder calls overlap.
  */
-export async function scanSearch(ctx: SearchContext, query: Float32Array, o: { k: number; batchSize: number; accept?: (id: number) => boolean }): Promise<WalkResult> {
+export async function scanSearch(
+  ctx: SearchContext,
+  queryOrPending: Float32Array | Promise<Float32Array>,
+  o: { k: number; batchSize: number; accept?: (id: number) => boolean },
+): Promise<WalkResult> {
   const top = new TopK(o.k);
   const pending = new Uint32Array(o.batchSize);
   let count = 0, exactCount = 0, batches = 0;
+  let query: Float32Array | null = queryOrPending instanceof Float32Array ? queryOrPending : null;
   const flush = async () => {
     if (count === 0) return;
     const ids = pending.slice(0, count);
     count = 0;
-    const vecs = await ctx.exact(ids);
+    let vecs: Float32Array;
+    if (query) vecs = await ctx.exact(ids);
+    else [query, vecs] = await Promise.all([queryOrPending, ctx.exact(ids)]);
     exactCount += ids.length;
     batches++;
     for (let i = 0; i < ids.length; i++) top.offer(score(ctx.metric, query, 0, vecs, i * ctx.dims, ctx.dims), ids[i]!);
@@ -264,6 +273,8 @@ export async function scanSearch(ctx: SearchContext, query: Float32Array, o: { k
     if (count === o.batchSize) await flush();
   }
   await flush();
+  // Nothing passed `accept`: the query must still be valid (and its failure reported).
+  if (!query) await queryOrPending;
   const { ids, scores } = top.sorted();
   return { ids, scores, visited: ctx.n, expanded: 0, exact: exactCount, batches };
 }

@@ -30,8 +30,9 @@ export async function add(state: IndexState, records: PassageRecord[], given: Ar
   }
   const ids = records.map((r) => r.id);
   // PQ codebooks (and the graph's early structure) learnt from a small first batch fit a
-  // grown collection badly: while the collection is small, rebuild whenever it doubles.
-  // Each passage is then re-embedded about once more in total (a geometric series).
+  // grown collection badly: while the collection is small, rebuild whenever it doubles,
+  // from the old passages' PQ-decoded vectors and this add's exact ones, re-embedding at
+  // most as many old passages as this add brings.
   const { trainedOn, pqSample } = c.params;
   if (state.size === 0 || (trainedOn < pqSample && state.size + records.length >= 2 * trainedOn)) {
     const r = await rebuild(state, records, vectors, dims);

@@ -12,99 +12,113 @@ const MIN_CANDIDATES = 16;
 
 /**
  * Links new passages into the live graph, one after another: each is PQ-encoded with the
- * existing codebooks, its neighbour candidates are found by a search (recomputing as a
- * search does, reusing this insert's own vectors), the RNG heuristic keeps the ordinary
- * degree of them, and each kept neighbour links back while it has fewer than M
- * neighbours. On any failure every change is rolled back and the error rethrown.
- * Returns the new nodes' ids (consecutive, after the existing ones).
+ * existing codebooks, its neighbour candidates are found by a two-level search that never
+ * calls the embedder: it ranks by the exact vectors at hand (this add's own, the stored
+ * vectors, the hub cache) and by PQ-decoded vectors for the rest, so an add of n passages
+ * embeds n texts. The RNG heuristic (candidate-candidate distances on the same vectors)
+ * keeps the ordinary degree of them, and each kept neighbour links back while it has
+ * fewer than M neighbours.
+ *
+ * Everything is built on private copies (copy-on-write adjacency lists, grown arrays) and
+ * committed at the end in one synchronous step: until then the index, its size and its
+ * getters show the state before the add, and a failure leaves nothing to undo.
+ * Returns the first new node's id (the new ones are consecutive, after the existing ones).
  */
 export async function insert(state: IndexState, records: PassageRecord[], vectors: Float32Array, stats: RecomputeStats): Promise<number> {
   const c = state.core;
   const dims = c.dims;
-  const newCodes = encodePq(c.pq, vectors);
-  // Snapshot what a rollback needs; everything else only grows and is truncated back.
   const n0 = state.passages.count;
-  const lists = c.graph.lists();
-  const cs = codeSize(c.pq);
-  const snapshot = { codes: c.codes, deleted: state.deleted, inDegree: c.inDegree, seeds: c.seeds, entry: c.entry, maxDegree: c.graph.maxDegree, stored: c.storedVectors };
-  const linked: [number, number][] = [];
+  const n1 = n0 + records.length;
   const m = c.params.prunedDegree;
   const hubDegree = c.params.M;
+  const cs = codeSize(c.pq);
   const grow = <T extends Uint8Array | Uint32Array>(a: T, size: number): T => {
     const b = new (a.constructor as new (n: number) => T)(size);
     b.set(a.subarray(0, Math.min(a.length, size)));
     return b;
   };
-  c.codes = grow(c.codes, (n0 + records.length) * cs);
-  c.codes.set(newCodes, n0 * cs);
-  state.deleted = grow(state.deleted, n0 + records.length);
-  c.inDegree = grow(c.inDegree, n0 + records.length);
+  const codes = grow(c.codes, n1 * cs);
+  codes.set(encodePq(c.pq, vectors), n0 * cs);
+  const deleted = grow(state.deleted, n1);
+  // Copy-on-write: the outer array is copied, an inner list only when this add changes it.
+  const lists = c.graph.lists().slice();
+  const copied = new Set<number>();
+  const own = (u: number): number[] => {
+    if (!copied.has(u)) {
+      lists[u] = lists[u]!.slice();
+      copied.add(u);
+    }
+    return lists[u]!;
+  };
+  let seeds = c.seeds, entry = c.entry, maxDegree = c.graph.maxDegree;
+  const linked: number[] = [];
+  const fresh = new Map<number, Float32Array>();
+  const neighbors = (v: number, out: Uint32Array) => {
+    const l = lists[v]!;
+    const k = Math.min(l.length, out.length);
+    for (let i = 0; i < k; i++) out[i] = l[i]!;
+    return k;
+  };
+  for (let j = 0; j < records.length; j++) {
+    const x = n0 + j;
+    const vx = vectors.subarray(j * dims, (j + 1) * dims);
+    lists.push([]);
+    copied.add(x);
+    fresh.set(x, vx);
+    if (x - state.deletedCount === 0) {
+      seeds = Uint32Array.of(x);
+      entry = x;
+      continue;
+    }
+    // Neighbour candidates: a search for the new vector, keeping the vectors it met.
+    const met = new Map<number, Float32Array>();
+    const base = walkContext(state, stats, { useStored: c.storedVectors !== null, capture: met, fresh, decodeMissing: true });
+    const ctx = { ...base, n: x + 1, codes, seeds, neighbors, maxDegree: Math.max(1, maxDegree) };
+    const r = await twoLevelSearch(ctx, vx, {
+      k: Math.max(2 * m, MIN_CANDIDATES),
+      ef: DEFAULTS.ef,
+      maxRecompute: DEFAULTS.maxRecompute,
+      rerankShare: 1,
+      batchSize: DEFAULTS.batchSize,
+      patience: DEFAULTS.patience,
+      accept: (id) => id !== x && !deleted[id],
+    });
+    // The walk ranks by similarity (best first); the heuristic takes distances, so negate.
+    const dists = r.scores.map((s) => -s);
+    const distance = (a: number, b: number) => -score(c.metric, met.get(a)!, 0, met.get(b)!, 0, dims);
+    const kept: number[] = [];
+    kept.length = selectNeighbors(r.ids, dists, r.ids.length, m, distance, kept);
+    lists[x] = kept;
+    let back = 0;
+    for (const u of kept) {
+      if (lists[u]!.length < hubDegree) {
+        own(u).push(x);
+        linked.push(u);
+        back++;
+      }
+    }
+    if (back === 0 && kept.length > 0) {
+      own(kept[0]!).push(x);
+      linked.push(kept[0]!);
+    }
+    maxDegree = Math.max(maxDegree, kept.length, ...kept.map((u) => lists[u]!.length));
+  }
+  // Commit: no await from here on, so no reader sees a half-applied add.
+  const inDegree = grow(c.inDegree, n1);
+  for (const u of linked) inDegree[u]!++;
   if (c.storedVectors) {
-    const sv = new Float32Array((n0 + records.length) * dims);
+    const sv = new Float32Array(n1 * dims);
     sv.set(c.storedVectors);
     sv.set(vectors, n0 * dims);
     c.storedVectors = sv;
   }
-  const fresh = new Map<number, Float32Array>();
-  try {
-    for (let j = 0; j < records.length; j++) {
-      const x = n0 + j;
-      const vx = vectors.subarray(j * dims, (j + 1) * dims);
-      state.passages.append(records[j]!);
-      lists.push([]);
-      fresh.set(x, vx);
-      if (x - state.deletedCount === 0) {
-        c.seeds = Uint32Array.of(x);
-        c.entry = x;
-        continue;
-      }
-      // Neighbour candidates: a search for the new vector, keeping the exact vectors it met.
-      const met = new Map<number, Float32Array>();
-      const ctx = { ...walkContext(state, stats, { useStored: c.storedVectors !== null, capture: met, fresh }), n: x + 1 };
-      const deleted = state.deleted;
-      const r = await twoLevelSearch(ctx, vx, {
-        k: Math.max(2 * m, MIN_CANDIDATES),
-        ef: DEFAULTS.ef,
-        maxRecompute: DEFAULTS.maxRecompute,
-        rerankShare: 1,
-        batchSize: DEFAULTS.batchSize,
-        patience: DEFAULTS.patience,
-        accept: (id) => id !== x && !deleted[id],
-      });
-      // The walk ranks by similarity (best first); the heuristic takes distances, so negate.
-      const dists = r.scores.map((s) => -s);
-      const distance = (a: number, b: number) => -score(c.metric, met.get(a)!, 0, met.get(b)!, 0, dims);
-      const kept: number[] = [];
-      kept.length = selectNeighbors(r.ids, dists, r.ids.length, m, distance, kept);
-      lists[x] = kept;
-      let back = 0;
-      for (const u of kept) {
-        if (lists[u]!.length < hubDegree) {
-          lists[u]!.push(x);
-          linked.push([u, x]);
-          back++;
-        }
-      }
-      if (back === 0 && kept.length > 0) {
-        lists[kept[0]!]!.push(x);
-        linked.push([kept[0]!, x]);
-      }
-      c.graph.maxDegree = Math.max(c.graph.maxDegree, kept.length, ...kept.map((u) => lists[u]!.length));
-    }
-  } catch (err) {
-    // Roll back: unlink in reverse order, drop the appended nodes and records.
-    for (let i = linked.length - 1; i >= 0; i--) lists[linked[i]![0]]!.pop();
-    lists.length = n0;
-    state.passages.truncate(n0);
-    c.codes = snapshot.codes;
-    state.deleted = snapshot.deleted;
-    c.inDegree = snapshot.inDegree;
-    c.seeds = snapshot.seeds;
-    c.entry = snapshot.entry;
-    c.graph.maxDegree = snapshot.maxDegree;
-    c.storedVectors = snapshot.stored;
-    throw err;
-  }
-  for (const [u] of linked) c.inDegree[u]!++;
+  for (const rec of records) state.passages.append(rec);
+  c.graph.setLists(lists);
+  c.graph.maxDegree = maxDegree;
+  c.codes = codes;
+  c.inDegree = inDegree;
+  c.seeds = seeds;
+  c.entry = entry;
+  state.deleted = deleted;
   return n0;
 }

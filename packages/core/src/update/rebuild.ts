@@ -1,29 +1,58 @@
 import { buildCore } from "../build/pipeline.js";
 import { allocateVectors } from "../graph/simd.js";
+import { decodePq } from "../quantize/pq.js";
+import { normalizeRows } from "../util/vector.js";
 import { buildOptionsSchema, parseOptions, type ResolvedBuildOptions } from "../options.js";
 import type { Core, IndexState } from "../state.js";
 import { MemoryPassageStore, type PassageRecord } from "../store/passages.js";
 
 /**
- * Rebuilds from scratch over the live passages (re-embedded) plus `records` (embedded as
- * `vectors`), with the parameters the index was built with. Nothing changes until the
- * new structures are complete; then they are swapped in at once. Returns how many live
- * passages `records` replaced and how many were re-embedded.
+ * Rebuilds from scratch over the live passages plus `records` (embedded as `vectors`), with
+ * the parameters the index was built with. The live passages are not re-embedded, but for
+ * at most as many as `records` (the newest): each comes from the best vector at hand
+ * (stored vectors, the hub cache, else its PQ-decoded vector), so an add of n passages
+ * embeds at most 2n texts; the new codebooks are trained on these vectors and the add's
+ * exact ones. Nothing changes until the new structures are complete; then they are
+ * swapped in at once. Returns how many live passages `records` replaced, how many old
+ * vectors were reconstructed from PQ codes and how many were re-embedded.
  */
-export async function rebuild(state: IndexState, records: PassageRecord[], vectors: Float32Array, dims: number): Promise<{ replaced: number; recomputed: number }> {
+export async function rebuild(state: IndexState, records: PassageRecord[], vectors: Float32Array, dims: number): Promise<{ replaced: number; decoded: number; recomputed: number }> {
   const c = state.core;
   const replacing = new Set(records.map((r) => r.id));
   const keep: PassageRecord[] = [];
+  const keepNodes: number[] = [];
   let replaced = 0;
   for (let i = 0; i < state.passages.count; i++) {
     if (state.deleted[i]) continue;
     const p = state.passages.get(i);
     if (replacing.has(p.id)) replaced++;
-    else keep.push(p);
+    else {
+      keep.push(p);
+      keepNodes.push(i);
+    }
   }
-  const old = keep.length > 0 ? (await state.embedTexts(keep.map((r) => r.text), dims)).vectors : new Float32Array(0);
   const all = allocateVectors(keep.length + records.length, dims);
-  all.set(old, 0);
+  const atHand = (node: number) => c.storedVectors?.subarray(node * dims, (node + 1) * dims) ?? state.cache.get(node);
+  // Budget: as many old passages as this add brings are re-embedded (an add of n embeds at
+  // most 2n texts). The newest go first: inserted since the last rebuild, their codes come
+  // from codebooks that never saw them, so their decoded vectors are the least faithful.
+  const refresh: number[] = [];
+  for (let j = keepNodes.length - 1; j >= 0 && refresh.length < records.length; j--) if (!atHand(keepNodes[j]!)) refresh.push(j);
+  const fresh = refresh.length > 0 ? (await state.embedTexts(refresh.map((j) => keep[j]!.text), dims)).vectors : new Float32Array(0);
+  const refreshed = new Map(refresh.map((j, r) => [j, fresh.subarray(r * dims, (r + 1) * dims)]));
+  let decoded = 0;
+  keepNodes.forEach((node, j) => {
+    const v = refreshed.get(j) ?? atHand(node);
+    if (v) all.set(v, j * dims);
+    else {
+      const d = decodePq(c.pq, c.codes, node);
+      // Decoded vectors are shorter than the originals (centroids average); the walk and
+      // the pruning compare inner products, so put them back on the unit sphere for cosine.
+      if (c.metric === "cosine") normalizeRows(d, dims);
+      all.set(d, j * dims);
+      decoded++;
+    }
+  });
   all.set(vectors, keep.length * dims);
   const { core, order } = await buildCore(all, dims, rebuildOptions(c), () => {}, { graph: 0, prune: 0, quantize: 0 });
   core.model = c.model;
@@ -33,7 +62,7 @@ export async function rebuild(state: IndexState, records: PassageRecord[], vecto
   // The passages now live in memory: the next save must write them, not reuse a file.
   state.savedAt = null;
   state.renumbered(allRecords.length);
-  return { replaced, recomputed: keep.length };
+  return { replaced, decoded, recomputed: refresh.length };
 }
 
 /** The build options an index was built with, as recorded in its parameters and structures. */
