@@ -7,6 +7,7 @@
 import type { Embedder } from "@leann/core";
 import { OLLAMA_DEFAULTS, OllamaEmbeddings } from "@leann/ollama";
 import { OPENAI_DEFAULTS, OpenAICompatibleEmbeddings } from "@leann/openai";
+import type { ModelProvider } from "./embedder.js";
 import { usage } from "./exit-codes.js";
 
 export interface RemoteModelOptions {
@@ -113,3 +114,45 @@ export function remoteEmbedder(spec: string, o: RemoteModelOptions): RemoteEmbed
   const apiKey = o.env.OPENAI_API_KEY?.trim() ?? "";
   return new RemoteModel(new OpenAICompatibleEmbeddings({ model, baseURL, apiKey, ...(dimensions !== undefined && { dimensions }) }));
 }
+
+/** A served model's spec is recorded as written: its name belongs to the server (`ollama:hf.co/a/b` is no path). */
+const asWritten = (name: string) => name.trim();
+
+function remoteProvider(kind: "openai" | "ollama", summary: string, list: ModelProvider["list"]): ModelProvider {
+  return {
+    prefix: kind,
+    summary,
+    normalize: asWritten,
+    async open(name, env, _warn, { baseUrl, recordedModelId }) {
+      const embedder = remoteEmbedder(`${kind}:${name}`, { baseUrl, env, recordedModelId })!;
+      // The first request doubles as the check that the server answers and has the model.
+      const { modelId, dimensions } = await embedder.load();
+      const where = embedder.client instanceof OpenAICompatibleEmbeddings ? embedder.client.baseURL : embedder.client.baseUrl;
+      return { embedder, modelId, dimensions, source: `${kind} server at ${where}` };
+    },
+    list,
+  };
+}
+
+/** `openai:MODEL`: any OpenAI-compatible /v1/embeddings server (OpenAI, LM Studio, vLLM, TEI, Ollama's /v1). */
+export const openaiProvider = remoteProvider("openai", "served by an OpenAI-compatible /v1/embeddings server (@leann/openai)", async (env) => [
+  {
+    spec: "openai:MODEL",
+    state: "pattern",
+    note:
+      `a model of an OpenAI-compatible server: --base-url URL, else $OPENAI_BASE_URL${env.OPENAI_BASE_URL?.trim() ? ` (now ${env.OPENAI_BASE_URL.trim()})` : ""}, else ${OPENAI_DEFAULTS.baseURL}; ` +
+      `key from $OPENAI_API_KEY (${env.OPENAI_API_KEY?.trim() ? "set" : "not set: local servers need none"}), never stored. ` +
+      "E.g. openai:text-embedding-3-small. The index records model and endpoint: later commands need neither flag",
+  },
+]);
+
+/** `ollama:MODEL`: Ollama's native /api/embed. */
+export const ollamaProvider = remoteProvider("ollama", "served by Ollama's /api/embed (@leann/ollama)", async (env) => [
+  {
+    spec: "ollama:MODEL",
+    state: "pattern",
+    note:
+      `a model pulled into the Ollama at --base-url, else $OLLAMA_HOST, else ${OLLAMA_DEFAULTS.baseUrl}` +
+      `${env.OLLAMA_HOST?.trim() ? ` (now ${env.OLLAMA_HOST.trim()})` : ""}. E.g. ollama:nomic-embed-text (ollama pull nomic-embed-text first)`,
+  },
+]);
