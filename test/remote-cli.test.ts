@@ -9,7 +9,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { http, HttpResponse } from "msw";
+import { createServer } from "node:http";
+import { http, HttpResponse, passthrough } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { modelSpec } from "../packages/cli/src/embedder.js";
@@ -174,6 +175,22 @@ describe("leann with --model openai:MODEL", () => {
     expect(r.json().error.hint).toContain("Leave out --base-url");
   });
 
+  it("exits 5 with CONNECTION_FAILED when no server listens at --base-url", async () => {
+    // A loopback port that was just free: the connection is refused for real.
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const closed = `http://127.0.0.1:${port}/v1`;
+    server.use(http.all(`${closed}/*`, () => passthrough()));
+    const r = await leann(["build", "nowhere", docs, "--model", `openai:${MODEL}`, "--base-url", closed, "--json", "--quiet"]);
+    expect(r.code).toBe(5);
+    expect(r.json().error).toMatchObject({ code: "CONNECTION_FAILED", exitCode: 5 });
+    expect(r.json().error.message).toContain(closed);
+  });
+
   it("exits 1 with a usage error when --base-url is given for a model that runs locally", async () => {
     const r = await leann(["search", "docs", "billing", "--model", "minishlab/potion-base-2M", "--base-url", URL_A, "--json"]);
     expect(r.code).toBe(1);
@@ -268,6 +285,10 @@ describe("served model specs", () => {
     expect(r.out).toContain(`now ${URL_B}`);
     expect(r.out).toContain("OPENAI_API_KEY (set)");
     expect(r.out).not.toContain(SECRET);
+    expect(r.out).toContain("with --base-url URL for a served model");
+    for (const command of ["build", "search", "ask", "add", "delete", "watch"]) {
+      expect((await leann([command, "--help"])).out, command).toMatch(/--model M[\s\S]*openai:MODEL[\s\S]*--base-url URL/);
+    }
     const j = await leann(["models", "--json"]);
     expect(j.json().providers.map((p: { prefix: string | null }) => p.prefix)).toEqual([null, "openai", "ollama"]);
   });
