@@ -198,6 +198,13 @@ describe("leann with --model openai:MODEL", () => {
     expect(r.json().error.hint).toContain("openai:MODEL");
   });
 
+  it("exits 1 with INVALID_OPTIONS naming the value when --base-url is not an http(s) URL", async () => {
+    const r = await leann(["search", "docs", "billing", "--base-url", "ftp://127.0.0.1/v1", "--json"]);
+    expect(r.code).toBe(1);
+    expect(r.json().error.code).toBe("INVALID_OPTIONS");
+    expect(r.json().error.message).toContain("ftp://127.0.0.1/v1");
+  });
+
   it("exits 1 with a usage error when the spec names no model", async () => {
     const r = await leann(["build", "empty", docs, "--model", "openai:", "--json"]);
     expect(r.code).toBe(1);
