@@ -15,6 +15,8 @@ import { setupServer } from "msw/node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { modelSpec } from "../packages/cli/src/embedder.js";
 import { main } from "../packages/cli/src/index.js";
+import { remoteEmbedder } from "../packages/cli/src/remote-model.js";
+import type { OllamaEmbeddings } from "@leann/ollama";
 import { MockOllama } from "../packages/ollama/test/helpers/mock-ollama.js";
 import { FakeOpenAI } from "../packages/openai/test/helpers/fake-openai.js";
 
@@ -265,14 +267,16 @@ describe("leann with --model openai:MODEL", () => {
 });
 
 describe("leann with --model ollama:MODEL", () => {
-  it("builds on $OLLAMA_HOST and searches on --base-url, recording the model name", async () => {
+  it("builds on $OLLAMA_HOST, records model and server, and searches there when OLLAMA_HOST is gone", async () => {
     const b = await leann(["build", "notes", docs, "--model", "ollama:nomic-embed-text", "--json", "--quiet"], { env: { OLLAMA_HOST: OLLAMA } });
     expect(b.code, b.err).toBe(0);
-    expect(b.json()).toMatchObject({ model: "ollama:nomic-embed-text", modelId: "nomic-embed-text", dimensions: 48 });
-    const r = await leann(["search", "notes", "revoke the old API key", "--k", "1", "--base-url", OLLAMA, "--json"]);
+    expect(b.json()).toMatchObject({ model: "ollama:nomic-embed-text", modelId: `nomic-embed-text via ${OLLAMA}`, dimensions: 48 });
+    const r = await leann(["search", "notes", "revoke the old API key", "--k", "1", "--json"]);
     expect(r.code, r.err).toBe(0);
     expect(r.json().hits[0].source).toBe(join(docs, "keys.md"));
     expect(ollama.calls("/api/embed").some((q) => JSON.stringify(q.body.input).includes("revoke the old API key"))).toBe(true);
+    // Naming the same server explicitly is the same identity.
+    expect((await leann(["search", "notes", "billing", "--base-url", `${OLLAMA}/`, "--json"])).code).toBe(0);
   });
 });
 
@@ -281,6 +285,16 @@ describe("served model specs", () => {
     expect(modelSpec("ollama:hf.co/org/model-GGUF", undefined, {}, "/w")).toBe("ollama:hf.co/org/model-GGUF");
     expect(modelSpec(undefined, undefined, { LEANN_MODEL: "openai:BAAI/bge-small-en-v1.5" }, "/w")).toBe("openai:BAAI/bge-small-en-v1.5");
     expect(modelSpec(undefined, "openai:x", { LEANN_MODEL: "ollama:y" }, "/w")).toBe("openai:x");
+  });
+
+  it("goes back to the recorded Ollama server when an ollama: index reopens without --base-url", () => {
+    const recordedModelId = "nomic-embed-text via http://gpu-box:11434";
+    const again = remoteEmbedder("ollama:nomic-embed-text", { env: { OLLAMA_HOST: "http://127.0.0.1:11999" }, recordedModelId })!;
+    expect((again.client as OllamaEmbeddings).baseUrl).toBe("http://gpu-box:11434");
+    expect(again.modelId).toBe(recordedModelId);
+    // Another model's record says nothing about this one; credentials never reach the identity.
+    const other = remoteEmbedder("ollama:all-minilm", { env: { OLLAMA_HOST: "http://user:pw@127.0.0.1:11999" }, recordedModelId })!;
+    expect(other.modelId).toBe("all-minilm via http://127.0.0.1:11999");
   });
 
   it("lists both prefixes with their servers and flags when leann models runs", async () => {

@@ -34,7 +34,7 @@ function mismatch(name: string, recordedId: string, spec: string, loadedId: stri
     flag !== undefined
       ? `Leave out --model: search, ask, add and delete use the index's own model. To change model, rebuild: leann build ${name} --force --model ${flag} PATH...`
       : baseUrl !== undefined
-        ? `The endpoint is part of an openai: model's identity. Leave out --base-url to use the recorded one, or rebuild on the new server: leann build ${name} --force --model ${spec} --base-url ${baseUrl} PATH...`
+        ? `The endpoint is part of a served model's identity. Leave out --base-url to use the recorded one, or rebuild on the new server: leann build ${name} --force --model ${spec} --base-url ${baseUrl} PATH...`
         : `Rebuild it with a model this leann has (see \`leann models\`): leann build ${name} --force PATH...`;
   return new CliError(EXIT.FAILED, "MODEL_MISMATCH", `Index "${name}" was embedded with "${recordedId}", but ${why}: queries and passages would be embedded differently.`, hint);
 }

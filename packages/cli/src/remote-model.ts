@@ -6,7 +6,7 @@
  */
 import type { Embedder } from "@leann/core";
 import { OLLAMA_DEFAULTS, OllamaEmbeddings } from "@leann/ollama";
-import { OPENAI_DEFAULTS, OpenAICompatibleEmbeddings } from "@leann/openai";
+import { endpointIdentity, OPENAI_DEFAULTS, OpenAICompatibleEmbeddings } from "@leann/openai";
 import type { ModelProvider } from "./embedder.js";
 import { usage } from "./exit-codes.js";
 
@@ -17,9 +17,9 @@ export interface RemoteModelOptions {
   env: Record<string, string | undefined>;
   /**
    * The identity the index recorded (`IndexMeta.modelId`), e.g.
-   * `text-embedding-3-small[256] via http://gpu-box:8000/v1`. Without --base-url, an
-   * openai: index goes back to the endpoint (and dimensions) it was built with, so a
-   * search needs no flags the build had.
+   * `text-embedding-3-small[256] via http://gpu-box:8000/v1` or `nomic-embed-text via
+   * http://gpu-box:11434`. Without --base-url, an index goes back to the endpoint (and
+   * dimensions) it was built with, so a search needs no flags the build had.
    */
   recordedModelId?: string | undefined;
   /** openai: vectors of this length (sent as `dimensions`, which text-embedding-3 models honour). */
@@ -31,7 +31,7 @@ export interface RemoteModelOptions {
  * use it (`load()` -> identity and dimensions, `embedFlat`), so either can serve a command.
  */
 export interface RemoteEmbedder extends Embedder {
-  /** The identity the index records: for openai:, model and endpoint (never the key). */
+  /** The identity the index records: model and endpoint (never the key). */
   readonly modelId: string;
   /** The client underneath, with its options and counters. */
   readonly client: OpenAICompatibleEmbeddings | OllamaEmbeddings;
@@ -49,8 +49,11 @@ class RemoteModel implements RemoteEmbedder {
   readonly modelId: string;
   private loaded: Promise<{ modelId: string; dimensions: number }> | undefined;
 
-  constructor(readonly client: OpenAICompatibleEmbeddings | OllamaEmbeddings) {
-    this.modelId = client.modelId;
+  constructor(
+    readonly client: OpenAICompatibleEmbeddings | OllamaEmbeddings,
+    modelId = client.modelId,
+  ) {
+    this.modelId = modelId;
   }
 
   load(): Promise<{ modelId: string; dimensions: number }> {
@@ -103,11 +106,15 @@ export function remoteEmbedder(spec: string, o: RemoteModelOptions): RemoteEmbed
     );
   }
   const flag = o.baseUrl?.trim() || undefined;
-  if (kind === "ollama") {
-    return new RemoteModel(new OllamaEmbeddings({ model, baseUrl: flag ?? (o.env.OLLAMA_HOST?.trim() || OLLAMA_DEFAULTS.baseUrl) }));
-  }
   const recorded = o.recordedModelId ? RECORDED.exec(o.recordedModelId) : null;
   const sameModel = recorded !== null && recorded[1] === model;
+  if (kind === "ollama") {
+    const client = new OllamaEmbeddings({ model, baseUrl: flag ?? (sameModel ? recorded[3] : undefined) ?? (o.env.OLLAMA_HOST?.trim() || OLLAMA_DEFAULTS.baseUrl) });
+    // @leann/ollama's identity is the model name alone; the CLI adds the server, as for
+    // openai:, so an index reopens on the Ollama it was built with and not on whichever
+    // OLLAMA_HOST is set today.
+    return new RemoteModel(client, `${model} via ${endpointIdentity(client.baseUrl)}`);
+  }
   const baseURL = flag ?? (sameModel ? recorded[3] : undefined) ?? (o.env.OPENAI_BASE_URL?.trim() || OPENAI_DEFAULTS.baseURL);
   const dimensions = o.dimensions ?? (sameModel && recorded[2] ? Number(recorded[2]) : undefined);
   // Both always given, from `o.env` only: the embedder would otherwise read process.env itself.
