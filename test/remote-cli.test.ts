@@ -40,7 +40,7 @@ const server = setupServer(
 let dir: string;
 let docs: string;
 let env: Record<string, string>;
-let built: { modelId: string; model: string; dimensions: number; passages: number };
+let built: { modelId: string; model: string; dimensions: number; passages: number; modelSource: string };
 
 const sink = () => ({ text: "", write(s: string) { this.text += s; return true; } });
 
@@ -102,7 +102,7 @@ beforeEach(() => {
 
 describe("leann with --model openai:MODEL", () => {
   it("records the model and its endpoint, sends the key, and stores the key nowhere when build is given --base-url", () => {
-    expect(built).toMatchObject({ model: `openai:${MODEL}`, modelId: `${MODEL} via ${URL_A}`, dimensions: 32, passages: 3 });
+    expect(built).toMatchObject({ model: `openai:${MODEL}`, modelId: `${MODEL} via ${URL_A}`, dimensions: 32, passages: 3, modelSource: `openai server at ${URL_A}` });
     const meta = JSON.parse(readFileSync(join(env.LEANN_HOME!, "docs", "leann.json"), "utf8")) as { model: string; modelId: string };
     expect(meta).toMatchObject({ model: `openai:${MODEL}`, modelId: `${MODEL} via ${URL_A}` });
     expect(allText(join(env.LEANN_HOME!, "docs"))).not.toContain(SECRET);

@@ -135,7 +135,8 @@ function remoteProvider(kind: "openai" | "ollama", summary: string, list: ModelP
       // The first request doubles as the check that the server answers and has the model.
       const { modelId, dimensions } = await embedder.load();
       const where = embedder.client instanceof OpenAICompatibleEmbeddings ? embedder.client.baseURL : embedder.client.baseUrl;
-      return { embedder, modelId, dimensions, source: `${kind} server at ${where}` };
+      // Shown in reports: no user:password a URL may carry.
+      return { embedder, modelId, dimensions, source: `${kind} server at ${endpointIdentity(where)}` };
     },
     list,
   };
