@@ -32,7 +32,9 @@ const COMMON: Options = {
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
 };
-const MODEL: Options = { model: { type: "string", short: "m" } };
+const MODEL: Options = { model: { type: "string", short: "m" }, "base-url": { type: "string" } };
+/** The model flags as the commands take them. */
+const modelFlags = (v: Record<string, unknown>) => ({ model: v.model as string | undefined, baseUrl: v["base-url"] as string | undefined });
 const COLLECT: Options = {
   ext: { type: "string" },
   ignore: { type: "string", multiple: true },
@@ -52,9 +54,13 @@ const COMMON_HELP = `Common options:
   -q, --quiet       no progress bars or notes on stderr
   -h, --help        this help`;
 
-const MODEL_HELP = `  -m, --model M     embedding model: a Hugging Face id or a local model folder; \`leann models\`
-                    lists them (default: the index's own; for build $LEANN_MODEL, else
-                    ${DEFAULT_MODEL}, which ships with leann)`;
+const MODEL_HELP = `  -m, --model M     embedding model: a Hugging Face id or a local model folder; openai:MODEL
+                    (any OpenAI-compatible server) or ollama:MODEL; \`leann models\` lists them
+                    (default: the index's own; for build $LEANN_MODEL, else
+                    ${DEFAULT_MODEL}, which ships with leann)
+  --base-url URL    server of an openai: or ollama: model (default: the one the index
+                    recorded; for build $OPENAI_BASE_URL or $OLLAMA_HOST); the key comes
+                    from $OPENAI_API_KEY and is never stored`;
 
 const KNOBS_HELP = `  --ef N            beam of the approximate walk (default ${DEFAULTS.ef}); costs no embeddings:
                     raise it before --max-recompute (see docs/tuning.md)
@@ -135,7 +141,7 @@ ${MODEL_HELP}`,
       await build(ctx, {
         name: checkName(p[0], "build"),
         paths: p.slice(1),
-        model: v.model as string | undefined,
+        ...modelFlags(v),
         chunking: { chunkTokens, overlapTokens },
         collect: collectOptions(v),
         force: v.force === true,
@@ -157,7 +163,7 @@ ${MODEL_HELP}`,
     async run(ctx, v, p) {
       expectArgs("search", p, 2, 2, "NAME and QUERY");
       if (!p[1]!.trim()) throw usage("leann search: the query is empty.");
-      await search(ctx, { name: checkName(p[0], "search"), query: p[1]!, k: int(v, "k", 5, 1, 1000), filters: (v.filter as string[] | undefined) ?? [], model: v.model as string | undefined, knobs: knobs(v) });
+      await search(ctx, { name: checkName(p[0], "search"), query: p[1]!, k: int(v, "k", 5, 1, 1000), filters: (v.filter as string[] | undefined) ?? [], ...modelFlags(v), knobs: knobs(v) });
     },
   },
   ask: {
@@ -181,7 +187,7 @@ ${MODEL_HELP}`,
         host: (v.host as string | undefined) ?? env.OLLAMA_HOST ?? DEFAULT_OLLAMA_HOST,
         k: int(v, "k", 4, 1, 100),
         filters: (v.filter as string[] | undefined) ?? [],
-        model: v.model as string | undefined,
+        ...modelFlags(v),
         knobs: knobs(v),
       });
     },
@@ -197,7 +203,7 @@ and modification time) are skipped; changed files are re-chunked and replace the
 ${MODEL_HELP}`,
     async run(ctx, v, p) {
       expectArgs("add", p, 1, Infinity, "NAME");
-      await add(ctx, { name: checkName(p[0], "add"), paths: p.slice(1), model: v.model as string | undefined, collect: collectOptions(v), prune: v.prune === true });
+      await add(ctx, { name: checkName(p[0], "add"), paths: p.slice(1), ...modelFlags(v), collect: collectOptions(v), prune: v.prune === true });
     },
   },
   delete: {
@@ -209,7 +215,7 @@ ${MODEL_HELP}`,
 ${MODEL_HELP}`,
     async run(ctx, v, p) {
       expectArgs("delete", p, 1, Infinity, "NAME");
-      await del(ctx, { name: checkName(p[0], "delete"), paths: p.slice(1), ids: (v.id as string[] | undefined) ?? [], model: v.model as string | undefined });
+      await del(ctx, { name: checkName(p[0], "delete"), paths: p.slice(1), ids: (v.id as string[] | undefined) ?? [], ...modelFlags(v) });
     },
   },
   models: {
@@ -275,7 +281,7 @@ after the sync in flight; one watcher per index.
 ${MODEL_HELP}`,
     async run(ctx, v, p) {
       expectArgs("watch", p, 1, 1, "NAME");
-      await watch(ctx, { name: checkName(p[0], "watch"), model: v.model as string | undefined, collect: collectOptions(v), debounceMs: int(v, "debounce", DEFAULT_DEBOUNCE_MS, 0, 600_000) });
+      await watch(ctx, { name: checkName(p[0], "watch"), ...modelFlags(v), collect: collectOptions(v), debounceMs: int(v, "debounce", DEFAULT_DEBOUNCE_MS, 0, 600_000) });
     },
   },
 };

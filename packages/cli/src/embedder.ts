@@ -14,8 +14,9 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { LeannError, type Embedder } from "@leann/core";
 import { DEFAULT_MODEL, defaultCacheDir, EMBEDDED_MODEL_DIR, listCached, LocalEmbeddings, OnnxRuntimeMissingError } from "@leann/onnx";
-import { CliError, EXIT } from "./exit-codes.js";
+import { CliError, EXIT, usage } from "./exit-codes.js";
 import type { TextSink } from "./progress.js";
+import { ollamaProvider, openaiProvider } from "./remote-model.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -45,6 +46,14 @@ export interface ModelListing {
   readonly note: string;
 }
 
+/** What a command knows besides the spec when it opens a model. */
+export interface OpenModelOptions {
+  /** `--base-url`: the server of a remote model. */
+  readonly baseUrl?: string | undefined;
+  /** The identity the index recorded (`IndexMeta.modelId`), when an index is being reopened. */
+  readonly recordedModelId?: string | undefined;
+}
+
 export interface ModelProvider {
   /** The spec prefix without its colon (`"ollama"` for `ollama:nomic-embed-text`); `""` for local models. */
   readonly prefix: string;
@@ -56,7 +65,7 @@ export interface ModelProvider {
    * Opens the model named by `name` (the part after the prefix) and loads it.
    * @throws a LeannError (MODEL_NOT_FOUND, MODEL_LOAD_FAILED, DOWNLOAD_FAILED, ...) saying how to get the model.
    */
-  open(name: string, env: Env, warn: (message: string) => void): Promise<Omit<ModelHandle, "spec">>;
+  open(name: string, env: Env, warn: (message: string) => void, options: OpenModelOptions): Promise<Omit<ModelHandle, "spec">>;
   /** The models it can use on this machine now, and the forms of spec it takes. */
   list(env: Env): Promise<ModelListing[]>;
 }
@@ -76,7 +85,11 @@ const local: ModelProvider = {
   prefix: "",
   summary: "run by @leann/onnx on this machine",
   normalize: normalizeModel,
-  async open(name, env, warn) {
+  async open(name, env, warn, { baseUrl }) {
+    // A server address given to a model that runs here is a mistake worth saying, not ignoring.
+    if (baseUrl !== undefined) {
+      throw usage(`--base-url ${baseUrl} names a server, but the model ${name} runs on this machine.`, "Leave out --base-url, or name a served model: --model openai:MODEL or --model ollama:MODEL.");
+    }
     const embedder = new LocalEmbeddings({ model: name, env, onWarning: warn });
     const info = await embedder.load();
     return { embedder, modelId: info.modelId, dimensions: info.dimensions, source: info.source };
@@ -94,7 +107,11 @@ const local: ModelProvider = {
   },
 };
 
-const providers = new Map<string, ModelProvider>([["", local]]);
+const providers = new Map<string, ModelProvider>([
+  ["", local],
+  ["openai", openaiProvider],
+  ["ollama", ollamaProvider],
+]);
 
 /**
  * Adds a provider for specs `PREFIX:NAME`.
@@ -108,7 +125,8 @@ export function registerModelProvider(provider: ModelProvider): void {
 
 /** The provider of a spec, and the name it is given. Only registered prefixes count, so `C:\models\x` stays a path. */
 function route(spec: string): { provider: ModelProvider; name: string } {
-  const m = /^([a-z][a-z0-9-]*):(.+)$/s.exec(spec);
+  // An empty name still goes to its provider, which says the spec names no model.
+  const m = /^([a-z][a-z0-9-]*):(.*)$/s.exec(spec);
   const p = m ? providers.get(m[1]!) : undefined;
   return p ? { provider: p, name: m![2]! } : { provider: local, name: spec };
 }
@@ -135,11 +153,13 @@ function explain(err: unknown): unknown {
 /**
  * Opens the model of a spec and loads it; warnings go to stderr.
  * @throws CliError (exit 4, the model error's code) when the model cannot be had, with a hint.
+ * @throws CliError (usage) when `--base-url` is given for a local model, or a remote spec names no model
+ * @throws OpenAIConnectionError / OllamaConnectionError (exit 5) when a remote model's server does not answer
  */
-export async function openModel(spec: string, env: Env, stderr: TextSink): Promise<ModelHandle> {
+export async function openModel(spec: string, env: Env, stderr: TextSink, options: OpenModelOptions = {}): Promise<ModelHandle> {
   const { provider, name } = route(spec);
   try {
-    const opened = await provider.open(name, env, (m) => stderr.write(`leann: ${m}\n`));
+    const opened = await provider.open(name, env, (m) => stderr.write(`leann: ${m}\n`), options);
     return { spec, ...opened };
   } catch (err) {
     throw explain(err);

@@ -1,4 +1,4 @@
-import { LeannError, LeannIndex, type MetadataFilter, type MetadataFilters, type SearchHit } from "@leann/core";
+import { DimensionMismatchError, LeannError, LeannIndex, type MetadataFilter, type MetadataFilters, type SearchHit } from "@leann/core";
 import type { Ctx } from "./context.js";
 import { modelSpec, openModel, type CliEmbedder } from "./embedder.js";
 import { CliError, EXIT, usage } from "./exit-codes.js";
@@ -13,37 +13,55 @@ export interface OpenIndex {
   model: string;
 }
 
+/** The model flags of a command that opens an index; both optional. */
+export interface ModelFlags {
+  /** `--model`: another spec than the index's own. */
+  readonly model?: string | undefined;
+  /** `--base-url`: the server of a remote model. */
+  readonly baseUrl?: string | undefined;
+}
+
 /** The index and the model disagree: worded for the command line (the core's message names an API option). */
-function mismatch(name: string, recordedId: string, spec: string, loadedId: string, flag: string | undefined): CliError {
-  const why = flag !== undefined ? `--model ${flag} loads "${loadedId}"` : `its recorded model ${spec} now loads as "${loadedId}"`;
-  return new CliError(
-    EXIT.FAILED,
-    "MODEL_MISMATCH",
-    `Index "${name}" was embedded with "${recordedId}", but ${why}: queries and passages would be embedded differently.`,
+function mismatch(name: string, recordedId: string, spec: string, loadedId: string, flags: ModelFlags): CliError {
+  const { model: flag, baseUrl } = flags;
+  const why =
+    flag !== undefined
+      ? `--model ${flag} loads "${loadedId}"`
+      : baseUrl !== undefined
+        ? `--base-url ${baseUrl} serves it as "${loadedId}"`
+        : `its recorded model ${spec} now loads as "${loadedId}"`;
+  const hint =
     flag !== undefined
       ? `Leave out --model: search, ask, add and delete use the index's own model. To change model, rebuild: leann build ${name} --force --model ${flag} PATH...`
-      : `Rebuild it with a model this leann has (see \`leann models\`): leann build ${name} --force PATH...`,
-  );
+      : baseUrl !== undefined
+        ? `The endpoint is part of a served model's identity. Leave out --base-url to use the recorded one, or rebuild on the new server: leann build ${name} --force --model ${spec} --base-url ${baseUrl} PATH...`
+        : `Rebuild it with a model this leann has (see \`leann models\`): leann build ${name} --force PATH...`;
+  return new CliError(EXIT.FAILED, "MODEL_MISMATCH", `Index "${name}" was embedded with "${recordedId}", but ${why}: queries and passages would be embedded differently.`, hint);
 }
 
 /**
  * Opens a named index with its model: the one it was built with, recorded in leann.json,
- * unless --model names another.
+ * unless --model names another. A remote model goes back to the endpoint it recorded
+ * unless --base-url names another.
  * @throws CliError NOT_FOUND when there is no such index
  * @throws ModelNotFoundError / ModelLoadError (exit 4) when the model cannot be loaded
+ * @throws OpenAIConnectionError / OllamaConnectionError (exit 5) when a remote model's server does not answer
  * @throws CliError MODEL_MISMATCH / CorruptIndexError (exit 3) when the index does not open with it
+ * @throws DimensionMismatchError (exit 3) when the model now gives vectors of another length than the index's
  */
-export async function openIndex(ctx: Ctx, name: string, modelFlag: string | undefined): Promise<OpenIndex> {
+export async function openIndex(ctx: Ctx, name: string, flags: ModelFlags = {}): Promise<OpenIndex> {
   const meta = readMeta(ctx.home, name);
   const dir = indexDir(ctx.home, name);
-  const model = modelSpec(modelFlag, meta.model, ctx.io.env, ctx.io.cwd);
-  const handle = await openModel(model, ctx.io.env, ctx.io.stderr);
-  if (meta.modelId && handle.modelId !== meta.modelId) throw mismatch(name, meta.modelId, model, handle.modelId, modelFlag);
+  const model = modelSpec(flags.model, meta.model, ctx.io.env, ctx.io.cwd);
+  const handle = await openModel(model, ctx.io.env, ctx.io.stderr, { baseUrl: flags.baseUrl, recordedModelId: meta.modelId });
+  if (meta.modelId && handle.modelId !== meta.modelId) throw mismatch(name, meta.modelId, model, handle.modelId, flags);
+  // A server can change what it serves under one name; caught here, before any search or add mixes lengths.
+  if (meta.dimensions && handle.dimensions !== meta.dimensions) throw new DimensionMismatchError(meta.dimensions, handle.dimensions, `Index "${name}" and its model ${model}`);
   let index: LeannIndex;
   try {
     index = await LeannIndex.load(dir, { embedder: handle.embedder });
   } catch (err) {
-    if (LeannError.isInstance(err) && err.code === "MODEL_MISMATCH") throw mismatch(name, meta.modelId, model, handle.modelId, modelFlag);
+    if (LeannError.isInstance(err) && err.code === "MODEL_MISMATCH") throw mismatch(name, meta.modelId, model, handle.modelId, flags);
     throw err;
   }
   return { meta, index, embedder: handle.embedder, dir, model };

@@ -63,7 +63,7 @@ describe("the model registry", () => {
 
   it("lists every provider's models, and refuses a taken or malformed prefix", async () => {
     const all = await listModels(env);
-    expect(all.map((p) => p.prefix)).toEqual(["", "fake"]);
+    expect(all.map((p) => p.prefix)).toEqual(["", "openai", "ollama", "fake"]);
     expect(all[0]!.models[0]).toMatchObject({ spec: "minishlab/potion-base-2M", state: "ready" });
     expect(() => registerModelProvider(fake)).toThrow(/already registered/);
     expect(() => registerModelProvider({ ...fake, prefix: "Bad Prefix" })).toThrow(/lowercase word/);

@@ -34,6 +34,7 @@ export interface AskArgs {
   k: number;
   filters: string[];
   model: string | undefined;
+  baseUrl?: string | undefined;
   knobs: SearchKnobs;
 }
 
@@ -101,7 +102,7 @@ export async function ask(ctx: Ctx, a: AskArgs): Promise<void> {
   }
   // The client captures fetch when constructed: go through globalThis.fetch at call time.
   const ollama = new Ollama({ host, fetch: (input, init) => globalThis.fetch(input, init) });
-  const { index } = await openIndex(ctx, a.name, a.model);
+  const { index } = await openIndex(ctx, a.name, a);
   const history: Message[] = [];
   try {
     for await (const question of questions(ctx, a.name, a.question)) {

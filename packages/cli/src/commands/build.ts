@@ -13,6 +13,8 @@ export interface BuildArgs {
   name: string;
   paths: string[];
   model: string | undefined;
+  /** `--base-url`: the server of an openai: or ollama: model. */
+  baseUrl?: string | undefined;
   chunking: Chunking;
   collect: CollectOptions;
   force: boolean;
@@ -65,7 +67,7 @@ export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
 
   const model = modelSpec(a.model, undefined, ctx.io.env, ctx.io.cwd);
   // The identity recorded is the one of the model that really loaded: no stand-in ever embeds an index.
-  const info = await openModel(model, ctx.io.env, ctx.io.stderr);
+  const info = await openModel(model, ctx.io.env, ctx.io.stderr, { baseUrl: a.baseUrl });
   const embedder = info.embedder;
   const checkpoint = Checkpoint.open(join(dir, PARTIAL_DIR), info.modelId, info.dimensions, a.fresh);
   const { vectors, resumed } = await embedPassages(ctx, embedder, info.dimensions, passages, checkpoint);

@@ -13,5 +13,6 @@ export async function models(ctx: Ctx): Promise<void> {
     for (const line of table(p.models.map((m) => [`  ${m.spec}`, m.state, m.note]))) ctx.out(line);
     ctx.out();
   }
-  ctx.out("Pass one as --model SPEC to build (or set LEANN_MODEL); search, ask, add and delete use the index's own model.");
+  ctx.out("Pass one as --model SPEC to build (or set LEANN_MODEL), with --base-url URL for a served model;");
+  ctx.out("search, ask, add, delete, watch and mcp use the index's own model (and a served model's recorded endpoint).");
 }

@@ -8,6 +8,7 @@ export interface SearchArgs {
   k: number;
   filters: string[];
   model: string | undefined;
+  baseUrl?: string | undefined;
   knobs: SearchKnobs;
 }
 
@@ -39,7 +40,7 @@ export function statsJson(r: SearchResult) {
 
 export async function search(ctx: Ctx, a: SearchArgs): Promise<void> {
   const filter = parseFilters(a.filters);
-  const { index, model } = await openIndex(ctx, a.name, a.model);
+  const { index, model } = await openIndex(ctx, a.name, a);
   try {
     const r = await index.search(a.query, { k: a.k, ...a.knobs, ...(filter ? { filter } : {}) });
     if (ctx.json) {

@@ -14,6 +14,8 @@ export interface AddArgs {
   /** Default: the paths the index was built from. */
   paths: string[];
   model: string | undefined;
+  /** `--base-url`: the server of an openai: or ollama: model. */
+  baseUrl?: string | undefined;
   collect: CollectOptions;
   /** Also drop indexed files under the scanned folders that no longer exist. */
   prune: boolean;
@@ -35,7 +37,7 @@ function fileOfId(meta: IndexMeta, id: string): string | undefined {
 
 export async function add(ctx: Ctx, a: AddArgs): Promise<void> {
   const t0 = performance.now();
-  const opened = await openIndex(ctx, a.name, a.model);
+  const opened = await openIndex(ctx, a.name, a);
   const { meta, index, embedder, dir } = opened;
   try {
     const roots = a.paths.length ? a.paths.map((p) => resolve(ctx.io.cwd, p)) : meta.sources;
@@ -128,13 +130,14 @@ export interface DeleteArgs {
   paths: string[];
   ids: string[];
   model: string | undefined;
+  baseUrl?: string | undefined;
 }
 
 export async function del(ctx: Ctx, a: DeleteArgs): Promise<void> {
   if (a.paths.length === 0 && a.ids.length === 0) {
     throw usage("leann delete: name the files or folders to drop, or passage ids with --id.", `Usage: leann delete ${a.name} PATH... | --id ID...`);
   }
-  const { meta, index, dir } = await openIndex(ctx, a.name, a.model);
+  const { meta, index, dir } = await openIndex(ctx, a.name, a);
   try {
     const roots = a.paths.map((p) => resolve(ctx.io.cwd, p));
     const files = Object.keys(meta.files).filter((f) => roots.some((r) => under(f, r)));

@@ -20,6 +20,7 @@ export const DEFAULT_DEBOUNCE_MS = 500;
 export interface WatchArgs {
   name: string;
   model: string | undefined;
+  baseUrl?: string | undefined;
   collect: CollectOptions;
   debounceMs: number;
 }
@@ -61,7 +62,7 @@ export async function watch(ctx: Ctx, a: WatchArgs): Promise<void> {
     // `leann add --json --prune` as it is; its one JSON document is captured, not printed.
     const quiet: Ctx = { ...ctx, json: true, quiet: true, emit: (v) => void (report = v as AddReport) };
     try {
-      await add(quiet, { name: a.name, paths: [], model: a.model, collect: a.collect, prune: true });
+      await add(quiet, { name: a.name, paths: [], model: a.model, baseUrl: a.baseUrl, collect: a.collect, prune: true });
     } catch (err) {
       // The watcher outlives a failed sync (a model hiccup, another writer holding the
       // lock, a change that would empty the index): the next change tries again.
