@@ -93,6 +93,24 @@ export const DEFAULTS = {
 } as const;
 
 const positiveInt = z.number().int().positive();
+/**
+ * Counts that size an allocation (a heap of k, a batch of ids, a table of pqSample rows) are
+ * bounded, so an absurd value is a typed InvalidOptionsError instead of a RangeError (or an
+ * out-of-memory) deep inside a search or build.
+ */
+const LIMITS = {
+  k: 1_000_000,
+  ef: 1_000_000,
+  maxRecompute: 1_000_000,
+  batchSize: 65_536,
+  patience: 1_000_000,
+  embedBatchSize: 65_536,
+  pqSample: 10_000_000,
+  pqIterations: 10_000,
+  pqSubspaces: 4_096,
+  cacheBytes: 2 ** 40,
+} as const;
+const bounded = (name: keyof typeof LIMITS) => positiveInt.max(LIMITS[name]);
 const share = z.number().min(0).max(1);
 
 export const buildOptionsSchema = z.strictObject({
@@ -105,16 +123,16 @@ export const buildOptionsSchema = z.strictObject({
   hubShare: share.default(DEFAULTS.hubShare),
   prunedDegree: z.number().int().min(0).max(256).default(DEFAULTS.prunedDegree),
   graphBytesPerPassage: z.number().positive().default(DEFAULTS.graphBytesPerPassage),
-  pqSubspaces: z.number().int().min(0).default(DEFAULTS.pqSubspaces),
+  pqSubspaces: z.number().int().min(0).max(LIMITS.pqSubspaces).default(DEFAULTS.pqSubspaces),
   pqBits: z.union([z.literal(4), z.literal(8)]).default(DEFAULTS.pqBits),
-  pqSample: positiveInt.default(DEFAULTS.pqSample),
-  pqIterations: positiveInt.default(DEFAULTS.pqIterations),
-  embedBatchSize: positiveInt.default(DEFAULTS.embedBatchSize),
+  pqSample: bounded("pqSample").default(DEFAULTS.pqSample),
+  pqIterations: bounded("pqIterations").default(DEFAULTS.pqIterations),
+  embedBatchSize: bounded("embedBatchSize").default(DEFAULTS.embedBatchSize),
   embedTimeoutMs: z.number().int().min(0).default(DEFAULTS.embedTimeoutMs),
   embedConcurrency: z.number().int().min(1).max(64).default(DEFAULTS.embedConcurrency),
   storeVectors: z.boolean().default(DEFAULTS.storeVectors),
   storedHubShare: share.default(DEFAULTS.storedHubShare),
-  cacheBytes: z.number().int().min(0).default(DEFAULTS.cacheBytes),
+  cacheBytes: z.number().int().min(0).max(LIMITS.cacheBytes).default(DEFAULTS.cacheBytes),
   /** Absent: the identity is taken from the embedder. */
   modelId: z.string().min(1).optional(),
 });
@@ -124,20 +142,20 @@ export const loadOptionsSchema = z.strictObject({
   /** Hold the directory's writer lock from load until close() (see LoadOptions.lock). */
   lock: z.boolean().default(false),
   probe: z.boolean().default(true),
-  cacheBytes: z.number().int().min(0).default(DEFAULTS.cacheBytes),
-  embedBatchSize: positiveInt.default(DEFAULTS.embedBatchSize),
+  cacheBytes: z.number().int().min(0).max(LIMITS.cacheBytes).default(DEFAULTS.cacheBytes),
+  embedBatchSize: bounded("embedBatchSize").default(DEFAULTS.embedBatchSize),
   embedTimeoutMs: z.number().int().min(0).default(DEFAULTS.embedTimeoutMs),
   embedConcurrency: z.number().int().min(1).max(64).default(DEFAULTS.embedConcurrency),
 });
 
 export const searchOptionsSchema = z.strictObject({
-  k: positiveInt.default(DEFAULTS.k),
-  ef: positiveInt.default(DEFAULTS.ef),
-  maxRecompute: positiveInt.default(DEFAULTS.maxRecompute),
+  k: bounded("k").default(DEFAULTS.k),
+  ef: bounded("ef").default(DEFAULTS.ef),
+  maxRecompute: bounded("maxRecompute").default(DEFAULTS.maxRecompute),
   rerankShare: z.number().gt(0).max(1).default(DEFAULTS.rerankShare),
   /** Absent: the default of the path that runs (DEFAULTS.batchSize, or exactWalkBatchSize). */
-  batchSize: positiveInt.optional(),
-  patience: positiveInt.default(DEFAULTS.patience),
+  batchSize: bounded("batchSize").optional(),
+  patience: bounded("patience").default(DEFAULTS.patience),
   /** Absent: "stored" when the index stores vectors, else "two-level". */
   mode: z.enum(["two-level", "exact-walk", "stored", "scan"]).optional(),
 });
