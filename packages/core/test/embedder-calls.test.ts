@@ -140,7 +140,7 @@ describe("a search's embedder calls", () => {
 
 describe("embedder time-outs", () => {
   it("fails a build, an add, a search and a load whose embedder hangs, naming the call and the limit", async () => {
-    const { texts, emb } = dataset(60, 8, 3);
+    const { texts, data, emb } = dataset(60, 8, 3);
     const hung = { model: "hung", embedDocuments: () => never<number[][]>() };
     const building = LeannIndex.build([{ id: "a", text: "x" }], { embedder: hung, embedTimeoutMs: 5 });
     await expect(building).rejects.toBeInstanceOf(EmbedderTimeoutError);
@@ -151,13 +151,18 @@ describe("embedder time-outs", () => {
     const original = emb.embedDocuments.bind(emb);
     emb.embedDocuments = () => never();
     await expect(index.add([{ id: "new", text: "new" }])).rejects.toBeInstanceOf(EmbedderTimeoutError);
-    await expect(index.search("a query")).rejects.toMatchObject({ call: "TableEmbedder (table-embedder).embedQuery" });
-    expect(index.size).toBe(60);
+    // With recomputation hung, a search times out on its first batch; with the query embedding hung, on that.
+    await expect(index.search("a query")).rejects.toMatchObject({ call: "TableEmbedder (table-embedder).embedDocuments" });
     emb.embedDocuments = original;
+    const originalQuery = emb.embedQuery.bind(emb);
+    emb.embedQuery = () => never();
+    await expect(index.search("a query")).rejects.toMatchObject({ call: "TableEmbedder (table-embedder).embedQuery" });
+    emb.embedQuery = originalQuery;
+    expect(index.size).toBe(60);
 
     const dir = tempDir();
     await index.save(dir);
-    const hangsOnLoad = Object.assign(new TableEmbedder(texts, []), { load: () => never<void>() });
+    const hangsOnLoad = Object.assign(new TableEmbedder(texts, data), { load: () => never<void>() });
     await expect(LeannIndex.load(dir, { embedder: hangsOnLoad, embedTimeoutMs: 1 })).rejects.toMatchObject({ call: "TableEmbedder (table-embedder).load", timeoutMs: 10 });
     const hangsOnProbe = { model: "table-embedder", embedDocuments: () => never<number[][]>() };
     await expect(LeannIndex.load(dir, { embedder: hangsOnProbe, embedTimeoutMs: 5 })).rejects.toBeInstanceOf(EmbedderTimeoutError);
