@@ -146,29 +146,28 @@ describe("LeannVectorStore: LangChain vector-store contract", () => {
     expect(all[0]!.id).toBe("2");
   });
 
-  it("builds the index on the first add and inserts on later ones", async () => {
-    const build = vi.spyOn(LeannIndex, "build");
+  it("creates one index and adds every batch to it, the first one included", async () => {
+    const create = vi.spyOn(LeannIndex, "create");
     const add = vi.spyOn(LeannIndex.prototype, "add");
     const store = new LeannVectorStore(new HashingEmbeddings());
     const docs = sentences(60);
     await store.addDocuments(docs.slice(0, 30));
     await store.addDocuments(docs.slice(30, 45));
     await store.addDocuments(docs.slice(45));
-    expect(build).toHaveBeenCalledTimes(1);
-    expect(build.mock.calls[0]![0]).toHaveLength(30);
-    expect(add).toHaveBeenCalledTimes(2);
+    expect(create).toHaveBeenCalledTimes(1);
+    expect(add.mock.calls.map(([passages]) => passages.length)).toEqual([30, 15, 15]);
+    expect(store.size).toBe(60);
     const [top] = await store.similaritySearch(docs[50]!.pageContent, 1);
     expect(top!.pageContent).toBe(docs[50]!.pageContent);
   });
 
   it("loses no add when adds run concurrently, the first ones included", async () => {
-    const build = vi.spyOn(LeannIndex, "build");
     const store = new LeannVectorStore(new HashingEmbeddings());
     const docs = sentences(80);
     const batches = Array.from({ length: 8 }, (_, b) => docs.slice(b * 10, b * 10 + 10));
     const results = await Promise.all(batches.map((batch, b) => store.addDocuments(batch, { ids: batch.map((_, i) => `b${b}-${i}`) })));
-    expect(build).toHaveBeenCalledTimes(1);
     expect(results.flat()).toHaveLength(80);
+    expect(store.size).toBe(80);
     for (const [i, doc] of docs.entries()) {
       const id = `b${Math.floor(i / 10)}-${i % 10}`;
       const [hit] = await store.similaritySearch(doc.pageContent, 1, (d) => d.id === id);
@@ -512,8 +511,9 @@ describe("LeannVectorStore: bad input gets the core's typed errors", () => {
     const store = await LeannVectorStore.fromDocuments(fruit(), new HashingEmbeddings());
     await expectLeannError(store.similaritySearch("apples", 0), InvalidOptionsError, "INVALID_OPTIONS");
     await expectLeannError(store.similaritySearch("apples", 2, { filters: [{ key: "kind", operator: "~~" as never, value: 1 }] }), InvalidOptionsError, "INVALID_OPTIONS");
-    const badBuild = new LeannVectorStore(new HashingEmbeddings(), { buildOptions: { M: 1 } });
-    await expectLeannError(badBuild.addDocuments(fruit()), InvalidOptionsError, "INVALID_OPTIONS");
+    // Build options are checked when the store creates its index, before any document is embedded.
+    const badBuild = Promise.resolve().then(() => new LeannVectorStore(new HashingEmbeddings(), { buildOptions: { M: 1 } }));
+    expect((await expectLeannError(badBuild, InvalidOptionsError, "INVALID_OPTIONS")).message).toContain("M");
   });
 
   it("wraps a failing embedding model (EmbedderError)", async () => {
@@ -533,8 +533,19 @@ describe("LeannVectorStore: bad input gets the core's typed errors", () => {
     expect(adapter.InvalidInputError).toBe(InvalidInputError);
   });
 
-  it("refuses to save a store nothing was added to (InvalidInputError)", async () => {
+  it("saves a store nothing was added to as an empty index that loads and grows", async () => {
+    const dir = tempDir();
+    await new LeannVectorStore(new HashingEmbeddings()).save(dir);
+    const loaded = await LeannVectorStore.load(dir, new HashingEmbeddings());
+    expect(loaded.size).toBe(0);
+    expect(await loaded.similaritySearch("apple", 3)).toHaveLength(0);
+    await loaded.addDocuments([{ pageContent: "a fresh apple", metadata: {} }]);
+    expect((await loaded.similaritySearch("apple", 3)).map((d) => d.pageContent)).toEqual(["a fresh apple"]);
+    await loaded.close();
+  });
+
+  it("refuses to save to an empty path (InvalidInputError)", async () => {
     const store = new LeannVectorStore(new HashingEmbeddings());
-    await expectLeannError(store.save(tempDir()), InvalidInputError, "INVALID_INPUT");
+    await expectLeannError(store.save(""), InvalidInputError, "INVALID_INPUT");
   });
 });
