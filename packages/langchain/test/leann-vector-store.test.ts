@@ -195,12 +195,13 @@ describe("LeannVectorStore: LangChain vector-store contract", () => {
   it("finishes a search that is in flight when a delete compacts the index", async () => {
     // The core renumbers its nodes when a delete compacts it; a search spanning that moment
     // (it awaits the embedder between batches) must not see it. The index's lock orders them.
-    const embeddings = new GatedEmbedder(hashEmbedder());
+    const inner = hashEmbedder();
+    const embeddings = new GatedEmbedder(inner);
     const docs = sentences(300, 4);
     const all = docs.map((_, i) => `d${i}`);
     const store = new LeannVectorStore(embeddings, { buildOptions: { cacheBytes: 0 } });
     await store.addDocuments(docs, { ids: all });
-    const q = embeddings.inner.vector("galaxy telescope orbit");
+    const q = inner.vector("galaxy telescope orbit");
     embeddings.hold();
     const search = store.similaritySearchVectorWithScore(q, 5);
     await embeddings.nextCall(); // the search now waits on a recomputation
