@@ -312,7 +312,7 @@ describe("persistence", () => {
     reloaded.close();
   });
 
-  it("deletes by source document after a reload (the ref doc map is rebuilt from the index)", async () => {
+  it("deletes by source document after a reload, from the ref_doc_id stored with each node", async () => {
     const dir = tempDir();
     const embed = new HashEmbedding();
     const store = new LeannVectorStore({ embedModel: embed });
@@ -325,12 +325,26 @@ describe("persistence", () => {
     await reloaded.add([nodeOf("d1", "Durian smells strongly.", "doc-fruit", {}, embed2)]);
     const before = embed2.embeddedTexts;
     await reloaded.delete("doc-cheese");
-    expect(embed2.embeddedTexts).toBe(before); // rebuilding the map embeds nothing
+    expect(embed2.embeddedTexts).toBe(before); // finding the document's nodes embeds nothing
     expect(reloaded.size).toBe(6);
     await reloaded.delete("doc-fruit");
     expect(reloaded.size).toBe(5);
     expect((await reloaded.query(q(embed, "cheese durian", 7))).ids.sort()).toEqual(["a1", "a2", "a3", "c1", "c2"]);
     reloaded.close();
+  });
+
+  it("tells a document named \"None\" from nodes without a source when deleting", async () => {
+    const embed = new HashEmbedding();
+    const store = new LeannVectorStore({ embedModel: embed });
+    const orphan = new TextNode({ id_: "orphan", text: "A node with no source document." });
+    await store.add([nodeOf("n1", "A node of the document None.", "None"), orphan, nodeOf("o1", "Another document.", "other")]);
+    await store.delete("None");
+    expect(store.client().listIds().sort()).toEqual(["o1", "orphan"]);
+    await store.delete("unknown");
+    expect(store.size).toBe(2);
+    const closing = store.close();
+    expect(store.close()).toBe(closing);
+    await closing;
   });
 
   it("fromPersistDir starts an empty store in a new directory and saves every add and delete there", async () => {
