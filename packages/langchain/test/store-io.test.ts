@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { CorruptIndexError, DimensionMismatchError, DuplicateIdError, EmbedderError, IndexNotFoundError, InvalidInputError, InvalidOptionsError, LeannError, ModelMismatchError } from "@leann/core";
 import * as adapter from "../src/index.js";
 import { LeannVectorStore } from "../src/index.js";
+import { HashEmbedder } from "@leann/testing";
 import { expectLeannError, fruit, hashEmbedder, ids, sentences, tempDir } from "./helpers.js";
 
 describe("LeannVectorStore: persistence", () => {
@@ -151,5 +152,28 @@ describe("LeannVectorStore: bad input gets the core's typed errors", () => {
   it("refuses to save to an empty path (InvalidInputError)", async () => {
     const store = new LeannVectorStore(hashEmbedder());
     await expectLeannError(store.save(""), InvalidInputError, "INVALID_INPUT");
+  });
+});
+
+describe("LeannVectorStore: embeddings that settle their model on loading", () => {
+  /** Like LocalEmbeddings given a folder: named by the folder until loaded, then by the model loaded from it. */
+  class FolderModel extends HashEmbedder {
+    constructor() {
+      super({ bigrams: true, dims: 256, model: "./models/potion" });
+    }
+    async load(): Promise<void> {
+      this.model = "potion-base-2M";
+    }
+  }
+
+  it("records the settled model, so the saved store loads with the same embeddings", async () => {
+    const store = new LeannVectorStore(new FolderModel());
+    await Promise.all([store.addDocuments(fruit().slice(0, 3)), store.addDocuments(fruit().slice(3))]);
+    expect(store.size).toBe(6);
+    const dir = tempDir();
+    await store.save(dir);
+    const loaded = await LeannVectorStore.load(dir, new FolderModel());
+    expect((await loaded.similaritySearch("jazz piano chords", 1))[0]!.pageContent).toContain("jazz piano");
+    await loaded.close();
   });
 });
