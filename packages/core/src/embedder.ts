@@ -25,7 +25,7 @@ export interface Embedder {
  * `model_name`) classes use. Adapters read identities through `embedderIdentity` so every
  * package agrees on what "the same model" means.
  */
-export const MODEL_IDENTITY_FIELDS = ["modelId", "model", "modelName", "model_name"] as const;
+export const MODEL_IDENTITY_FIELDS = ["modelId", "model", "modelName", "model_name", "modelType"] as const; // modelType: LlamaIndex's HuggingFaceEmbedding
 
 /** Best-effort identity of an embedding model (see MODEL_IDENTITY_FIELDS), recorded in the index to catch model swaps. */
 export function embedderIdentity(embedder: unknown): string | undefined {

@@ -37,9 +37,10 @@ describe("options", () => {
 
 describe("model identity", () => {
   it("reads the identity from the first field of MODEL_IDENTITY_FIELDS an embedder has", () => {
-    expect(MODEL_IDENTITY_FIELDS).toEqual(["modelId", "model", "modelName", "model_name"]);
+    expect(MODEL_IDENTITY_FIELDS).toEqual(["modelId", "model", "modelName", "model_name", "modelType"]);
     expect(embedderIdentity({ model_name: "d", modelName: "c", model: "b" })).toBe("b");
     expect(embedderIdentity({ model_name: "d" })).toBe("d");
+    expect(embedderIdentity({ modelType: "e" })).toBe("e");
     expect(embedderIdentity({ model: "" , modelName: "c" })).toBe("c");
     expect(embedderIdentity({})).toBeUndefined();
   });

@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { acquireLock } from "../src/format/lock.js";
+import { GatedEmbedder } from "@leann/testing";
 import { LeannIndex } from "../src/index.js";
 import { clustered, rows, TableEmbedder, tempDir } from "./helpers.js";
 
@@ -14,16 +15,17 @@ function corpus(n: number, seed: number) {
 
 describe("found in review", () => {
   it("sizes() during an add in flight changes nothing: the add lands and the save loads", async () => {
-    const { texts, data, emb } = corpus(320, 31);
-    const original = emb.embedDocuments.bind(emb);
-    emb.embedDocuments = async (t: string[]) => {
-      await new Promise((r) => setTimeout(r, 3));
-      return original(t);
-    };
+    const { texts, data, emb: table } = corpus(320, 31);
+    const emb = new GatedEmbedder(table);
     const index = await LeannIndex.build(texts.slice(0, 300).map((text, i) => ({ id: String(i), text })), { embedder: emb, cacheBytes: 0 });
+    emb.hold();
     const adding = index.add(texts.slice(300, 305).map((text, j) => ({ id: String(300 + j), text })));
-    await new Promise((r) => setTimeout(r, 10));
+    const own = await emb.nextCall();
+    expect(own.texts).toEqual(texts.slice(300, 305)); // the new passages' own embeddings
+    own.release();
+    await emb.nextCall(); // the add is now linking them, waiting on a neighbour recomputation
     index.sizes();
+    emb.open();
     await adding;
     expect(index.reachableCount()).toBe(305);
     expect((await index.search(data[303]!, { k: 1 })).hits[0]!.id).toBe("303");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EmbedderError, LeannIndex, type MetadataFilters } from "../src/index.js";
+import { GatedEmbedder } from "@leann/testing";
 import { clustered, exactTopK, recall, rows, TableEmbedder, tempDir } from "./helpers.js";
 
 function dataset(n: number, dims: number, seed: number) {
@@ -224,18 +225,18 @@ describe("growing from a small first batch", () => {
 
   it("keeps a search in flight consistent while a delete compacts the index", async () => {
     const { texts, data } = dataset(400, 16, 15);
-    const slow = new TableEmbedder(texts, data);
-    const original = slow.embedDocuments.bind(slow);
-    slow.embedDocuments = async (t: string[]) => {
-      await new Promise((r) => setTimeout(r, 5));
-      return original(t);
-    };
-    const index = await LeannIndex.build(texts.map((text, i) => ({ id: String(i), text })), { embedder: slow, cacheBytes: 0 });
+    const gated = new GatedEmbedder(new TableEmbedder(texts, data));
+    const index = await LeannIndex.build(texts.map((text, i) => ({ id: String(i), text })), { embedder: gated, cacheBytes: 0 });
+    gated.hold();
     const inFlight = index.search(data[1]!, { k: 5 });
-    await new Promise((r) => setTimeout(r, 2));
-    await index.delete(texts.map((_, i) => String(i)).filter((_, i) => i % 2 === 0));
+    await gated.nextCall(); // the search now waits on a recomputation
+    const deleting = index.delete(texts.map((_, i) => String(i)).filter((_, i) => i % 2 === 0));
+    await new Promise(setImmediate);
+    expect(index.size).toBe(400); // the delete waits for the search
+    gated.open();
     const { hits } = await inFlight;
     expect(hits).toHaveLength(5);
+    await deleting;
     expect(index.size).toBe(200);
   });
 });

@@ -7,11 +7,13 @@ import { SaveableVectorStore, type MaxMarginalRelevanceSearchOptions } from "@la
 import {
   ClosedError,
   EmbedderError,
+  embedderIdentity,
   InvalidInputError,
   InvalidOptionsError,
   LeannError,
   LeannIndex,
   type BuildOptions,
+  type Embedder,
   type LoadOptions,
   type MetadataFilters,
   type PassageInput,
@@ -19,7 +21,6 @@ import {
   type SearchHit,
   type SearchOptions,
 } from "@leann/core";
-import { ReadWriteLock } from "./read-write-lock.js";
 
 /** A predicate on the stored document, as MemoryVectorStore takes. */
 export type LeannDocumentFilter = (doc: Document) => boolean;
@@ -33,7 +34,7 @@ export type LeannFilter = LeannDocumentFilter | MetadataFilters;
 
 /** Options of `LeannVectorStore`; each group passes through to `@leann/core` unchanged. */
 export interface LeannVectorStoreArgs {
-  /** Tuning of `LeannIndex.build`, used by the first add (metric, M, efConstruction, pqBits, ...). */
+  /** Tuning of the index (`LeannIndex.create`: metric, M, efConstruction, pqBits, ...); the first add builds with it. */
   buildOptions?: Omit<BuildOptions, "embedder" | "vectors">;
   /** Defaults of every search (ef, maxRecompute, mode, ...); `k` and `filter` come from each call. */
   searchOptions?: Omit<SearchOptions, "k" | "filter" | "includeVectors">;
@@ -95,32 +96,36 @@ function toDocument(hit: SearchHit): Document {
  * Scores are similarities: higher is more similar (cosine similarity by default, the
  * same numbers MemoryVectorStore returns), unlike HNSWLib's distances.
  *
- * The index is built by the first add (LEANN builds from a batch) and later adds
- * insert into it. Writes are serialised; searches never overlap a write.
+ * The store starts with an empty index (`LeannIndex.create`) that the first add builds
+ * (LEANN builds from a batch); later adds insert into it. The index orders the calls:
+ * writes one at a time, searches never overlapping a write.
  */
 export class LeannVectorStore extends SaveableVectorStore {
   declare FilterType: LeannFilter;
 
-  private index: LeannIndex | undefined = undefined;
+  private index: LeannIndex;
   private readonly args: LeannVectorStoreArgs;
-  private readonly lock = new ReadWriteLock();
-  /** Set by close(): calls made after it reject (a store that never built its index has no index to refuse them). */
+  /** Set by close(): later calls reject with a ClosedError that says how to reopen the store. */
   private closed = false;
 
-  /** @throws InvalidOptionsError for options other than { buildOptions, searchOptions, loadOptions } */
+  /**
+   * @throws InvalidOptionsError for options other than { buildOptions, searchOptions, loadOptions }, or
+   * build options the index refuses
+   */
   constructor(embeddings: EmbeddingsInterface, args: LeannVectorStoreArgs = {}) {
     const checked = checkArgs(args);
     super(embeddings, checked);
     this.args = checked;
+    this.index = LeannIndex.create({ ...checked.buildOptions, embedder: embeddings });
   }
 
   override _vectorstoreType(): string {
     return "leann";
   }
 
-  /** Number of documents the store holds (0 before the first add). */
+  /** Number of documents the store holds. */
   get size(): number {
-    return this.index?.size ?? 0;
+    return this.index.size;
   }
 
   /**
@@ -154,14 +159,33 @@ export class LeannVectorStore extends SaveableVectorStore {
   private async write(passages: Required<PassageInput>[], vectors: number[][] | undefined): Promise<string[]> {
     this.checkOpen();
     if (passages.length === 0) return [];
-    return this.lock.write(async () => {
-      if (this.index === undefined) {
-        this.index = await LeannIndex.build(passages, { ...this.args.buildOptions, embedder: this.embeddings, ...(vectors && { vectors }) });
-      } else {
-        await this.index.add(passages, vectors ? { vectors } : {});
-      }
-      return passages.map((p) => p.id);
-    });
+    // Only embeddings with load() wait here; the others reach the index's queue at once, in call order.
+    if (this.index.dimensions === 0 && typeof (this.embeddings as Embedder).load === "function") await this.settleModel();
+    await this.index.add(passages, vectors ? { vectors } : {});
+    return passages.map((p) => p.id);
+  }
+
+  /**
+   * `LeannIndex.create` records the embeddings' model identity when the store is made, but
+   * embeddings that settle their model on loading (`LocalEmbeddings` given a folder) name it
+   * differently afterwards, and `load` compares the loaded name. So before the first add the
+   * embeddings load, and an index still empty starts again under the settled name, the one a
+   * build would record. The check and the swap are synchronous: concurrent first adds swap once.
+   * @throws EmbedderError when the embeddings fail to load their model
+   */
+  private async settleModel(): Promise<void> {
+    const embedder = this.embeddings as Embedder;
+    if (this.args.buildOptions?.modelId !== undefined) return;
+    try {
+      await embedder.load!();
+    } catch (err) {
+      if (LeannError.isInstance(err)) throw err;
+      throw new EmbedderError(`${this.embeddings.constructor.name}.load failed: ${(err as Error)?.message ?? err}`, { cause: err });
+    }
+    this.checkOpen();
+    if (this.index.dimensions === 0 && this.index.model !== (embedderIdentity(embedder) ?? null)) {
+      this.index = LeannIndex.create({ ...this.args.buildOptions, embedder: this.embeddings });
+    }
   }
 
   /**
@@ -175,9 +199,7 @@ export class LeannVectorStore extends SaveableVectorStore {
     }
     this.checkOpen();
     if (ids.length === 0) return;
-    await this.lock.write(async () => {
-      await this.index?.delete(ids);
-    });
+    await this.index.delete(ids);
   }
 
   /**
@@ -242,30 +264,22 @@ export class LeannVectorStore extends SaveableVectorStore {
     if (this.closed) throw new ClosedError("This LeannVectorStore was closed with close(); open it again with LeannVectorStore.load(directory, embeddings).");
   }
 
-  private search(query: number[], k: number, filter: LeannFilter | undefined, includeVectors: boolean): Promise<SearchHit[]> {
+  private async search(query: number[], k: number, filter: LeannFilter | undefined, includeVectors: boolean): Promise<SearchHit[]> {
     this.checkOpen();
-    return this.lock.read(async () => {
-      const index = this.index;
-      if (index === undefined) return [];
-      const options: SearchOptions = { ...this.args.searchOptions, k, filter: toSearchFilter(index, filter) };
-      if (includeVectors) options.includeVectors = true;
-      return (await index.search(query, options)).hits;
-    });
+    const options: SearchOptions = { ...this.args.searchOptions, k, filter: toSearchFilter(this.index, filter) };
+    if (includeVectors) options.includeVectors = true;
+    return (await this.index.search(query, options)).hits;
   }
 
   /**
    * Saves the index to `directory` (created if needed): the graph, the PQ codes and the
-   * passages; no embeddings.
-   * @throws InvalidInputError when the store holds no documents (nothing added, or all deleted)
+   * passages; no embeddings. An empty store saves as an empty index, which loads and grows.
+   * @throws InvalidInputError when `directory` is not a non-empty path
+   * @throws LockedError when another process is saving to `directory`
    */
   override async save(directory: string): Promise<void> {
     this.checkOpen();
-    await this.lock.write(async () => {
-      if (this.index === undefined) {
-        throw new InvalidInputError(`LeannVectorStore.save(${JSON.stringify(directory)}): the store is empty (nothing was added), there is no index to save. Add documents first.`);
-      }
-      await this.index.save(directory);
-    });
+    await this.index.save(directory);
   }
 
   /**
@@ -305,11 +319,11 @@ export class LeannVectorStore extends SaveableVectorStore {
 
   /**
    * Releases the passage file a loaded store keeps open, once the searches and writes in
-   * flight are done. Later calls reject with ClosedError.
+   * flight are done; every call returns that same promise. Later calls reject with ClosedError.
    */
   close(): Promise<void> {
     this.closed = true;
-    return this.lock.write(async () => this.index?.close());
+    return this.index.close();
   }
 }
 

@@ -13,7 +13,7 @@ import type { VectorStore } from "@langchain/core/vectorstores";
 import { MemoryVectorStore } from "@langchain/classic/vectorstores/memory";
 import { describe, expect, it } from "vitest";
 import { LeannVectorStore } from "../src/index.js";
-import { HashingEmbeddings, queries, sentences } from "./helpers.js";
+import { hashEmbedder, queries, sentences } from "./helpers.js";
 
 const K = 4;
 const RECALL_TARGET = 0.9;
@@ -40,7 +40,7 @@ function ragChain(store: VectorStore) {
 describe("a RAG chain on LeannVectorStore", () => {
   it("retrieves the same top-k documents as MemoryVectorStore within the recall target", async () => {
     const docs = sentences(400);
-    const embeddings: EmbeddingsInterface = new HashingEmbeddings();
+    const embeddings: EmbeddingsInterface = hashEmbedder();
     const memory = await MemoryVectorStore.fromDocuments(docs, embeddings);
     const leann = await LeannVectorStore.fromDocuments(docs, embeddings);
     const memoryChain = ragChain(memory);
@@ -64,7 +64,7 @@ describe("a RAG chain on LeannVectorStore", () => {
 
   it("keeps the recall target after the documents arrive in several adds", async () => {
     const docs = sentences(300, 11);
-    const embeddings = new HashingEmbeddings();
+    const embeddings = hashEmbedder();
     const memory = await MemoryVectorStore.fromDocuments(docs, embeddings);
     const leann = new LeannVectorStore(embeddings);
     for (let i = 0; i < docs.length; i += 100) await leann.addDocuments(docs.slice(i, i + 100));

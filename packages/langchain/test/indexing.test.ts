@@ -7,7 +7,7 @@ import { Document } from "@langchain/core/documents";
 import { index, RecordManager, type ListKeyOptions, type UpdateOptions } from "@langchain/core/indexing";
 import { describe, expect, it } from "vitest";
 import { LeannVectorStore } from "../src/index.js";
-import { HashingEmbeddings, ids } from "./helpers.js";
+import { hashEmbedder, ids } from "./helpers.js";
 
 class InMemoryRecordManager extends RecordManager {
   override lc_namespace = ["leann", "test", "record_manager"];
@@ -65,7 +65,7 @@ async function everything(store: LeannVectorStore): Promise<Document[]> {
 
 describe("LeannVectorStore with LangChain's indexing API", () => {
   it("adds nothing when the same documents are indexed twice", async () => {
-    const store = new LeannVectorStore(new HashingEmbeddings());
+    const store = new LeannVectorStore(hashEmbedder());
     const recordManager = new InMemoryRecordManager();
     const first = await index({ docsSource: docs, recordManager, vectorStore: store, options: { cleanup: "full" } });
     expect(first).toEqual({ numAdded: 5, numDeleted: 0, numUpdated: 0, numSkipped: 0 });
@@ -78,7 +78,7 @@ describe("LeannVectorStore with LangChain's indexing API", () => {
   });
 
   it("deletes what is gone with cleanup: full", async () => {
-    const store = new LeannVectorStore(new HashingEmbeddings());
+    const store = new LeannVectorStore(hashEmbedder());
     const recordManager = new InMemoryRecordManager();
     await index({ docsSource: docs, recordManager, vectorStore: store, options: { cleanup: "full" } });
     const kept = [docs[0]!, docs[2]!, page("a thunderstorm with hail", "weather.md")];
@@ -90,7 +90,7 @@ describe("LeannVectorStore with LangChain's indexing API", () => {
   });
 
   it("replaces a changed source's old chunks with cleanup: incremental", async () => {
-    const store = new LeannVectorStore(new HashingEmbeddings());
+    const store = new LeannVectorStore(hashEmbedder());
     const recordManager = new InMemoryRecordManager();
     const options = { cleanup: "incremental" as const, sourceIdKey: "source" };
     await index({ docsSource: docs, recordManager, vectorStore: store, options });
@@ -103,7 +103,7 @@ describe("LeannVectorStore with LangChain's indexing API", () => {
   });
 
   it("re-adds under the same ids with forceUpdate (upsert, no duplicates)", async () => {
-    const store = new LeannVectorStore(new HashingEmbeddings());
+    const store = new LeannVectorStore(hashEmbedder());
     const recordManager = new InMemoryRecordManager();
     await index({ docsSource: docs, recordManager, vectorStore: store });
     const before = ids(await everything(store)).sort();

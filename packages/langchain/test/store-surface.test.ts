@@ -5,12 +5,13 @@
 import { Document } from "@langchain/core/documents";
 import { describe, expect, it } from "vitest";
 import { ClosedError as CoreClosedError } from "@leann/core";
+import type { HashEmbedder } from "@leann/testing";
 import { ClosedError, EmbedderError, LeannVectorStore } from "../src/index.js";
-import { expectLeannError, HashingEmbeddings, sentences, tempDir } from "./helpers.js";
+import { expectLeannError, hashEmbedder, sentences, tempDir } from "./helpers.js";
 
 /** Embeddings whose documents embed but whose queries fail, as a rate-limited or misconfigured endpoint does. */
-function failingQueries(): HashingEmbeddings {
-  const embeddings = new HashingEmbeddings();
+function failingQueries(): HashEmbedder {
+  const embeddings = hashEmbedder();
   embeddings.embedQuery = async () => {
     throw new Error("query endpoint returned 503");
   };
@@ -33,7 +34,7 @@ describe("LeannVectorStore: a failing query embedding", () => {
   });
 
   it("still searches by text when the query embeds", async () => {
-    const store = await LeannVectorStore.fromDocuments(sentences(30), new HashingEmbeddings());
+    const store = await LeannVectorStore.fromDocuments(sentences(30), hashEmbedder());
     const [hit] = await store.similaritySearchWithScore(sentences(30)[4]!.pageContent, 1);
     expect(hit![0].metadata.n).toBe(4);
   });
@@ -43,9 +44,9 @@ describe("LeannVectorStore: close", () => {
   it("exports the core's ClosedError, and calls after close reject with it", async () => {
     expect(ClosedError).toBe(CoreClosedError);
     const dir = tempDir();
-    const built = await LeannVectorStore.fromDocuments(sentences(20), new HashingEmbeddings());
+    const built = await LeannVectorStore.fromDocuments(sentences(20), hashEmbedder());
     await built.save(dir);
-    const store = await LeannVectorStore.load(dir, new HashingEmbeddings());
+    const store = await LeannVectorStore.load(dir, hashEmbedder());
     await store.close();
     await expectLeannError(store.similaritySearch("galaxy", 2), ClosedError, "CLOSED");
     await expectLeannError(store.addDocuments([new Document({ pageContent: "one more" })]), ClosedError, "CLOSED");
@@ -54,15 +55,15 @@ describe("LeannVectorStore: close", () => {
   });
 
   it("refuses adds after close on a store that never built its index", async () => {
-    const store = new LeannVectorStore(new HashingEmbeddings());
+    const store = new LeannVectorStore(hashEmbedder());
     await store.close();
     await expectLeannError(store.addDocuments(sentences(3)), ClosedError, "CLOSED");
     expect(store.size).toBe(0);
   });
 
   it("lets a search started before close finish", async () => {
-    const store = await LeannVectorStore.fromDocuments(sentences(20), new HashingEmbeddings());
-    const search = store.similaritySearchVectorWithScore(new HashingEmbeddings().embed("galaxy telescope"), 2);
+    const store = await LeannVectorStore.fromDocuments(sentences(20), hashEmbedder());
+    const search = store.similaritySearchVectorWithScore(hashEmbedder().vector("galaxy telescope"), 2);
     const closing = store.close();
     expect(await search).toHaveLength(2);
     await closing;
@@ -71,7 +72,7 @@ describe("LeannVectorStore: close", () => {
 
 describe("LeannVectorStore: size", () => {
   it("counts the documents held through adds, upserts and deletes", async () => {
-    const store = new LeannVectorStore(new HashingEmbeddings());
+    const store = new LeannVectorStore(hashEmbedder());
     expect(store.size).toBe(0);
     const docs = sentences(12);
     await store.addDocuments(docs.slice(0, 8), { ids: docs.slice(0, 8).map((_, i) => `d${i}`) });
@@ -84,8 +85,8 @@ describe("LeannVectorStore: size", () => {
 
   it("reports the size of a loaded store", async () => {
     const dir = tempDir();
-    await (await LeannVectorStore.fromDocuments(sentences(15), new HashingEmbeddings())).save(dir);
-    const store = await LeannVectorStore.load(dir, new HashingEmbeddings());
+    await (await LeannVectorStore.fromDocuments(sentences(15), hashEmbedder())).save(dir);
+    const store = await LeannVectorStore.load(dir, hashEmbedder());
     expect(store.size).toBe(15);
     await store.close();
   });

@@ -1,4 +1,4 @@
-import { InvalidOptionsError, ModelMismatchError, type Embedder } from "@leann/core";
+import { InvalidOptionsError, MODEL_IDENTITY_FIELDS, ModelMismatchError, type Embedder } from "@leann/core";
 import type { BaseEmbedding } from "llamaindex";
 import { describeValue, isLangChainEmbedder } from "./leann-embedding.js";
 
@@ -14,13 +14,15 @@ export interface LlamaIndexEmbedder extends Embedder {
   embedQuery(text: string): Promise<number[]>;
 }
 
-/** Fields under which LlamaIndex embedding classes keep their model name (OpenAI, Ollama: `model`; HuggingFace: `modelType`). */
-const MODEL_NAME_FIELDS = ["model", "modelName", "modelType", "modelId"] as const;
-
-/** The model name a LlamaIndex embedding exposes, if any. */
+/**
+ * The model name a LlamaIndex embedding exposes, if any, read from the fields core reads every
+ * embedder's identity from (`MODEL_IDENTITY_FIELDS`: OpenAI and Ollama keep it in `model`,
+ * HuggingFace in `modelType`), so the store and the index agree on what "the same model" means.
+ */
 export function embeddingModelName(embedModel: BaseEmbedding): string | undefined {
+  // Not embedderIdentity(embedModel): that reads objects only, and a BaseEmbedding is callable.
   const fields = embedModel as unknown as Record<string, unknown>;
-  for (const key of MODEL_NAME_FIELDS) {
+  for (const key of MODEL_IDENTITY_FIELDS) {
     const v = fields[key];
     if (typeof v === "string" && v.length > 0) return v;
   }

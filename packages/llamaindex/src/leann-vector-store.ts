@@ -2,6 +2,7 @@ import { statSync } from "node:fs";
 import {
   compileFilter,
   EmbedderError,
+  embedderIdentity,
   InvalidInputError,
   InvalidOptionsError,
   LeannError,
@@ -31,9 +32,9 @@ import {
 import { checkEmbedModel, checkQueryModel, embedderFromLlamaIndex } from "./embedder.js";
 import { guardKvStoreDelete } from "./kv-store-guard.js";
 import { LeannEmbedding } from "./leann-embedding.js";
-import { nodeToPassage, passageToNode, refDocIdOf, refDocIdOfNode } from "./node-codec.js";
+import { nodeToPassage, passageToNode, refDocIdOf } from "./node-codec.js";
 
-/** Build tuning for the index the first `add` creates (metric, M, pqBits, ...). */
+/** Build tuning of the store's index (metric, M, pqBits, ...), used when the first `add` builds it. */
 export type LeannBuildOptions = Omit<BuildOptions, "embedder" | "vectors">;
 /** Options for opening a saved index (allowModelMismatch, probe, cacheBytes, ...). */
 export type LeannLoadOptions = Omit<LoadOptions, "embedder">;
@@ -41,7 +42,7 @@ export type LeannLoadOptions = Omit<LoadOptions, "embedder">;
 export type LeannSearchTuning = Omit<SearchOptions, "k" | "filter" | "includeVectors">;
 
 export interface LeannVectorStoreOptions extends VectorStoreBaseParams {
-  /** Build tuning used when the first `add` creates the index. */
+  /** Build tuning used when the first `add` builds the index. */
   build?: LeannBuildOptions;
   /** Search tuning applied to every query (a query's `customParams.search` overrides it). */
   search?: LeannSearchTuning;
@@ -80,12 +81,6 @@ const empty = (): VectorStoreQueryResult => ({ nodes: [], similarities: [], ids:
 const MMR_MIN_FETCH = 20;
 const MMR_FETCH_FACTOR = 4;
 
-/** Which node ids belong to which source document (`ref_doc_id`), both ways. */
-interface RefDocs {
-  byDoc: Map<string, Set<string>>;
-  ofNode: Map<string, string>;
-}
-
 function settingsEmbedModel(): BaseEmbedding | undefined {
   try {
     return Settings.embedModel;
@@ -111,26 +106,23 @@ function positiveInt(value: unknown, name: string): number {
  * come back from queries, so `VectorStoreIndex.fromVectorStore(store)` works.
  * Similarities are higher-is-better (cosine by default, like SimpleVectorStore).
  */
-export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQueryParams> {
+export class LeannVectorStore extends BaseVectorStore<LeannIndex, LeannQueryParams> {
   storesText = true;
 
-  private index: LeannIndex | null = null;
+  private index: LeannIndex;
   /** What recomputes embeddings: the embedder a LeannEmbedding wraps, else the embed model adapted. */
   private readonly embedder: Embedder;
   private readonly buildOptions: LeannBuildOptions;
   private readonly searchTuning: LeannSearchTuning;
   private readonly mmrFetchK: number | undefined;
   private readonly allowModelMismatch: boolean;
-  /** null until first needed after a load; complete whenever non-null. */
-  private refs: RefDocs | null = { byDoc: new Map(), ofNode: new Map() };
   private persistDir: string | undefined;
   private autoPersist = false;
-  private writes: Promise<unknown> = Promise.resolve();
 
   /**
-   * An empty store; the first `add` builds the index.
+   * An empty store (`LeannIndex.create`); the first `add` builds the index.
    * @throws InvalidOptionsError when neither `embedModel` nor `Settings.embedModel` is set, or it is not a
-   * LlamaIndex embedding model (wrap a LangChain-shaped embedder in `LeannEmbedding`)
+   * LlamaIndex embedding model (wrap a LangChain-shaped embedder in `LeannEmbedding`); for build options the index refuses
    */
   constructor(options: LeannVectorStoreOptions = {}) {
     const given = options.embedModel ?? options.embeddingModel;
@@ -150,6 +142,7 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
     this.searchTuning = { ...options.search };
     if (options.mmrFetchK !== undefined) this.mmrFetchK = positiveInt(options.mmrFetchK, "options.mmrFetchK");
     this.allowModelMismatch = options.allowModelMismatch === true;
+    this.index = LeannIndex.create({ ...this.buildOptions, embedder: this.embedder });
   }
 
   /**
@@ -178,7 +171,6 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
         ...(allowModelMismatch !== undefined && { allowModelMismatch }),
         embedder: store.embedder,
       });
-      store.refs = null;
     } catch (err) {
       if (!(LeannError.isInstance(err) && err.code === "INDEX_NOT_FOUND")) throw err;
     }
@@ -187,20 +179,20 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
     return store;
   }
 
-  /** The underlying LeannIndex (null until the first add). */
-  client(): LeannIndex | null {
+  /** The underlying LeannIndex (empty until the first add). */
+  client(): LeannIndex {
     return this.index;
   }
 
   /** Number of nodes stored. */
   get size(): number {
-    return this.index?.size ?? 0;
+    return this.index.size;
   }
 
   /**
    * Stores nodes (an existing id is replaced). Uses each node's `embedding` when present
    * and the embed model for the others; the embeddings guide the graph and are then dropped.
-   * Concurrent calls run one after another.
+   * The index runs concurrent calls one after another.
    * @throws InvalidInputError for empty node text or metadata JSON cannot hold
    * @throws DuplicateIdError when two nodes share an id
    * @throws EmbedderError / DimensionMismatchError when embeddings are missing or do not fit
@@ -209,32 +201,23 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
     if (!Array.isArray(nodes)) throw new InvalidInputError(`LeannVectorStore.add(nodes): nodes must be an array of BaseNode, received ${typeof nodes}.`);
     if (nodes.length === 0) return [];
     const passages = nodes.map(nodeToPassage);
-    return this.exclusive(async () => {
-      const vectors = await this.vectorsOf(nodes, passages.map((p) => p.text));
-      if (!this.index) {
-        this.index = await LeannIndex.build(passages, { ...this.buildOptions, embedder: this.embedder, ...(vectors ? { vectors } : {}) });
-      } else {
-        await this.index.add(passages, vectors ? { vectors } : {});
-      }
-      this.track(nodes);
-      await this.autoSave();
-      return passages.map((p) => p.id);
-    });
+    if (this.index.dimensions === 0 && typeof this.embedder.load === "function") await this.settleModel();
+    const vectors = await this.vectorsOf(nodes, passages.map((p) => p.text));
+    await this.index.add(passages, vectors ? { vectors } : {});
+    await this.autoSave();
+    return passages.map((p) => p.id);
   }
 
-  /** Deletes every node of the source document `refDocId` (its `ref_doc_id`); unknown ids are ignored. */
+  /**
+   * Deletes every node of the source document `refDocId` (its `ref_doc_id`); an unknown id deletes nothing.
+   * The stored metadata says which document a node belongs to, so nodes persisted by any version of this
+   * store are found; `refDocIdOf` tells the document named "None" from nodes without a source.
+   * @throws InvalidInputError when `refDocId` is not a string
+   */
   async delete(refDocId: string, _deleteOptions?: object): Promise<void> {
     if (typeof refDocId !== "string") throw new InvalidInputError(`LeannVectorStore.delete(refDocId): refDocId must be a string, received ${typeof refDocId}.`);
-    return this.exclusive(async () => {
-      if (!this.index) return;
-      const refs = await this.refDocs(this.index);
-      const ids = refs.byDoc.get(refDocId);
-      if (!ids || ids.size === 0) return;
-      await this.index.delete([...ids]);
-      for (const id of ids) refs.ofNode.delete(id);
-      refs.byDoc.delete(refDocId);
-      await this.autoSave();
-    });
+    const deleted = await this.index.deleteWhere((metadata) => refDocIdOf(metadata) === refDocId);
+    if (deleted.length > 0) await this.autoSave();
   }
 
   /**
@@ -259,7 +242,7 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
     if (typeof input !== "string") this.checkQueryModel();
     const filter = this.filterOf(query);
     const index = this.index;
-    if (!index || index.size === 0) return empty();
+    if (index.size === 0) return empty();
     const tuning = { ...this.searchTuning, ...query.customParams?.search };
     const withFilter = filter ? { filter } : {};
 
@@ -289,32 +272,47 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
 
   /**
    * Saves the index to `persistDir` (default: the directory the store was opened from,
-   * else LlamaIndex's `./storage`), crash-safely. An emptied store is saved as an empty index.
+   * else LlamaIndex's `./storage`), crash-safely. An empty store is saved as an empty index.
+   * @throws LockedError when another process is saving to `persistDir`
    */
   async persist(persistDir: string = this.persistDir ?? DEFAULT_PERSIST_DIR): Promise<void> {
-    return this.exclusive(() => this.saveTo(persistDir));
+    await this.index.save(persistDir);
   }
 
-  /** Releases the index's open files. */
-  close(): void {
-    this.index?.close();
+  /**
+   * Releases the index's open files once the queries and writes in flight are done; every call
+   * returns that same promise. Later calls reject with ClosedError.
+   */
+  close(): Promise<void> {
+    return this.index.close();
   }
 
   // ---------------------------------------------------------------------------------
 
-  /** Runs writes (add, delete, persist) one after another, in call order. */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.writes.then(fn, fn);
-    this.writes = run.catch(() => undefined);
-    return run;
+  /**
+   * `LeannIndex.create` records the embedder's model identity when the store is made, but an
+   * embedder that settles its model on loading (`LocalEmbeddings` given a folder, wrapped in
+   * `LeannEmbedding`) names it differently afterwards, and `fromPersistDir` compares the loaded
+   * name. So before the first add the embedder loads, and an index still empty starts again under
+   * the settled name, the one a build would record. Check and swap are synchronous: concurrent
+   * first adds swap once.
+   * @throws EmbedderError when the embedder fails to load its model
+   */
+  private async settleModel(): Promise<void> {
+    if (this.buildOptions.modelId !== undefined) return;
+    try {
+      await this.embedder.load!();
+    } catch (err) {
+      if (LeannError.isInstance(err)) throw err;
+      throw new EmbedderError(`${this.embedder.constructor.name}.load failed: ${(err as Error)?.message ?? err}`, { cause: err });
+    }
+    if (this.index.dimensions === 0 && this.index.model !== (embedderIdentity(this.embedder) ?? null)) {
+      this.index = LeannIndex.create({ ...this.buildOptions, embedder: this.embedder });
+    }
   }
 
   private async autoSave(): Promise<void> {
-    if (this.autoPersist && this.persistDir !== undefined) await this.saveTo(this.persistDir);
-  }
-
-  private async saveTo(dir: string): Promise<void> {
-    if (this.index) await this.index.save(dir);
+    if (this.autoPersist && this.persistDir !== undefined) await this.index.save(this.persistDir);
   }
 
   /** The vectors to give the core: undefined when no node has one (the core embeds them all). */
@@ -340,7 +338,7 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
   private checkQueryModel(): void {
     const queryModel = settingsEmbedModel();
     if (this.allowModelMismatch || !queryModel) return;
-    checkQueryModel(queryModel, this.embedModel, this.index?.model);
+    checkQueryModel(queryModel, this.embedModel, this.index.model);
   }
 
   private async embedQuery(text: string): Promise<number[]> {
@@ -378,39 +376,5 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex | null, LeannQu
 
   private result(hits: SearchHit[], similarities: number[]): VectorStoreQueryResult {
     return { nodes: hits.map(passageToNode), similarities, ids: hits.map((h) => h.id) };
-  }
-
-  private track(nodes: BaseNode[]): void {
-    const refs = this.refs;
-    if (!refs) return; // rebuilt from the index when first needed
-    for (const node of nodes) {
-      const id = node.id_;
-      const before = refs.ofNode.get(id);
-      if (before !== undefined) refs.byDoc.get(before)?.delete(id);
-      const ref = refDocIdOfNode(node);
-      if (ref === undefined) refs.ofNode.delete(id);
-      else {
-        refs.ofNode.set(id, ref);
-        let set = refs.byDoc.get(ref);
-        if (!set) refs.byDoc.set(ref, (set = new Set()));
-        set.add(id);
-      }
-    }
-  }
-
-  /** The ref doc map; after a load it is rebuilt from the passages' metadata. */
-  private async refDocs(index: LeannIndex): Promise<RefDocs> {
-    if (this.refs) return this.refs;
-    const refs: RefDocs = { byDoc: new Map(), ofNode: new Map() };
-    for (const id of index.listIds()) {
-      const ref = refDocIdOf(index.get(id)!.metadata);
-      if (ref === undefined) continue;
-      refs.ofNode.set(id, ref);
-      let set = refs.byDoc.get(ref);
-      if (!set) refs.byDoc.set(ref, (set = new Set()));
-      set.add(id);
-    }
-    this.refs = refs;
-    return refs;
   }
 }

@@ -73,8 +73,3 @@ export function refDocIdOf(metadata: Metadata): string | undefined {
     return undefined;
   }
 }
-
-/** The source document of a node about to be stored, as `delete(refDocId)` will look it up. */
-export function refDocIdOfNode(node: BaseNode): string | undefined {
-  return node.sourceNode?.nodeId || undefined;
-}

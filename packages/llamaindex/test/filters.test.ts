@@ -1,7 +1,7 @@
 import { MetadataMode, SimpleVectorStore, TextNode, VectorStoreQueryMode, type MetadataFilters } from "llamaindex";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LeannVectorStore } from "../src/index.js";
-import { HashEmbedding, nodeOf } from "./helpers.js";
+import { HashEmbedding, nodeOf, useSettings } from "./helpers.js";
 
 /**
  * Filters must mean what they mean in LlamaIndex's SimpleVectorStore. Every row runs on
@@ -50,7 +50,13 @@ let simple: SimpleVectorStore;
 let leann: LeannVectorStore;
 const queryEmbedding = embed.embed("dogs cats birds fish");
 
+// The query vectors come from `embed`: say so in Settings, which the store checks query vectors
+// against, whatever another file of the same worker left there.
+let restoreSettings: () => void = () => undefined;
+afterAll(() => restoreSettings());
+
 beforeAll(async () => {
+  restoreSettings = useSettings({ embedModel: embed });
   simple = new SimpleVectorStore({ embedModel: embed });
   await simple.add(NODES.map((n) => n.clone()).map((n, i) => Object.assign(n, { embedding: NODES[i]!.embedding })));
   leann = new LeannVectorStore({ embedModel: embed });

@@ -149,7 +149,30 @@ class BowEmbeddings {
   }
 }
 
+/** Like LocalEmbeddings given a folder: named by the folder until loaded, then by the model loaded from it. */
+class FolderBowEmbeddings extends BowEmbeddings {
+  constructor() {
+    super("./models/bow");
+  }
+  override async load(): Promise<void> {
+    await super.load();
+    (this as { modelId: string }).modelId = "bow-local";
+  }
+}
+
 describe("the embedding model", () => {
+  it("is recorded as the embedder settles it on loading, so a store persisted with it reopens", async () => {
+    const dir = tempDir();
+    const store = await LeannVectorStore.fromPersistDir(dir, { embedModel: new LeannEmbedding(new FolderBowEmbeddings()) });
+    const nodes = split();
+    await Promise.all([store.add(nodes.slice(0, 2)), store.add(nodes.slice(2))]);
+    expect(store.client().model).toBe("bow-local");
+    await store.close();
+    const reopened = await LeannVectorStore.fromPersistDir(dir, { embedModel: new LeannEmbedding(new FolderBowEmbeddings()) });
+    expect(reopened.size).toBe(nodes.length);
+    await reopened.close();
+  });
+
   it("is checked at construction: anything else is an InvalidOptionsError, a LangChain-shaped embedder's says to wrap it", async () => {
     const notModels: [unknown, RegExp][] = [
       [new BowEmbeddings(), /LangChain-style embedder \(BowEmbeddings.*new LeannEmbedding\(embedder\)/],

@@ -1,6 +1,4 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { bagOfWordsVector, SMALL_CORPUS, words } from "@leann/testing";
 import {
   BaseEmbedding,
   BaseLLM,
@@ -18,18 +16,13 @@ import {
   type Metadata,
 } from "llamaindex";
 
-const tokens = (text: string) => text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
-
-function fnv(s: string, seed = 2166136261): number {
-  let h = seed;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
+export { tempDir } from "@leann/testing";
 
 /**
- * A deterministic bag-of-words embedding: each word adds ±1 to a hashed dimension.
- * Texts that share words are similar, so retrieval behaves like a real model's on
- * keyword-heavy queries. Records every batch it embeds.
+ * The kit's bag-of-words vectors (`bagOfWordsVector`) as a LlamaIndex `BaseEmbedding`
+ * subclass, the kind of model users hand the store: texts that share words are similar,
+ * so retrieval behaves like a real model's on keyword-heavy queries. Records every batch
+ * it embeds.
  */
 export class HashEmbedding extends BaseEmbedding {
   model: string;
@@ -42,13 +35,7 @@ export class HashEmbedding extends BaseEmbedding {
   }
 
   embed(text: string): number[] {
-    const v = new Array<number>(this.dims).fill(0);
-    v[0] = 0.05; // never the zero vector
-    for (const t of tokens(text)) {
-      const h = fnv(t);
-      v[1 + (h % (this.dims - 1))]! += h & 0x80000000 ? -1 : 1;
-    }
-    return v;
+    return bagOfWordsVector(text, this.dims);
   }
 
   async getTextEmbedding(text: string): Promise<number[]> {
@@ -91,10 +78,10 @@ export class ExtractiveLLM extends BaseLLM {
   answer(prompt: string): string {
     this.prompts.push(prompt);
     const context = prompt.split("---------------------")[1] ?? "";
-    const query = new Set(tokens(prompt.match(/Query: (.*)/)?.[1] ?? ""));
+    const query = new Set(words(prompt.match(/Query: (.*)/)?.[1] ?? ""));
     let best = "I don't know.", bestScore = 0;
     for (const sentence of context.split(/(?<=[.!?])\s+|\n+/).map((s) => s.trim()).filter(Boolean)) {
-      const score = tokens(sentence).filter((t) => query.has(t)).length;
+      const score = words(sentence).filter((t) => query.has(t)).length;
       if (score > bestScore) [best, bestScore] = [sentence, score];
     }
     return best;
@@ -134,10 +121,6 @@ export function useSettings(models: { embedModel?: BaseEmbedding | null; llm?: L
   };
 }
 
-export function tempDir(prefix = "leann-llamaindex-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
-
 /**
  * A text node belonging to source document `docId`; with `embed`, it carries the embedding
  * LlamaIndex would give it (of its content with metadata, MetadataMode.EMBED).
@@ -148,27 +131,5 @@ export function nodeOf(id: string, text: string, docId: string, metadata: Metada
   return node;
 }
 
-/** A small corpus: three documents about different topics, each a few sentences. */
-export const CORPUS = [
-  new Document({
-    id_: "doc-birds",
-    text:
-      "Swallows migrate to Africa every autumn.\n\nOwls hunt at night and see well in the dark.\n\n" +
-      "Penguins cannot fly but swim very fast in cold water.",
-    metadata: { topic: "birds", year: 2021 },
-  }),
-  new Document({
-    id_: "doc-cheese",
-    text:
-      "Cheddar cheese comes from the village of Cheddar in England.\n\nBrie is a soft cheese from France.\n\n" +
-      "Parmesan cheese ages for at least twelve months.",
-    metadata: { topic: "cheese", year: 2022 },
-  }),
-  new Document({
-    id_: "doc-rockets",
-    text:
-      "Rockets carry their own oxygen to burn fuel in space.\n\nThe Saturn V rocket took astronauts to the Moon.\n\n" +
-      "Reusable rockets land back on a pad after launch.",
-    metadata: { topic: "rockets", year: 2023 },
-  }),
-];
+/** The kit's three short documents (birds, cheese, rockets) as LlamaIndex Documents. */
+export const CORPUS = SMALL_CORPUS.map((d) => new Document({ id_: d.id, text: d.text, metadata: { ...d.metadata } }));
