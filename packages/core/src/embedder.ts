@@ -184,3 +184,22 @@ export async function embedQueryChecked(embedder: Embedder, text: string, dims: 
   checkVector(result, dims, `${name}.embedQuery`, out, 0);
   return out;
 }
+
+/** `load()` may download a model: it gets this many times the time limit of one call. */
+export const LOAD_TIMEOUT_FACTOR = 10;
+
+/**
+ * Lets an embedder that resolves its model lazily load it now (it knows its identity only
+ * then). Embedders without `load()` are left alone.
+ * @throws EmbedderTimeoutError when load() does not answer within LOAD_TIMEOUT_FACTOR x timeoutMs
+ * @throws EmbedderError when load() fails
+ */
+export async function loadModel(embedder: Embedder, timeoutMs: number): Promise<void> {
+  if (typeof embedder.load !== "function") return;
+  try {
+    await timedCall(Promise.resolve(embedder.load()), timeoutMs * LOAD_TIMEOUT_FACTOR, `${embedderName(embedder)}.load`);
+  } catch (err) {
+    if (LeannError.isInstance(err)) throw err;
+    throw new EmbedderError(`The embedder failed to load its model: ${(err as Error)?.message ?? err}`, { cause: err });
+  }
+}

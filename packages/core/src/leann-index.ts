@@ -93,7 +93,9 @@ export class LeannIndex {
     const { embedder, ...rest } = options;
     checkEmbedder(embedder, "LeannIndex.create");
     const o = parseOptions(buildOptionsSchema, rest, "LeannIndex.create");
-    return new LeannIndex(LeannIndex.state(emptyCore(o, o.modelId ?? embedderIdentity(embedder) ?? null), [], embedder, o));
+    const state = LeannIndex.state(emptyCore(o, o.modelId ?? embedderIdentity(embedder) ?? null), [], embedder, o);
+    state.learnsModel = o.modelId === undefined;
+    return new LeannIndex(state);
   }
 
   private static state(core: IndexState["core"], records: PassageRecord[], embedder: Embedder, o: { embedBatchSize: number; embedTimeoutMs: number; embedConcurrency: number; cacheBytes: number }): IndexState {

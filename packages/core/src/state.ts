@@ -79,6 +79,13 @@ export class IndexState {
    */
   base: { dir: string; generation: number } | null = null;
 
+  /**
+   * A created index (no modelId option) records its embedder's identity at its first add,
+   * after the embedder has loaded: embedders that settle their model on loading (a folder
+   * model) name it only then, and a later load compares against that name.
+   */
+  learnsModel = false;
+
   constructor(core: Core, passages: MutablePassages, readonly embed: EmbedSettings) {
     this.core = core;
     this.passages = passages;

@@ -107,3 +107,28 @@ describe("close", () => {
     await expect(gated.search("passage 3")).rejects.toBeInstanceOf(ClosedError);
   });
 });
+
+describe("LeannIndex.create and embedders that settle their model on loading", () => {
+  it("records the identity the embedder has after load(), so the saved index reloads with it", async () => {
+    const texts = ["alpha", "beta", "gamma", "delta"];
+    const vectors = texts.map((_, i) => Array.from({ length: 4 }, (_, j) => (i === j ? 1 : 0.1)));
+    // Named after its folder until it loads, then after the model it found there (as LocalEmbeddings does).
+    const renaming = () => Object.assign(new TableEmbedder(texts, vectors, "./my-model-folder"), {
+      loaded: 0,
+      async load(this: { model: string; loaded: number }) {
+        this.loaded++;
+        this.model = "org/real-model";
+      },
+    });
+    const first = renaming();
+    const index = LeannIndex.create({ embedder: first });
+    await index.add(texts.map((text, i) => ({ id: `t${i}`, text })));
+    expect(first.loaded).toBe(1);
+    expect(index.model).toBe("org/real-model");
+    const dir = tempDir();
+    await index.save(dir);
+    const again = await LeannIndex.load(dir, { embedder: renaming() });
+    expect(again.model).toBe("org/real-model");
+    expect(again.size).toBe(4);
+  });
+});

@@ -7,13 +7,11 @@ import { SaveableVectorStore, type MaxMarginalRelevanceSearchOptions } from "@la
 import {
   ClosedError,
   EmbedderError,
-  embedderIdentity,
   InvalidInputError,
   InvalidOptionsError,
   LeannError,
   LeannIndex,
   type BuildOptions,
-  type Embedder,
   type LoadOptions,
   type MetadataFilters,
   type PassageInput,
@@ -160,33 +158,10 @@ export class LeannVectorStore extends SaveableVectorStore {
     this.checkOpen();
     if (passages.length === 0) return [];
     // Only embeddings with load() wait here; the others reach the index's queue at once, in call order.
-    if (this.index.dimensions === 0 && typeof (this.embeddings as Embedder).load === "function") await this.settleModel();
     await this.index.add(passages, vectors ? { vectors } : {});
     return passages.map((p) => p.id);
   }
 
-  /**
-   * `LeannIndex.create` records the embeddings' model identity when the store is made, but
-   * embeddings that settle their model on loading (`LocalEmbeddings` given a folder) name it
-   * differently afterwards, and `load` compares the loaded name. So before the first add the
-   * embeddings load, and an index still empty starts again under the settled name, the one a
-   * build would record. The check and the swap are synchronous: concurrent first adds swap once.
-   * @throws EmbedderError when the embeddings fail to load their model
-   */
-  private async settleModel(): Promise<void> {
-    const embedder = this.embeddings as Embedder;
-    if (this.args.buildOptions?.modelId !== undefined) return;
-    try {
-      await embedder.load!();
-    } catch (err) {
-      if (LeannError.isInstance(err)) throw err;
-      throw new EmbedderError(`${this.embeddings.constructor.name}.load failed: ${(err as Error)?.message ?? err}`, { cause: err });
-    }
-    this.checkOpen();
-    if (this.index.dimensions === 0 && this.index.model !== (embedderIdentity(embedder) ?? null)) {
-      this.index = LeannIndex.create({ ...this.args.buildOptions, embedder: this.embeddings });
-    }
-  }
 
   /**
    * Deletes documents by id; unknown ids are ignored.

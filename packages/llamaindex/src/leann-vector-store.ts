@@ -2,7 +2,6 @@ import { statSync } from "node:fs";
 import {
   compileFilter,
   EmbedderError,
-  embedderIdentity,
   InvalidInputError,
   InvalidOptionsError,
   LeannError,
@@ -201,7 +200,6 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex, LeannQueryPara
     if (!Array.isArray(nodes)) throw new InvalidInputError(`LeannVectorStore.add(nodes): nodes must be an array of BaseNode, received ${typeof nodes}.`);
     if (nodes.length === 0) return [];
     const passages = nodes.map(nodeToPassage);
-    if (this.index.dimensions === 0 && typeof this.embedder.load === "function") await this.settleModel();
     const vectors = await this.vectorsOf(nodes, passages.map((p) => p.text));
     await this.index.add(passages, vectors ? { vectors } : {});
     await this.autoSave();
@@ -289,27 +287,6 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex, LeannQueryPara
 
   // ---------------------------------------------------------------------------------
 
-  /**
-   * `LeannIndex.create` records the embedder's model identity when the store is made, but an
-   * embedder that settles its model on loading (`LocalEmbeddings` given a folder, wrapped in
-   * `LeannEmbedding`) names it differently afterwards, and `fromPersistDir` compares the loaded
-   * name. So before the first add the embedder loads, and an index still empty starts again under
-   * the settled name, the one a build would record. Check and swap are synchronous: concurrent
-   * first adds swap once.
-   * @throws EmbedderError when the embedder fails to load its model
-   */
-  private async settleModel(): Promise<void> {
-    if (this.buildOptions.modelId !== undefined) return;
-    try {
-      await this.embedder.load!();
-    } catch (err) {
-      if (LeannError.isInstance(err)) throw err;
-      throw new EmbedderError(`${this.embedder.constructor.name}.load failed: ${(err as Error)?.message ?? err}`, { cause: err });
-    }
-    if (this.index.dimensions === 0 && this.index.model !== (embedderIdentity(this.embedder) ?? null)) {
-      this.index = LeannIndex.create({ ...this.buildOptions, embedder: this.embedder });
-    }
-  }
 
   private async autoSave(): Promise<void> {
     if (this.autoPersist && this.persistDir !== undefined) await this.index.save(this.persistDir);

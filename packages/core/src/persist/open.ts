@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { embedderIdentity, embedderName, embedQueryChecked, timedCall, type Embedder } from "../embedder.js";
+import { embedderIdentity, embedQueryChecked, loadModel, type Embedder } from "../embedder.js";
 import { CorruptIndexError, EmbedderError, IndexNotFoundError, LeannError, ModelMismatchError } from "../errors.js";
 import { checkPassagePairing, indexHeader, readIndexFile } from "../format/index-file.js";
 import type { ResolvedLoadOptions } from "../options.js";
@@ -12,7 +12,6 @@ import { decodeCore } from "./codec.js";
 import { CURRENT, readCurrent, type CurrentFile } from "./generations.js";
 
 /** An embedder's load() (which may download a model) may take this many times embedTimeoutMs. */
-const LOAD_TIMEOUT_FACTOR = 10;
 /** Times a load starts over when a writer switched generations under it. */
 const OPEN_RETRIES = 2;
 
@@ -101,15 +100,7 @@ async function openGeneration(abs: string, cur: CurrentFile, embedder: Embedder,
  * only then) and compares its identity with the one the index recorded.
  */
 async function checkModel(abs: string, recorded: string | null, embedder: Embedder, allowMismatch: boolean, timeoutMs: number): Promise<void> {
-  if (typeof embedder.load === "function") {
-    try {
-      // load() may download a model: it gets LOAD_TIMEOUT_FACTOR times the limit of a call.
-      await timedCall(Promise.resolve(embedder.load()), timeoutMs * LOAD_TIMEOUT_FACTOR, `${embedderName(embedder)}.load`);
-    } catch (err) {
-      if (LeannError.isInstance(err)) throw err;
-      throw new EmbedderError(`The embedder failed to load its model: ${(err as Error)?.message ?? err}`, { cause: err });
-    }
-  }
+  await loadModel(embedder, timeoutMs);
   const id = embedderIdentity(embedder);
   if (recorded && id && id !== recorded && !allowMismatch) {
     throw new ModelMismatchError(

@@ -1,3 +1,4 @@
+import { embedderIdentity, loadModel } from "../embedder.js";
 import { DimensionMismatchError } from "../errors.js";
 import type { IndexState } from "../state.js";
 import type { PassageRecord } from "../store/passages.js";
@@ -19,6 +20,10 @@ export async function add(state: IndexState, records: PassageRecord[], given: Ar
   const stats = { embedded: 0, recomputed: 0, cacheHits: 0, replaced: 0, rebuilt: false };
   if (records.length === 0) return { ids: [], stats };
   const c = state.core;
+  if (c.dims === 0 && state.learnsModel) {
+    await loadModel(state.embed.embedder, state.embed.timeoutMs);
+    c.model = embedderIdentity(state.embed.embedder) ?? c.model;
+  }
   let vectors: Float32Array, dims: number;
   if (given !== undefined) {
     ({ vectors, dims } = vectorsFrom(given, records.length));
