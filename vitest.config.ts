@@ -19,6 +19,8 @@ const SLOW = [
   "examples/notebook/**/*.test.ts",
   "examples/llamaindex-query/**/*.test.ts",
   "examples/langchain-swap-in/**/*.test.ts",
+  // Sets LlamaIndex's global Settings as an app does: isolated so no other file sees them.
+  "examples/ollama-chat-llamaindex/**/*.test.ts",
   "packages/core/test/crash.test.ts",
   "packages/core/test/fuzz.test.ts",
   "packages/core/test/search.test.ts",
