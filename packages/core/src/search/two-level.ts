@@ -32,7 +32,18 @@ export interface WalkOptions {
   patience: number;
   /** Nodes that may be returned (filters, deletions); others are walked through, never ranked. */
   accept?: (id: number) => boolean;
+  /**
+   * The codes' accuracy measured at build (exact minus approximate score near the top).
+   * With it, re-ranking stops once no candidate left could enter the top k, and runs in
+   * small batches so that the rule gets to act; without it (older files), by `patience` alone.
+   */
+  scoreError?: { mean: number; sd: number };
 }
+
+/** Standard deviations of code error a candidate is given before it is ruled out. */
+export const ERROR_MARGIN = 3;
+/** With an error bound, later batches hold this many candidates (or k / 2 when larger). */
+const BOUNDED_BATCH = 8;
 
 export interface WalkResult {
   ids: number[];
@@ -135,10 +146,17 @@ export async function twoLevelSearch(ctx: SearchContext, query: Float32Array, o:
   let batches = 0;
   let idle = 0;
   const budget = () => Math.min(o.maxRecompute, Math.max(o.k, Math.ceil(o.rerankShare * visitedCount)));
+  const err = o.scoreError;
+  const margin = err ? err.mean + ERROR_MARGIN * err.sd : Infinity;
+  // The first batch fills the top k; later ones only take candidates that could still enter it.
+  const batchFor = () => (err ? Math.min(o.batchSize, top.heap.size < o.k ? o.k + (o.k >> 1) : Math.max(BOUNDED_BATCH, o.k >> 1)) : o.batchSize);
+  const hopeless = (approxScore: number) => top.heap.size >= o.k && approxScore + margin < top.heap.topScore();
   while (pool.size > 0 && exactCount < budget()) {
+    if (hopeless(pool.topScore())) break;
     let b = 0;
-    const room = Math.min(o.batchSize, budget() - exactCount);
+    const room = Math.min(batchFor(), budget() - exactCount);
     while (b < room && pool.size > 0) {
+      if (hopeless(pool.topScore())) break;
       const id = pool.topId();
       pool.pop();
       if (o.accept && !o.accept(id)) continue;

@@ -1,5 +1,6 @@
 import { buildCore } from "../build/pipeline.js";
 import { allocateVectors } from "../graph/simd.js";
+import { rebuildLayoutOptions } from "../build/budget.js";
 import { buildOptionsSchema, parseOptions, type ResolvedBuildOptions } from "../options.js";
 import type { Core, IndexState } from "../state.js";
 import { MemoryPassageStore, type PassageRecord } from "../store/passages.js";
@@ -48,13 +49,10 @@ function rebuildOptions(c: Core): ResolvedBuildOptions {
       seed: p.seed,
       hubShare: p.hubShare,
       prunedDegree: p.prunedDegreeOption,
-      graphBytesPerPassage: p.graphBytesPerPassage,
-      pqSubspaces: c.pq.subspaces,
-      pqBits: c.pq.bits,
+      ...rebuildLayoutOptions(c),
       pqSample: p.pqSample,
       pqIterations: p.pqIterations,
       storeVectors: c.storedVectors !== null,
-      storedHubShare: p.storedHubShare,
     },
     "LeannIndex.add (rebuild)",
   );
