@@ -87,6 +87,8 @@ export function chooseLayout(budget: number | BudgetPreset, n: number, dims: num
   const fixed = fixedBytes(chosen.bits, chosen.rotate, dims, n);
   let left = bytes - graph - fixed - chosen.codeBytes;
   // Codes capped by the dimensions leave bytes over: some buy graph links, the rest hub vectors.
+  // An expert's layout gets neither: the index is the one those options always built.
+  if (layoutGiven) left = 0;
   if (given.graphBytesPerPassage === undefined && left > 0) {
     const more = Math.floor(Math.min(left, MAX_GRAPH_BYTES - graph));
     if (more > 0) {

@@ -10,7 +10,7 @@ export interface ScoreError {
 
 /** Indexed vectors standing in for queries, and candidates scored against each. */
 const QUERIES = 48;
-const CANDIDATES = 128;
+const CANDIDATES = 16;
 
 /**
  * How far a code's approximate score strays from the exact one, measured at build on
@@ -26,7 +26,7 @@ export function estimateScoreError(pq: PqCodebook, codes: Uint8Array, vectors: F
   if (n < 4) return { mean: 0, sd: 0 };
   const rng = createRng(seed ^ 0x5eed);
   const pqMetric = metric === "l2" ? "l2" : "ip";
-  const pool = Math.min(n, CANDIDATES * 8);
+  const pool = Math.min(n, 1024);
   let sum = 0, sumSq = 0, count = 0;
   const exact = new Float64Array(pool), approx = new Float64Array(pool), ids = new Uint32Array(pool);
   for (let q = 0; q < Math.min(QUERIES, n); q++) {

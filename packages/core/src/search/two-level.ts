@@ -43,7 +43,9 @@ export interface WalkOptions {
 /** Standard deviations of code error a candidate is given before it is ruled out. */
 export const ERROR_MARGIN = 3;
 /** With an error bound, later batches hold this many candidates (or k / 2 when larger). */
-const BOUNDED_BATCH = 8;
+const BOUNDED_BATCH = 4;
+/** With small batches, patience counts candidates: this many (or k) per unit of patience. */
+const IDLE_CANDIDATES = 8;
 
 export interface WalkResult {
   ids: number[];
@@ -145,11 +147,12 @@ export async function twoLevelSearch(ctx: SearchContext, query: Float32Array, o:
   let exactCount = 0;
   let batches = 0;
   let idle = 0;
+  let idleCandidates = 0;
   const budget = () => Math.min(o.maxRecompute, Math.max(o.k, Math.ceil(o.rerankShare * visitedCount)));
   const err = o.scoreError;
   const margin = err ? err.mean + ERROR_MARGIN * err.sd : Infinity;
   // The first batch fills the top k; later ones only take candidates that could still enter it.
-  const batchFor = () => (err ? Math.min(o.batchSize, top.heap.size < o.k ? o.k + (o.k >> 1) : Math.max(BOUNDED_BATCH, o.k >> 1)) : o.batchSize);
+  const batchFor = () => (err ? Math.min(o.batchSize, top.heap.size < o.k ? o.k + Math.max(2, o.k >> 2) : Math.max(BOUNDED_BATCH, o.k >> 1)) : o.batchSize);
   const hopeless = (approxScore: number) => top.heap.size >= o.k && approxScore + margin < top.heap.topScore();
   while (pool.size > 0 && exactCount < budget()) {
     if (hopeless(pool.topScore())) break;
@@ -185,7 +188,8 @@ export async function twoLevelSearch(ctx: SearchContext, query: Float32Array, o:
       }
     }
     idle = entered === 0 ? idle + 1 : 0;
-    if (idle >= o.patience && top.heap.size >= o.k) break;
+    idleCandidates = entered === 0 ? idleCandidates + b : 0;
+    if (top.heap.size >= o.k && (err ? idleCandidates >= o.patience * Math.max(IDLE_CANDIDATES, o.k) : idle >= o.patience)) break;
   }
   const { ids, scores } = top.sorted();
   return { ids, scores, visited: visitedCount, expanded, exact: exactCount, batches };
