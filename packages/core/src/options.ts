@@ -32,6 +32,13 @@ export const DEFAULTS = {
   /** Bits per PQ code: 4 (16 centroids, tiny codebooks) or 8 (256, sharper, large codebooks). */
   pqBits: 4 as 4 | 8,
   /**
+   * Bytes a passage the index structures may use (graph, codes, stored hub vectors, shared
+   * codebooks), or "tiny" (64), "balanced" (96), "fast" (192). The build picks the code layout,
+   * graph budget and hub share from it; the detailed options above override its choice. The
+   * values above are what an index gets when those options are given without the rest.
+   */
+  budget: "balanced" as number | "tiny" | "balanced" | "fast",
+  /**
    * Vectors sampled to train the PQ codebooks (per subspace, 16 centroids at 4 bits: 8,192 points
    * is 512 per centroid). Also: while an index holds fewer passages than this, it is rebuilt
    * each time it doubles through add(), so its codebooks keep fitting the data.
@@ -122,20 +129,38 @@ export const buildOptionsSchema = z.strictObject({
   threads: z.number().int().min(0).max(64).default(0),
   hubShare: share.default(DEFAULTS.hubShare),
   prunedDegree: z.number().int().min(0).max(256).default(DEFAULTS.prunedDegree),
-  graphBytesPerPassage: z.number().positive().default(DEFAULTS.graphBytesPerPassage),
-  pqSubspaces: z.number().int().min(0).max(LIMITS.pqSubspaces).default(DEFAULTS.pqSubspaces),
-  pqBits: z.union([z.literal(4), z.literal(8)]).default(DEFAULTS.pqBits),
+  graphBytesPerPassage: z.number().positive().optional(),
+  pqSubspaces: z.number().int().min(0).max(LIMITS.pqSubspaces).optional(),
+  pqBits: z.union([z.literal(4), z.literal(8)]).optional(),
+  /** Learn a rotation before PQ (OPQ). Absent: the budget decides (off when pqBits or pqSubspaces is given). */
+  pqRotation: z.boolean().optional(),
+  /** Bytes a passage for the index structures, or a preset; see build/budget.ts. */
+  budget: z.union([z.number().min(8).max(65_536), z.enum(["tiny", "balanced", "fast"])]).default(DEFAULTS.budget),
   pqSample: bounded("pqSample").default(DEFAULTS.pqSample),
   pqIterations: bounded("pqIterations").default(DEFAULTS.pqIterations),
   embedBatchSize: bounded("embedBatchSize").default(DEFAULTS.embedBatchSize),
   embedTimeoutMs: z.number().int().min(0).default(DEFAULTS.embedTimeoutMs),
   embedConcurrency: z.number().int().min(1).max(64).default(DEFAULTS.embedConcurrency),
   storeVectors: z.boolean().default(DEFAULTS.storeVectors),
-  storedHubShare: share.default(DEFAULTS.storedHubShare),
+  storedHubShare: share.optional(),
   cacheBytes: z.number().int().min(0).max(LIMITS.cacheBytes).default(DEFAULTS.cacheBytes),
   /** Absent: the identity is taken from the embedder. */
   modelId: z.string().min(1).optional(),
-});
+}).transform((o) => ({
+  ...o,
+  // The options a budget fits its choice around: those the caller gave, as given.
+  given: Object.freeze({
+    ...(o.graphBytesPerPassage !== undefined ? { graphBytesPerPassage: o.graphBytesPerPassage } : {}),
+    ...(o.pqSubspaces !== undefined && o.pqSubspaces !== 0 ? { pqSubspaces: o.pqSubspaces } : {}),
+    ...(o.pqBits !== undefined ? { pqBits: o.pqBits } : {}),
+    ...(o.storedHubShare !== undefined ? { storedHubShare: o.storedHubShare } : {}),
+    ...(o.pqRotation !== undefined ? { pqRotation: o.pqRotation } : {}),
+  }),
+  graphBytesPerPassage: o.graphBytesPerPassage ?? DEFAULTS.graphBytesPerPassage,
+  pqSubspaces: o.pqSubspaces ?? DEFAULTS.pqSubspaces,
+  pqBits: o.pqBits ?? DEFAULTS.pqBits,
+  storedHubShare: o.storedHubShare ?? DEFAULTS.storedHubShare,
+}));
 
 export const loadOptionsSchema = z.strictObject({
   allowModelMismatch: z.boolean().default(false),

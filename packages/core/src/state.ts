@@ -27,6 +27,18 @@ export type IndexParams = {
   hubs: number;
   averageDegree: number;
   graphBytesPerPassage: number;
+  /** The budget the layout was chosen for (bytes a passage, or its preset name); absent in older files. */
+  budget?: number | string;
+  /** What the budget chose and why, in one line. */
+  layout?: string;
+  /** Layout options the caller gave, as JSON (kept as given when a rebuild chooses again). */
+  given?: string;
+  /**
+   * Exact minus approximate (code) score near the top of a ranking, measured at build:
+   * the search's stop rule. Absent in older files (the search then stops by patience alone).
+   */
+  scoreErrorMean?: number;
+  scoreErrorSd?: number;
 };
 
 /** The search structures of one index generation; no embeddings but the optional stored ones. */

@@ -38,6 +38,14 @@ export interface BuildOptions {
   graphBytesPerPassage?: number;
   pqSubspaces?: number;
   pqBits?: 4 | 8;
+  /** Learn a rotation before PQ (OPQ). Absent: the budget decides; off when pqBits or pqSubspaces is given. */
+  pqRotation?: boolean;
+  /**
+   * Bytes a passage the index structures may use (graph, codes, stored hub vectors, shared codebooks), or a preset:
+   * "tiny" (64), "balanced" (96, the default), "fast" (192). The build chooses the code layout, graph budget and
+   * stored hub share from it (`params.layout` says what and why); the detailed options override its choice.
+   */
+  budget?: number | "tiny" | "balanced" | "fast";
   pqSample?: number;
   pqIterations?: number;
   embedBatchSize?: number;

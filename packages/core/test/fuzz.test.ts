@@ -9,4 +9,11 @@ describe("damaged files", () => {
     expect(report.cases).toBe(400);
     expect(report.rejected).toBeGreaterThan(300);
   });
+
+  it("rejects every damaged index or answers exactly as before when its codes use a learnt rotation (150 mutations)", async () => {
+    const report = await fuzzIndex(150, 11, tempDir("leann-fuzz-rot-"), { pqRotation: true, pqBits: 8 });
+    expect(report.failures).toEqual([]);
+    expect(report.cases).toBe(150);
+    expect(report.rejected).toBeGreaterThan(100);
+  });
 });

@@ -22,11 +22,12 @@ describe("found in review", () => {
     const adding = index.add(texts.slice(300, 305).map((text, j) => ({ id: String(300 + j), text })));
     const own = await emb.nextCall();
     expect(own.texts).toEqual(texts.slice(300, 305)); // the new passages' own embeddings
+    // The add is in flight (its embeddings outstanding; linking needs no other embedder call).
+    const during = index.sizes();
     own.release();
-    await emb.nextCall(); // the add is now linking them, waiting on a neighbour recomputation
-    index.sizes();
     emb.open();
     await adding;
+    expect(index.sizes().pqCodes).toBeGreaterThan(during.pqCodes);
     expect(index.reachableCount()).toBe(305);
     expect((await index.search(data[303]!, { k: 1 })).hits[0]!.id).toBe("303");
     const dir = tempDir();

@@ -5,7 +5,8 @@ import { LiveGraph } from "../graph/live-graph.js";
 import { pruneGraph } from "../graph/prune.js";
 import { reorderForLocality } from "../graph/reorder.js";
 import { allocateVectors } from "../graph/simd.js";
-import { pqSubspacesFor, type ResolvedBuildOptions } from "../options.js";
+import { type ResolvedBuildOptions } from "../options.js";
+import { estimateScoreError } from "../quantize/error.js";
 import { encodePq, trainPq } from "../quantize/pq.js";
 import type { Core } from "../state.js";
 import type { PassageRecord } from "../store/passages.js";
@@ -13,6 +14,7 @@ import type { BuildPhase, BuildProgress } from "../types.js";
 import { roundToHalf } from "../util/f16.js";
 import { normalizeRows } from "../util/vector.js";
 import { vectorsFrom } from "../validate.js";
+import { chooseLayout, type Layout } from "./budget.js";
 import { chooseStoredHubs, pickSeeds } from "./hubs.js";
 
 export type BuildTimings = Record<"embed" | "graph" | "prune" | "quantize" | "total", number>;
@@ -151,9 +153,14 @@ export function emptyCore(o: ResolvedBuildOptions, model: string | null): Core {
 }
 
 /** The parameters an index records: its build options and what the build realised. */
-function recordedParams(o: ResolvedBuildOptions, built: { degree: number; hubs: number; averageDegree: number; trainedOn: number }): Core["params"] {
+function recordedParams(
+  o: ResolvedBuildOptions,
+  built: { degree: number; hubs: number; averageDegree: number; trainedOn: number },
+  layout?: Layout,
+  error?: { mean: number; sd: number },
+): Core["params"] {
   // Key order is the file's: keep it stable so that headers stay byte-comparable.
-  return {
+  const p: Core["params"] = {
     M: o.M,
     efConstruction: o.efConstruction,
     seed: o.seed,
@@ -166,8 +173,21 @@ function recordedParams(o: ResolvedBuildOptions, built: { degree: number; hubs: 
     trainedOn: built.trainedOn,
     hubs: built.hubs,
     averageDegree: built.averageDegree,
-    graphBytesPerPassage: o.graphBytesPerPassage,
+    graphBytesPerPassage: layout?.graphBytesPerPassage ?? o.graphBytesPerPassage,
   };
+  // Recorded for every index made with a budget, the empty one of create() too: a rebuild chooses again from them.
+  p.budget = o.budget;
+  p.given = JSON.stringify(o.given);
+  if (layout) {
+    p.storedHubShare = layout.storedHubShare;
+    p.layout = layout.reason;
+  }
+  if (error) {
+    // Rounded: the header is JSON, and 6 significant digits are plenty for a stop rule.
+    p.scoreErrorMean = Number(error.mean.toPrecision(6));
+    p.scoreErrorSd = Number(error.sd.toPrecision(6));
+  }
+  return p;
 }
 
 /**
@@ -190,6 +210,7 @@ export async function buildCore(
     return d;
   };
   const n = input.length / dims;
+  const layout = chooseLayout(o.budget, n, dims, o.given);
   const walkMetric = o.metric === "l2" ? "l2" : "ip";
   const threads = o.threads === 0 ? defaultThreads(n) : o.threads;
   const built = await buildHnsw(input, dims, { M: o.M, efConstruction: o.efConstruction, seed: o.seed, threads, metric: walkMetric, onProgress: (d, t) => progress("graph", d, t), ...(ready ? { ready } : {}) });
@@ -197,20 +218,21 @@ export async function buildCore(
   // From here on, nodes are numbered for locality; `order` maps back to the input order.
   const { graph: g, vectors, order } = reorderForLocality(built, input, dims);
   progress("prune", 0, 1);
-  const pruned = pruneGraph(g, vectors, dims, { hubShare: o.hubShare, hubDegree: o.M, degree: o.prunedDegree, graphBudget: o.graphBytesPerPassage, metric: walkMetric });
+  const pruned = pruneGraph(g, vectors, dims, { hubShare: o.hubShare, hubDegree: o.M, degree: o.prunedDegree, graphBudget: layout.graphBytesPerPassage, metric: walkMetric });
   const graph = compressGraph(pruned.adjacency);
   progress("prune", 1, 1);
   timings.prune = lap();
   progress("quantize", 0, 1);
-  const pq = trainPq(vectors, dims, { subspaces: pqSubspacesFor(dims, o.pqSubspaces), bits: o.pqBits, seed: o.seed, sample: o.pqSample, iterations: o.pqIterations });
+  const pq = trainPq(vectors, dims, { subspaces: layout.pqSubspaces, bits: layout.pqBits, seed: o.seed, sample: o.pqSample, iterations: o.pqIterations, rotate: layout.rotate });
   // Codebooks are stored in half precision: round them now so the index behaves the same before and after a save.
   roundToHalf(pq.centroids);
   const codes = encodePq(pq, vectors);
+  const error = estimateScoreError(pq, codes, vectors, dims, o.metric, o.seed);
   progress("quantize", 1, 1);
   timings.quantize = lap();
   let maxDegree = 0;
   for (let v = 0; v < n; v++) maxDegree = Math.max(maxDegree, pruned.adjacency.starts[v + 1]! - pruned.adjacency.starts[v]!);
-  const { hubIds, hubVectors } = chooseStoredHubs(pruned.inDegree, vectors, dims, o.storedHubShare);
+  const { hubIds, hubVectors } = chooseStoredHubs(pruned.inDegree, vectors, dims, layout.storedHubShare);
   const core: Core = {
     dims,
     metric: o.metric,
@@ -224,7 +246,7 @@ export async function buildCore(
     storedVectors: o.storeVectors ? vectors : null,
     hubIds,
     hubVectors,
-    params: recordedParams(o, { degree: pruned.degree, hubs: pruned.hubs, averageDegree: Number((pruned.adjacency.ids.length / n).toFixed(3)), trainedOn: n }),
+    params: recordedParams(o, { degree: pruned.degree, hubs: pruned.hubs, averageDegree: Number((pruned.adjacency.ids.length / n).toFixed(3)), trainedOn: n }, layout, error),
   };
   return { core, order };
 }

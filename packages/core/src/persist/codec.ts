@@ -3,6 +3,7 @@ import { decodeIndexFile, encodeIndexFile, indexFileSize, type IndexHeader, type
 import type { PassageFileIdentity } from "../store/passage-file.js";
 import { neighbors, type CompressedGraph } from "../graph/csr.js";
 import { LiveGraph } from "../graph/live-graph.js";
+import { readGiven } from "../build/budget.js";
 import { DEFAULTS } from "../options.js";
 import { codeSize, type PqCodebook } from "../quantize/pq.js";
 import type { Core, IndexParams } from "../state.js";
@@ -42,9 +43,14 @@ function coreFile(
     "graph.data": graph.data,
     seeds: c.seeds,
     "pq.bounds": c.pq.bounds,
-    "pq.centroids": encodeHalf(c.pq.centroids),
     "pq.codes": c.codes,
   };
+  if (c.pq.rotation) {
+    // Codes of a rotated space under another name: a reader that knows no rotation finds
+    // no "pq.centroids" and rejects the file, instead of ranking with unrotated queries.
+    sections["pq.rotation"] = encodeHalf(c.pq.rotation);
+    sections["opq.centroids"] = encodeHalf(c.pq.centroids);
+  } else sections["pq.centroids"] = encodeHalf(c.pq.centroids);
   if (c.hubIds.length > 0) {
     sections["hubs.ids"] = c.hubIds;
     sections["hubs.vectors"] = c.hubVectors;
@@ -104,9 +110,15 @@ export function decodeCore(file: string, buf: Uint8Array): Core {
   // Unlearnt: `subspaces` holds the pqSubspaces option (0 = automatic) for the first add's build.
   if (!Number.isSafeInteger(subspaces) || subspaces < (unlearnt ? 0 : 1) || (!unlearnt && subspaces > h.dims)) fail("PQ parameters are invalid");
   const bounds = get("pq.bounds", Uint32Array);
-  const centroids = decodeHalf(get("pq.centroids", Uint16Array));
+  const rotated = sections.has("pq.rotation");
+  const centroids = decodeHalf(get(rotated ? "opq.centroids" : "pq.centroids", Uint16Array));
   const codes = get("pq.codes", Uint8Array);
   const pq: PqCodebook = { dims: h.dims, subspaces, bits, bounds, centroids };
+  if (rotated) {
+    const rotation = decodeHalf(get("pq.rotation", Uint16Array));
+    if (unlearnt || rotation.length !== h.dims * h.dims || !rotation.every(Number.isFinite)) fail("PQ rotation does not match the dimensions");
+    pq.rotation = rotation;
+  }
   if (unlearnt) {
     if (bounds.length !== 0 || centroids.length !== 0 || codes.length !== 0) fail("an index without dimensions holds PQ data");
   } else {
@@ -169,5 +181,21 @@ function readParams(raw: Record<string, unknown>, count: number): IndexParams {
     hubs: num("hubs", 0),
     averageDegree: num("averageDegree", 0),
     graphBytesPerPassage: num("graphBytesPerPassage", DEFAULTS.graphBytesPerPassage),
+    ...budgetParams(raw),
   };
+}
+
+/** What a budget recorded (files written before budgets have none of it). */
+function budgetParams(raw: Record<string, unknown>): Partial<IndexParams> {
+  const out: Partial<IndexParams> = {};
+  if (typeof raw.budget === "number" || typeof raw.budget === "string") out.budget = raw.budget;
+  if (typeof raw.layout === "string") out.layout = raw.layout;
+  if (readGiven(raw.given)) out.given = raw.given as string;
+  const mean = raw.scoreErrorMean, sd = raw.scoreErrorSd;
+  // Both or neither: a stop rule from half an estimate would be wrong.
+  if (typeof mean === "number" && Number.isFinite(mean) && typeof sd === "number" && Number.isFinite(sd) && sd >= 0) {
+    out.scoreErrorMean = mean;
+    out.scoreErrorSd = sd;
+  }
+  return out;
 }

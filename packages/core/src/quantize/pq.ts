@@ -1,4 +1,6 @@
+import { roundToHalf } from "../util/f16.js";
 import { createRng } from "../util/rng.js";
+import { learnRotation, rotateInto, rotateRows } from "./rotation.js";
 
 /**
  * Product quantisation for approximate distances during the walk. The vector is cut
@@ -13,6 +15,11 @@ export interface PqCodebook {
   bounds: Uint32Array;
   /** Centroids: for subspace s, centroid c, the slice starts at (s * K + c) * ... see centroidOffset. */
   centroids: Float32Array;
+  /**
+   * Optional learnt rotation (dims x dims, row-major, half-precision values): codes quantise
+   * R x, and a query is rotated the same way, so scores need no other change (OPQ).
+   */
+  rotation?: Float32Array | null;
 }
 
 export const centroidCount = (pq: Pick<PqCodebook, "bits">): number => 1 << pq.bits;
@@ -38,6 +45,8 @@ export interface PqTrainOptions {
   /** Training sample size (vectors); k-means cost grows linearly with it. */
   sample: number;
   iterations: number;
+  /** Learn a rotation first (see rotation.ts); it costs dims^2 half floats in the file. */
+  rotate?: boolean;
 }
 
 /** Learns one codebook per subspace with k-means++ seeding and Lloyd iterations. */
@@ -54,12 +63,24 @@ export function trainPq(vectors: Float32Array, dims: number, opts: PqTrainOption
     const j = i + Math.floor(rng() * (n - i));
     const t = idx[i]!; idx[i] = idx[j]!; idx[j] = t;
   }
+  // With a rotation, k-means runs on the rotated sample (rows 0..m-1 of `src`).
+  let src = vectors;
+  if (opts.rotate) {
+    const rotation = learnRotation(vectors, dims, pq.bounds, idx.subarray(0, m));
+    // Rounded now: the file holds half precision, and codes must be made with what is saved.
+    roundToHalf(rotation);
+    pq.rotation = rotation;
+    const rows = new Float32Array(m * dims);
+    for (let i = 0; i < m; i++) rows.set(vectors.subarray(idx[i]! * dims, (idx[i]! + 1) * dims), i * dims);
+    src = rotateRows(rotation, dims, rows);
+    for (let i = 0; i < m; i++) idx[i] = i;
+  }
   const assign = new Uint16Array(m);
   const best = new Float64Array(m);
   for (let s = 0; s < subspaces; s++) {
     const lo = pq.bounds[s]!, w = pq.bounds[s + 1]! - lo;
     const sub = new Float32Array(m * w);
-    for (let i = 0; i < m; i++) sub.set(vectors.subarray(idx[i]! * dims + lo, idx[i]! * dims + lo + w), i * w);
+    for (let i = 0; i < m; i++) sub.set(src.subarray(idx[i]! * dims + lo, idx[i]! * dims + lo + w), i * w);
     const cent = new Float32Array(K * w);
     const d2 = (i: number, c: number) => {
       let acc = 0;
@@ -137,8 +158,15 @@ export function encodePq(pq: PqCodebook, vectors: Float32Array): Uint8Array {
   const K = centroidCount(pq);
   const cs = codeSize(pq);
   const codes = new Uint8Array(n * cs);
+  const rotated = pq.rotation ? new Float32Array(dims) : null;
   for (let i = 0; i < n; i++) {
-    const vo = i * dims;
+    let vo = i * dims;
+    let x = vectors;
+    if (rotated) {
+      rotateInto(pq.rotation!, dims, vectors, vo, rotated);
+      x = rotated;
+      vo = 0;
+    }
     for (let s = 0; s < subspaces; s++) {
       const lo = pq.bounds[s]!, w = pq.bounds[s + 1]! - lo;
       const base = centroidOffset(pq, s, 0);
@@ -146,7 +174,7 @@ export function encodePq(pq: PqCodebook, vectors: Float32Array): Uint8Array {
       for (let c = 0; c < K; c++) {
         let acc = 0;
         const co = base + c * w;
-        for (let t = 0; t < w; t++) { const d = vectors[vo + lo + t]! - pq.centroids[co + t]!; acc += d * d; }
+        for (let t = 0; t < w; t++) { const d = x[vo + lo + t]! - pq.centroids[co + t]!; acc += d * d; }
         if (acc < bd) { bd = acc; bc = c; }
       }
       if (pq.bits === 8) codes[i * cs + s] = bc;
@@ -161,8 +189,15 @@ export function encodePq(pq: PqCodebook, vectors: Float32Array): Uint8Array {
  * of centroid c in subspace s (inner product, or negative squared distance for l2),
  * so a code's approximate score is the sum of one entry per subspace.
  */
-export function pqTable(pq: PqCodebook, query: Float32Array, metric: "ip" | "l2"): Float32Array {
+export function pqTable(pq: PqCodebook, raw: Float32Array, metric: "ip" | "l2"): Float32Array {
   const K = centroidCount(pq);
+  // A rotation is orthogonal (up to half-precision rounding): inner products and distances
+  // between rotated vectors are those of the originals.
+  let query = raw;
+  if (pq.rotation) {
+    query = new Float32Array(pq.dims);
+    rotateInto(pq.rotation, pq.dims, raw, 0, query);
+  }
   const table = new Float32Array(pq.subspaces * K);
   for (let s = 0; s < pq.subspaces; s++) {
     const lo = pq.bounds[s]!, w = pq.bounds[s + 1]! - lo;
@@ -199,7 +234,7 @@ export function pqScore(pq: PqCodebook, codes: Uint8Array, i: number, table: Flo
   return acc;
 }
 
-/** Reconstructs vector i from its code (for checks and tests). */
+/** Reconstructs vector i from its code (for checks and tests), rotated back when there is a rotation. */
 export function decodePq(pq: PqCodebook, codes: Uint8Array, i: number): Float32Array {
   const out = new Float32Array(pq.dims);
   const cs = codeSize(pq);
@@ -208,5 +243,12 @@ export function decodePq(pq: PqCodebook, codes: Uint8Array, i: number): Float32A
     const lo = pq.bounds[s]!, w = pq.bounds[s + 1]! - lo;
     out.set(pq.centroids.subarray(centroidOffset(pq, s, c), centroidOffset(pq, s, c) + w), lo);
   }
-  return out;
+  if (!pq.rotation) return out;
+  // x = R^T y (the rotation's rows are orthonormal).
+  const back = new Float32Array(pq.dims);
+  for (let r = 0; r < pq.dims; r++) {
+    const y = out[r]!;
+    for (let k = 0; k < pq.dims; k++) back[k]! += pq.rotation[r * pq.dims + k]! * y;
+  }
+  return back;
 }

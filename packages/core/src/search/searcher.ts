@@ -131,6 +131,8 @@ export function planSearch(state: IndexState, o: ResolvedSearchOptions, mode: Se
     batchSize: searchBatchSize(o, false),
     patience: o.patience,
   };
+  const { scoreErrorMean, scoreErrorSd } = state.core.params;
+  if (scoreErrorMean !== undefined && scoreErrorSd !== undefined) walk.scoreError = { mean: scoreErrorMean, sd: scoreErrorSd };
   const live = state.size;
   if (live === 0) return { path: mode, walk, scanIfStarved: false, empty: true };
   if (mode === "exact-walk") return { path: mode, walk: { ...walk, ef: o.ef, batchSize: searchBatchSize(o, true) }, scanIfStarved: false, empty: false };

@@ -32,7 +32,20 @@ export interface WalkOptions {
   patience: number;
   /** Nodes that may be returned (filters, deletions); others are walked through, never ranked. */
   accept?: (id: number) => boolean;
+  /**
+   * The codes' accuracy measured at build (exact minus approximate score near the top).
+   * With it, re-ranking stops once no candidate left could enter the top k, and runs in
+   * small batches so that the rule gets to act; without it (older files), by `patience` alone.
+   */
+  scoreError?: { mean: number; sd: number };
 }
+
+/** Standard deviations of code error a candidate is given before it is ruled out. */
+export const ERROR_MARGIN = 3;
+/** With an error bound, later batches hold this many candidates (or k / 2 when larger). */
+const BOUNDED_BATCH = 4;
+/** With small batches, patience counts candidates: this many (or k) per unit of patience. */
+const IDLE_CANDIDATES = 8;
 
 export interface WalkResult {
   ids: number[];
@@ -134,11 +147,19 @@ export async function twoLevelSearch(ctx: SearchContext, query: Float32Array, o:
   let exactCount = 0;
   let batches = 0;
   let idle = 0;
+  let idleCandidates = 0;
   const budget = () => Math.min(o.maxRecompute, Math.max(o.k, Math.ceil(o.rerankShare * visitedCount)));
+  const err = o.scoreError;
+  const margin = err ? err.mean + ERROR_MARGIN * err.sd : Infinity;
+  // The first batch fills the top k; later ones only take candidates that could still enter it.
+  const batchFor = () => (err ? Math.min(o.batchSize, top.heap.size < o.k ? o.k + Math.max(2, o.k >> 2) : Math.max(BOUNDED_BATCH, o.k >> 1)) : o.batchSize);
+  const hopeless = (approxScore: number) => top.heap.size >= o.k && approxScore + margin < top.heap.topScore();
   while (pool.size > 0 && exactCount < budget()) {
+    if (hopeless(pool.topScore())) break;
     let b = 0;
-    const room = Math.min(o.batchSize, budget() - exactCount);
+    const room = Math.min(batchFor(), budget() - exactCount);
     while (b < room && pool.size > 0) {
+      if (hopeless(pool.topScore())) break;
       const id = pool.topId();
       pool.pop();
       if (o.accept && !o.accept(id)) continue;
@@ -167,7 +188,8 @@ export async function twoLevelSearch(ctx: SearchContext, query: Float32Array, o:
       }
     }
     idle = entered === 0 ? idle + 1 : 0;
-    if (idle >= o.patience && top.heap.size >= o.k) break;
+    idleCandidates = entered === 0 ? idleCandidates + b : 0;
+    if (top.heap.size >= o.k && (err ? idleCandidates >= o.patience * Math.max(IDLE_CANDIDATES, o.k) : idle >= o.patience)) break;
   }
   const { ids, scores } = top.sorted();
   return { ids, scores, visited: visitedCount, expanded, exact: exactCount, batches };

@@ -2,6 +2,7 @@ import { buildCore } from "../build/pipeline.js";
 import { allocateVectors } from "../graph/simd.js";
 import { decodePq } from "../quantize/pq.js";
 import { normalizeRows } from "../util/vector.js";
+import { rebuildLayoutOptions } from "../build/budget.js";
 import { buildOptionsSchema, parseOptions, type ResolvedBuildOptions } from "../options.js";
 import type { Core, IndexState } from "../state.js";
 import { MemoryPassageStore, type PassageRecord } from "../store/passages.js";
@@ -77,13 +78,10 @@ function rebuildOptions(c: Core): ResolvedBuildOptions {
       seed: p.seed,
       hubShare: p.hubShare,
       prunedDegree: p.prunedDegreeOption,
-      graphBytesPerPassage: p.graphBytesPerPassage,
-      pqSubspaces: c.pq.subspaces,
-      pqBits: c.pq.bits,
+      ...rebuildLayoutOptions(c),
       pqSample: p.pqSample,
       pqIterations: p.pqIterations,
       storeVectors: c.storedVectors !== null,
-      storedHubShare: p.storedHubShare,
     },
     "LeannIndex.add (rebuild)",
   );

@@ -1,0 +1,154 @@
+import type { ResolvedBuildOptions } from "../options.js";
+import type { Core } from "../state.js";
+
+/**
+ * From one number, the bytes a passage that the index structures may use (graph, codes,
+ * stored hub vectors, and the codebooks and rotation shared by all passages), choose the
+ * code layout, graph budget and stored hub share. Measured reasons for the weights are in
+ * docs/tuning.md; in short: codes decide how many candidates must be recomputed, so they
+ * get what the graph does not need; a learnt rotation and 8-bit codes each rank better
+ * per byte, but their fixed costs (dims^2 and 256 x dims half floats) only pay off once
+ * spread over enough passages.
+ */
+
+/** Named budgets, bytes a passage. */
+export const BUDGET_PRESETS = { tiny: 64, balanced: 96, fast: 192 } as const;
+export type BudgetPreset = keyof typeof BUDGET_PRESETS;
+
+/** What a budget chose, recorded in the index's parameters (`params.layout`). */
+export interface Layout {
+  /** The budget asked for, bytes a passage, and its preset name if it was one. */
+  budget: number;
+  preset: BudgetPreset | null;
+  graphBytesPerPassage: number;
+  pqBits: 4 | 8;
+  pqSubspaces: number;
+  rotate: boolean;
+  storedHubShare: number;
+  /** Expected bytes a passage of what was chosen (graph at its budget). */
+  expectedBytes: number;
+  /** Why, in one line. */
+  reason: string;
+}
+
+/** Bits of an expert's layout that names subspaces only (as before budgets existed). */
+const DEFAULT_BITS = 4;
+/** Graph bytes a passage: the pruning's budget at defaults; a small budget pinches it first. */
+const GRAPH_BYTES = 20;
+const TINY_GRAPH_BYTES = 16;
+/** Past what the codes can use, more graph helps the walk meet the right candidates, up to this. */
+const MAX_GRAPH_BYTES = 40;
+/** Measured gains in ranking per code byte (fiori MiniLM 384-d, candidates needed for recall@10 0.95). */
+const ROTATION_GAIN = 1.8;
+const EIGHT_BIT_GAIN = 1.5;
+/** Fixed costs may take at most this share of the budget. */
+const FIXED_SHARE = 0.25;
+/** Fewer code bytes than this rank too poorly to be worth a layout. */
+const MIN_CODE_BYTES = 4;
+/** Stored hub vectors only when the budget left over pays for this share at least. */
+const MIN_HUB_SHARE = 0.005;
+const MAX_HUB_SHARE = 0.05;
+
+export type Given = Partial<Pick<ResolvedBuildOptions, "pqBits" | "pqSubspaces" | "graphBytesPerPassage" | "storedHubShare" | "pqRotation">>;
+
+/** Bytes a passage of the codebooks and rotation, shared by n passages. */
+function fixedBytes(bits: 4 | 8, rotate: boolean, dims: number, n: number): number {
+  return (((1 << bits) * dims + (rotate ? dims * dims : 0)) * 2) / Math.max(1, n);
+}
+
+/**
+ * The layout for `budget` (bytes or preset) over n passages of `dims` dimensions; options
+ * the caller gave (`given`) are kept as they are and the rest is fitted around them.
+ */
+export function chooseLayout(budget: number | BudgetPreset, n: number, dims: number, given: Given): Layout {
+  const preset = typeof budget === "string" ? budget : null;
+  const bytes = typeof budget === "string" ? BUDGET_PRESETS[budget] : budget;
+  let graph = given.graphBytesPerPassage ?? (bytes <= BUDGET_PRESETS.tiny ? TINY_GRAPH_BYTES : GRAPH_BYTES);
+  const layoutGiven = given.pqBits !== undefined || given.pqSubspaces !== undefined;
+  // An expert's code layout stays exactly as asked: no rotation unless asked for too.
+  const rotations = given.pqRotation !== undefined ? [given.pqRotation] : layoutGiven ? [false] : [false, true];
+  const bitsChoices: (4 | 8)[] = layoutGiven ? [given.pqBits ?? DEFAULT_BITS] : [4, 8];
+  const hubBytesEach = 4 * dims;
+  let best: { bits: 4 | 8; rotate: boolean; subspaces: number; quality: number; codeBytes: number } | null = null;
+  for (const bits of bitsChoices) {
+    for (const rotate of rotations) {
+      const fixed = fixedBytes(bits, rotate, dims, n);
+      if (!layoutGiven && given.pqRotation === undefined && fixed > FIXED_SHARE * bytes && (bits === 8 || rotate)) continue;
+      const room = Math.floor(bytes - graph - fixed);
+      let subspaces = given.pqSubspaces || (bits === 4 ? 2 * room : room);
+      subspaces = Math.max(1, Math.min(dims, subspaces));
+      const codeBytes = bits === 4 ? Math.ceil(subspaces / 2) : subspaces;
+      if (!layoutGiven && codeBytes < MIN_CODE_BYTES && best) continue;
+      const quality = codeBytes * (bits === 8 ? EIGHT_BIT_GAIN : 1) * (rotate ? ROTATION_GAIN : 1) - fixed * 1e-3;
+      if (!best || quality > best.quality) best = { bits, rotate, subspaces, quality, codeBytes };
+    }
+  }
+  const chosen = best!;
+  const fixed = fixedBytes(chosen.bits, chosen.rotate, dims, n);
+  let left = bytes - graph - fixed - chosen.codeBytes;
+  // Codes capped by the dimensions leave bytes over: some buy graph links, the rest hub vectors.
+  // An expert's layout gets neither: the index is the one those options always built.
+  if (layoutGiven) left = 0;
+  if (given.graphBytesPerPassage === undefined && left > 0) {
+    const more = Math.floor(Math.min(left, MAX_GRAPH_BYTES - graph));
+    if (more > 0) {
+      graph += more;
+      left -= more;
+    }
+  }
+  let hubShare = given.storedHubShare ?? 0;
+  // Hub vectors cost 4 x dims bytes each: only a budget meant to buy speed pays for them.
+  if (given.storedHubShare === undefined && left > 0 && bytes >= BUDGET_PRESETS.fast) {
+    const share = Math.min(MAX_HUB_SHARE, left / hubBytesEach);
+    if (share >= MIN_HUB_SHARE) hubShare = Number(share.toFixed(4));
+  }
+  const expectedBytes = graph + fixed + chosen.codeBytes + hubShare * hubBytesEach;
+  const kind = `${chosen.bits}-bit PQ, ${chosen.subspaces} subspaces (${chosen.codeBytes} B)${chosen.rotate ? " after a learnt rotation" : ""}`;
+  const why = layoutGiven
+    ? "code layout as given"
+    : chosen.rotate || chosen.bits === 8
+      ? `its fixed cost (${fixed.toFixed(1)} B a passage over ${n} passages) is within a quarter of the budget, and it ranks best per byte`
+      : `a rotation or 8-bit codebooks would cost more than a quarter of the budget over ${n} passages`;
+  return {
+    budget: bytes,
+    preset,
+    graphBytesPerPassage: graph,
+    pqBits: chosen.bits,
+    pqSubspaces: chosen.subspaces,
+    rotate: chosen.rotate,
+    storedHubShare: hubShare,
+    expectedBytes: Number(expectedBytes.toFixed(1)),
+    reason: `${preset ?? "custom"} budget ${bytes} B a passage: ${kind}, graph ${graph} B${hubShare > 0 ? `, ${(hubShare * 100).toFixed(1)}% hub vectors stored` : ""}; ${why}.`,
+  };
+}
+
+/** Layout options an index records to rebuild as it was built (params.given), validated. */
+export function readGiven(json: unknown): Given | undefined {
+  if (typeof json !== "string") return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (!raw || typeof raw !== "object") return undefined;
+  const r = raw as Record<string, unknown>;
+  const out: { -readonly [K in keyof Given]: Given[K] } = {};
+  if (r.pqBits === 4 || r.pqBits === 8) out.pqBits = r.pqBits;
+  if (typeof r.pqSubspaces === "number" && Number.isSafeInteger(r.pqSubspaces) && r.pqSubspaces > 0) out.pqSubspaces = r.pqSubspaces;
+  if (typeof r.graphBytesPerPassage === "number" && r.graphBytesPerPassage > 0) out.graphBytesPerPassage = r.graphBytesPerPassage;
+  if (typeof r.storedHubShare === "number" && r.storedHubShare >= 0 && r.storedHubShare <= 1) out.storedHubShare = r.storedHubShare;
+  if (typeof r.pqRotation === "boolean") out.pqRotation = r.pqRotation;
+  return out;
+}
+
+/**
+ * The layout options a rebuild (LeannIndex.add while the index is small) passes to the
+ * build: the budget and the options the caller gave, so the layout is chosen again for
+ * the new size; an index from before budgets keeps its realised layout, as it always did.
+ */
+export function rebuildLayoutOptions(c: Pick<Core, "pq" | "params">): Record<string, unknown> {
+  const p = c.params;
+  if (p.budget === undefined) return { graphBytesPerPassage: p.graphBytesPerPassage, pqSubspaces: c.pq.subspaces, pqBits: c.pq.bits, storedHubShare: p.storedHubShare };
+  return { budget: p.budget, ...(readGiven(p.given) ?? {}) };
+}

@@ -1,0 +1,181 @@
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { BUDGET_PRESETS, chooseLayout } from "../src/build/budget.js";
+import { InvalidOptionsError, LeannIndex } from "../src/index.js";
+import { estimateScoreError } from "../src/quantize/error.js";
+import { decodePq, encodePq, pqScore, pqTable, trainPq } from "../src/quantize/pq.js";
+import { twoLevelSearch, type SearchContext } from "../src/search/two-level.js";
+import { crc32 } from "../src/util/crc32.js";
+import { createRng } from "../src/util/rng.js";
+import { normalizeRows } from "../src/util/vector.js";
+import { clustered, exactTopK, rows, tempDir, TableEmbedder } from "./helpers.js";
+
+/** Correlated vectors (a random linear map of clustered ones), unit length: the case a rotation is for. */
+function correlated(n: number, dims: number, seed: number): Float32Array {
+  const base = clustered(n, dims, seed);
+  const rng = createRng(seed + 1);
+  const mix = Float32Array.from({ length: dims * dims }, () => rng() * 2 - 1);
+  const out = new Float32Array(n * dims);
+  for (let i = 0; i < n; i++) for (let r = 0; r < dims; r++) {
+    let s = 0;
+    for (let k = 0; k < dims; k++) s += mix[r * dims + k]! * base[i * dims + k]!;
+    out[i * dims + r] = s;
+  }
+  normalizeRows(out, dims);
+  return out;
+}
+
+describe("storage budget", () => {
+  it("chooses 8-bit codes after a rotation when many passages share their fixed cost", () => {
+    const l = chooseLayout("balanced", 100_000, 64, {});
+    expect(l).toMatchObject({ pqBits: 8, rotate: true, budget: BUDGET_PRESETS.balanced, preset: "balanced" });
+    expect(l.expectedBytes).toBeLessThanOrEqual(BUDGET_PRESETS.balanced);
+  });
+
+  it("keeps 4-bit unrotated codes when a small collection cannot carry the codebooks", () => {
+    const l = chooseLayout("balanced", 678, 384, {});
+    expect(l).toMatchObject({ pqBits: 4, rotate: false });
+    expect(l.reason).toMatch(/more than a quarter of the budget over 678 passages/);
+    expect(chooseLayout("tiny", 678, 384, {}).expectedBytes).toBeLessThanOrEqual(64);
+  });
+
+  it("keeps an expert's code layout exactly when pqBits or pqSubspaces is given", () => {
+    const l = chooseLayout("fast", 100_000, 64, { pqSubspaces: 32 });
+    expect(l).toMatchObject({ pqBits: 4, pqSubspaces: 32, rotate: false });
+    expect(chooseLayout(200, 100_000, 64, { pqBits: 8, pqSubspaces: 16, pqRotation: true })).toMatchObject({ pqBits: 8, pqSubspaces: 16, rotate: true });
+  });
+
+  it("records what the budget chose, builds the layout it names, and answers the same after a save and load", async () => {
+    const dims = 16;
+    const data = rows(correlated(600, dims, 3), dims);
+    const texts = data.map((_, i) => `p${i}`);
+    const embedder = new TableEmbedder(texts, data);
+    const index = await LeannIndex.build(texts.map((text) => ({ text })), { embedder, budget: "fast", threads: 1 });
+    expect(index.params.budget).toBe("fast");
+    expect(index.params.layout).toMatch(/^fast budget 192 B a passage: 8-bit PQ, 16 subspaces \(16 B\) after a learnt rotation/);
+    expect(index.params.scoreErrorSd).toBeGreaterThan(0);
+    const dir = tempDir("leann-budget-");
+    await index.save(dir);
+    const file = readdirSync(dir).find((f) => f.startsWith("index."))!;
+    const header = readFileSync(join(dir, file)).toString("latin1", 0, 4096);
+    expect(header).toContain('"pq.rotation"');
+    expect(header).not.toContain('"pq.centroids"');
+    const loaded = await LeannIndex.load(dir, { embedder, probe: false });
+    for (const q of data.slice(0, 10)) expect((await loaded.search(q, { k: 5 })).hits).toEqual((await index.search(q, { k: 5 })).hits);
+    expect(loaded.params).toEqual(index.params);
+  });
+
+  it("rejects a budget that is neither a preset nor a byte count in range with InvalidOptionsError", async () => {
+    const embedder = new TableEmbedder(["a"], [[1, 0]]);
+    await expect(LeannIndex.build([{ text: "a" }], { embedder, budget: "huge" as never })).rejects.toBeInstanceOf(InvalidOptionsError);
+    await expect(LeannIndex.build([{ text: "a" }], { embedder, budget: 2 })).rejects.toBeInstanceOf(InvalidOptionsError);
+  });
+});
+
+describe("rotation", () => {
+  it("ranks better than unrotated codes of the same size when dimensions are correlated", () => {
+    const dims = 32, n = 1500;
+    const v = correlated(n, dims, 5);
+    const err = (rotate: boolean) => {
+      const pq = trainPq(v, dims, { subspaces: 8, bits: 4, seed: 1, sample: n, iterations: 10, rotate });
+      const codes = encodePq(pq, v);
+      let e = 0;
+      for (let i = 0; i < 200; i++) {
+        const d = decodePq(pq, codes, i);
+        for (let j = 0; j < dims; j++) e += (d[j]! - v[i * dims + j]!) ** 2;
+      }
+      return e;
+    };
+    expect(err(true)).toBeLessThan(err(false) * 0.9);
+  });
+
+  it("scores a query against rotated codes as it would the decoded vectors", () => {
+    const dims = 24, n = 400;
+    const v = correlated(n, dims, 9);
+    const pq = trainPq(v, dims, { subspaces: 6, bits: 8, seed: 2, sample: n, iterations: 8, rotate: true });
+    const codes = encodePq(pq, v);
+    const q = v.slice(0, dims);
+    const table = pqTable(pq, q, "ip");
+    for (let i = 0; i < 20; i++) {
+      const d = decodePq(pq, codes, i);
+      let s = 0;
+      for (let j = 0; j < dims; j++) s += d[j]! * q[j]!;
+      expect(pqScore(pq, codes, i, table)).toBeCloseTo(s, 2);
+    }
+  });
+});
+
+describe("re-ranking stop rule", () => {
+  /** A context over a ring graph (each node linked to 6 on each side) with exact vectors counted. */
+  function ringContext(v: Float32Array, dims: number, bits: 4 | 8, subspaces: number) {
+    const n = v.length / dims;
+    const pq = trainPq(v, dims, { subspaces, bits, seed: 3, sample: n, iterations: 8 });
+    const codes = encodePq(pq, v);
+    let exact = 0;
+    const ctx: SearchContext = {
+      n, dims, metric: "cosine", maxDegree: 12, seeds: Uint32Array.of(0), pq, codes,
+      neighbors: (u, out) => {
+        for (let j = 1; j <= 6; j++) { out[2 * j - 2] = (u + j) % n; out[2 * j - 1] = (u - j + n) % n; }
+        return 12;
+      },
+      exact: async (ids) => {
+        exact += ids.length;
+        const out = new Float32Array(ids.length * dims);
+        ids.forEach((id, i) => out.set(v.subarray(id * dims, (id + 1) * dims), i * dims));
+        return out;
+      },
+    };
+    return { ctx, pq, codes, count: () => exact };
+  }
+
+  it("recomputes fewer candidates with the build's error bound and still returns the exact top k", async () => {
+    const dims = 16, n = 800;
+    const v = correlated(n, dims, 13);
+    const data = rows(v, dims);
+    for (const k of [3, 10]) {
+      const plain = ringContext(v, dims, 8, 16);
+      const bounded = ringContext(v, dims, 8, 16);
+      const scoreError = estimateScoreError(bounded.pq, bounded.codes, v, dims, "cosine", 1);
+      const q = v.slice(5 * dims, 6 * dims);
+      const opts = { k, ef: n, maxRecompute: 200, rerankShare: 1, batchSize: 32, patience: 3 };
+      const a = await twoLevelSearch(plain.ctx, q, opts);
+      const b = await twoLevelSearch(bounded.ctx, q, { ...opts, scoreError });
+      expect(b.ids).toEqual(exactTopK(data, Array.from(q), k));
+      expect(a.ids).toEqual(b.ids);
+      expect(bounded.count()).toBeLessThan(plain.count());
+    }
+  });
+});
+
+describe("files written before budgets", () => {
+  it("loads an index whose header has no budget or error bound and re-ranks in full batches, as before", async () => {
+    const dims = 16;
+    const data = rows(correlated(400, dims, 21), dims);
+    const texts = data.map((_, i) => `p${i}`);
+    const embedder = new TableEmbedder(texts, data);
+    const index = await LeannIndex.build(texts.map((text) => ({ text })), { embedder, pqBits: 4, pqSubspaces: 8, threads: 1 });
+    const dir = tempDir("leann-old-");
+    await index.save(dir);
+    // Blank the keys this version added (same length, so section offsets stay) and re-sign the header.
+    const file = join(dir, readdirSync(dir).find((f) => f.startsWith("index."))!);
+    const buf = readFileSync(file);
+    const len = buf.readUInt32LE(12);
+    let json = buf.toString("utf8", 20, 20 + len);
+    for (const key of ["budget", "given", "layout", "scoreErrorMean", "scoreErrorSd"]) {
+      json = json.replace(new RegExp(`,"${key}":("(?:[^"\\\\]|\\\\.)*"|[^,}]*)`), (m) => " ".repeat(m.length));
+    }
+    expect(json).not.toMatch(/budget|scoreError/);
+    buf.write(json, 20, "utf8");
+    buf.writeUInt32LE(crc32(buf.subarray(20, 20 + len)), 16);
+    writeFileSync(file, buf);
+    const old = await LeannIndex.load(dir, { embedder, probe: false });
+    expect(old.params.budget).toBeUndefined();
+    expect(old.params.scoreErrorSd).toBeUndefined();
+    const r = await old.search(data[7]!, { k: 3 });
+    const truth = exactTopK(data, data[7]!, 3).map((i) => texts[i]!);
+    expect(r.hits.map((h) => h.text)).toEqual(truth);
+    // No error bound: the first batch is a full one (32), as every search did before budgets.
+    expect(r.stats.recomputed).toBeGreaterThanOrEqual(32);
+  });
+});
