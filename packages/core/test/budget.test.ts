@@ -140,7 +140,8 @@ describe("re-ranking stop rule", () => {
       const q = v.slice(5 * dims, 6 * dims);
       const opts = { k, ef: n, maxRecompute: 200, rerankShare: 1, batchSize: 32, patience: 3 };
       const a = await twoLevelSearch(plain.ctx, q, opts);
-      const b = await twoLevelSearch(bounded.ctx, q, { ...opts, scoreError });
+      expect(scoreError).not.toBeNull();
+      const b = await twoLevelSearch(bounded.ctx, q, { ...opts, scoreError: scoreError! });
       expect(b.ids).toEqual(exactTopK(data, Array.from(q), k));
       expect(a.ids).toEqual(b.ids);
       expect(bounded.count()).toBeLessThan(plain.count());

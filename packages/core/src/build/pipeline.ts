@@ -246,7 +246,7 @@ export async function buildCore(
     storedVectors: o.storeVectors ? vectors : null,
     hubIds,
     hubVectors,
-    params: recordedParams(o, { degree: pruned.degree, hubs: pruned.hubs, averageDegree: Number((pruned.adjacency.ids.length / n).toFixed(3)), trainedOn: n }, layout, error),
+    params: recordedParams(o, { degree: pruned.degree, hubs: pruned.hubs, averageDegree: Number((pruned.adjacency.ids.length / n).toFixed(3)), trainedOn: n }, layout, error ?? undefined),
   };
   return { core, order };
 }

@@ -11,6 +11,8 @@ export interface ScoreError {
 /** Indexed vectors standing in for queries, and candidates scored against each. */
 const QUERIES = 48;
 const CANDIDATES = 16;
+/** Fewer indexed vectors than this give no estimate (see estimateScoreError). */
+export const MIN_VECTORS = 256;
 
 /**
  * How far a code's approximate score strays from the exact one, measured at build on
@@ -19,11 +21,15 @@ const CANDIDATES = 16;
  * and from the codes. Returns the mean and standard deviation of (exact - approximate):
  * near the top the mean is positive (the best vectors are the ones their codes undersell);
  * the search's stop rule uses both to tell which candidates could still enter the top k.
- * Zeros when there are too few vectors to say.
+ * Null when there are too few vectors to say: a codebook fits a small training set so
+ * closely that the errors measured on it understate those of later inserts and of the
+ * tails, and a zero margin would stop re-ranking before the true top k is found. Small
+ * indexes then re-rank without the stop rule, as they did before it (a few dozen
+ * recomputations at most).
  */
-export function estimateScoreError(pq: PqCodebook, codes: Uint8Array, vectors: Float32Array, dims: number, metric: Metric, seed: number): ScoreError {
+export function estimateScoreError(pq: PqCodebook, codes: Uint8Array, vectors: Float32Array, dims: number, metric: Metric, seed: number): ScoreError | null {
   const n = vectors.length / dims;
-  if (n < 4) return { mean: 0, sd: 0 };
+  if (n < MIN_VECTORS) return null;
   const rng = createRng(seed ^ 0x5eed);
   const pqMetric = metric === "l2" ? "l2" : "ip";
   const pool = Math.min(n, 1024);
@@ -51,7 +57,7 @@ export function estimateScoreError(pq: PqCodebook, codes: Uint8Array, vectors: F
       count++;
     }
   }
-  if (count < 2) return { mean: 0, sd: 0 };
+  if (count < 2) return null;
   const mean = sum / count;
   return { mean, sd: Math.sqrt(Math.max(0, sumSq / count - mean * mean)) };
 }
