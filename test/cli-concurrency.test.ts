@@ -276,3 +276,45 @@ describe("leann.json and the index after a failure between their writes", () => 
     await expectInStep(ws, [long]);
   });
 });
+
+describe("leann watch while another process writes the index", () => {
+  let ws: Workspace;
+  afterEach(() => rmSync(ws.dir, { recursive: true, force: true }));
+
+  it("defers a sync that finds the index locked, says so, and syncs by itself once the other writer ends", async () => {
+    ws = makeWorkspace();
+    expect((await leann(ws, ["build", "kb", ws.docs])).code).toBe(0);
+    const other = join(ws.dir, "other");
+    mkdirSync(other);
+    writeFileSync(join(other, "alpha.md"), "Alpha team ships the payment gateway on Thursdays.\n");
+    const gate = join(ws.dir, "gate-watch");
+    const writer = spawnLeann(ws, ["add", "kb", other, "--json"], gate);
+    await stderrLine(writer, /\[test-only\] save/);
+    writeFileSync(join(ws.docs, "new.md"), "The greenhouse sprinklers run at six every evening.\n");
+
+    // stdout of the watcher, with a way to wait for a line.
+    let text = "";
+    const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+    const stdout = {
+      write: (s: string) => {
+        text += s;
+        for (const w of waiters.splice(0)) (w.pattern.test(text) ? w.resolve : () => waiters.push(w))();
+        return true;
+      },
+    };
+    const printed = (pattern: RegExp) => new Promise<void>((resolve) => (pattern.test(text) ? resolve() : waiters.push({ pattern, resolve })));
+    const stop = new AbortController();
+    const err = sink();
+    const watching = main(["watch", "kb", "--debounce", "20"], { stdout, stderr: err, env: envOf(ws), cwd: ws.dir, signal: stop.signal });
+
+    await printed(/sync deferred \(LOCKED\): another writer has "kb"; nothing was changed/);
+    writeFileSync(gate, "");
+    expect((await writer.exit).code).toBe(0);
+    await printed(/synced "kb": \+1 file new/);
+    stop.abort();
+    expect(await watching, err.text).toBe(0);
+    expect(text).toMatch(/"kb" is free again; synced after 1 deferred try/);
+    expect(text.match(/sync deferred/g)).toHaveLength(1);
+    await expectInStep(ws, [join(ws.docs, "new.md"), join(other, "alpha.md")]);
+  });
+});
