@@ -253,12 +253,14 @@ describe("leann.json and the index after a failure between their writes", () => 
     expect((await leann(ws, ["build", "kb", "docs"])).code).toBe(0);
     writeFileSync(join(ws.docs, "notes.txt"), "The billing database stays on MySQL after all.\n");
     rmSync(join(ws.docs, "long.md"));
+    writeFileSync(join(ws.docs, "extra.md"), "The ferry to the island leaves at seven from pier four.\n");
     failMeta.armed = true;
     expect((await leann(ws, ["build", "kb", "docs", "--force"])).code).not.toBe(0);
 
     const repair = await leann(ws, ["add", "kb", "--prune", "--json"]);
     expect(repair.code, repair.stderr).toBe(0);
-    await expectInStep(ws, [join(ws.docs, "notes.txt")]);
+    expect(repair.json().repaired.files).toBeGreaterThan(0);
+    await expectInStep(ws, [join(ws.docs, "notes.txt"), join(ws.docs, "extra.md")]);
     expect(Object.keys(readMetaFile(ws).files)).not.toContain(join(ws.docs, "long.md"));
     const hit = await leann(ws, ["search", "kb", "billing database", "--k", "1", "--json"]);
     expect(hit.json().hits[0].text).toContain("stays on MySQL");
