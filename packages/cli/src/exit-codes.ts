@@ -54,6 +54,8 @@ export function classify(err: unknown): { exitCode: ExitCode; code: string; mess
       DOWNLOAD_FAILED: EXIT.MODEL,
       CONNECTION_FAILED: EXIT.UNAVAILABLE,
       LOCKED: EXIT.CONFLICT,
+      // Another writer saved the index since it was loaded: a conflict, like the lock.
+      CONCURRENT_WRITE: EXIT.CONFLICT,
     };
     return { exitCode: byCode[err.code] ?? EXIT.FAILED, code: err.code, message: err.message, hint: undefined };
   }

@@ -42,6 +42,8 @@ export interface FileEntry {
   chunks: number;
   /** UTF-8 bytes of the text extracted from the file. */
   textBytes: number;
+  /** Chunks `leann delete --id` removed while the rest of the file stays indexed. */
+  dropped?: number[];
 }
 
 export interface IndexMeta {

@@ -1,6 +1,6 @@
 /**
  * OllamaEmbeddings as the core's embedder: builds, searches and adds through the
- * mocked API, and a failed recomputation never changes the index.
+ * mocked API, and a failed embedding call never changes the index.
  */
 import { LeannIndex, type PassageInput } from "@leann/core";
 import { leannErrorOf, tempDirs } from "@leann/testing";
@@ -79,22 +79,32 @@ describe("OllamaEmbeddings in LeannIndex", () => {
     expect((await index.search(QUERY, searchOpts)).hits.map((h) => h.id)).toEqual(before.hits.map((h) => h.id));
   });
 
-  it("rolls an add back when a recomputation for the new passages' neighbours fails", async () => {
-    const index = await LeannIndex.build(corpus(200), { embedder: make(), cacheBytes: 0 });
+  it("leaves the index as it was when an add's embedding request fails for good, and embeds only the new texts in ceil(n / batch) requests once the server is back", async () => {
+    const BATCH = 16;
+    const index = await LeannIndex.build(corpus(200), { embedder: make({ batchSize: BATCH }), cacheBytes: 0 });
+    const ids = index.listIds().sort();
     const before = await index.search(QUERY, searchOpts);
     mock.reset();
-    // The new passages embed fine; the recomputation that places them fails for good.
-    mock.failNext("/api/embed", { pass: true }, { network: true }, { network: true });
-    const err = await leannErrorOf(index.add(corpus(5, "new")));
+    // The server is gone: every request of the add's own embedding fails, retry included
+    // (maxRetries 1), whichever of its batches goes first.
+    const requestsPerAdd = Math.ceil(37 / BATCH);
+    mock.failNext("/api/embed", ...Array.from({ length: 2 * requestsPerAdd }, () => ({ network: true })));
+    const err = await leannErrorOf(index.add(corpus(37, "new")));
     expect(err).toBeInstanceOf(OllamaConnectionError);
-    expect(mock.calls("/api/embed").length).toBeGreaterThanOrEqual(2);
     expect(index.size).toBe(200);
-    expect(index.has("new0")).toBe(false);
+    expect(index.listIds().sort()).toEqual(ids);
+    mock.reset(); // the server is back (faults the add did not get to are dropped)
     const after = await index.search(QUERY, searchOpts);
     expect(after.hits.map((h) => [h.id, h.score])).toEqual(before.hits.map((h) => [h.id, h.score]));
-    // And the same add succeeds once the server is back.
-    await index.add(corpus(5, "new"));
-    expect(index.size).toBe(205);
+
+    // Inserts are placed on PQ-decoded vectors and the add's own embeddings: no recomputation.
+    mock.reset(); // count the add's requests only
+    const added = corpus(37, "new");
+    await index.add(added);
+    expect(index.size).toBe(237);
+    const requests = mock.calls("/api/embed").map((c) => c.body.input as string[]);
+    expect(requests).toHaveLength(requestsPerAdd);
+    expect(requests.flat().sort()).toEqual(added.map((p) => p.text).sort());
   });
 
   it("fails a search with CONNECTION_FAILED and the `ollama serve` hint when the server goes away", async () => {

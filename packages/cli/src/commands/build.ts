@@ -5,6 +5,7 @@ import { formatBytes, num, type Ctx } from "../context.js";
 import { modelSpec, openModel } from "../embedder.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { bytesIn, hasIndex, indexDir, META_FILE, PARTIAL_DIR, writeMeta, type FileEntry, type IndexMeta } from "../home.js";
+import { withIndexLock } from "../index-lock.js";
 import { Checkpoint, embedPassages, filesToPassages, type Chunking } from "../ingest.js";
 import { safePoint, throwIfInterrupted } from "../interrupt.js";
 import { collectFiles, type CollectOptions, type Skipped } from "../sources.js";
@@ -33,9 +34,7 @@ export function describeSkips(ctx: Ctx, skipped: Skipped[], ignored: number, uns
   if (left.length) ctx.note(`  left out: ${left.join(", ")}`);
 }
 
-export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
-  const t0 = performance.now();
-  const dir = indexDir(ctx.home, a.name);
+function refuseExisting(ctx: Ctx, a: BuildArgs, dir: string): void {
   if (hasIndex(dir) && !a.force) {
     throw new CliError(
       EXIT.CONFLICT,
@@ -44,6 +43,12 @@ export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
       `Add files to it with \`leann add ${a.name} PATHS...\`, or rebuild it with \`leann build ${a.name} --force PATHS...\`.`,
     );
   }
+}
+
+export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
+  const t0 = performance.now();
+  const dir = indexDir(ctx.home, a.name);
+  refuseExisting(ctx, a, dir);
   const found = await collectFiles(a.paths, ctx.io.cwd, { ...a.collect, exclude: [ctx.home] });
   if (found.missing.length > 0) {
     throw new CliError(EXIT.NOT_FOUND, "PATH_NOT_FOUND", `Path not found: ${found.missing.join(", ")}.`, "Check the spelling; paths are relative to the current folder.");
@@ -65,80 +70,85 @@ export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
   ctx.note(`Indexing ${num(passages.length)} chunks from ${num(read.filter((r) => r.passages.length).length)} files into "${a.name}".`);
   describeSkips(ctx, allSkipped, found.ignored, found.unsupported);
 
-  const model = modelSpec(a.model, undefined, ctx.io.env, ctx.io.cwd);
-  // The identity recorded is the one of the model that really loaded: no stand-in ever embeds an index.
-  const info = await openModel(model, ctx.io.env, ctx.io.stderr, { baseUrl: a.baseUrl });
-  const embedder = info.embedder;
-  const checkpoint = Checkpoint.open(join(dir, PARTIAL_DIR), info.modelId, info.dimensions, a.fresh);
-  const { vectors, resumed } = await embedPassages(ctx, embedder, info.dimensions, passages, checkpoint);
+  // From here to leann.json, one writer: a second build (or add) of this index fails with
+  // LOCKED instead of both saving, and one that finished meanwhile is seen by the check again.
+  await withIndexLock(a.name, dir, async () => {
+    refuseExisting(ctx, a, dir);
+    const model = modelSpec(a.model, undefined, ctx.io.env, ctx.io.cwd);
+    // The identity recorded is the one of the model that really loaded: no stand-in ever embeds an index.
+    const info = await openModel(model, ctx.io.env, ctx.io.stderr, { baseUrl: a.baseUrl });
+    const embedder = info.embedder;
+    const checkpoint = Checkpoint.open(join(dir, PARTIAL_DIR), info.modelId, info.dimensions, a.fresh);
+    const { vectors, resumed } = await embedPassages(ctx, embedder, info.dimensions, passages, checkpoint);
 
-  let bar = ctx.progress();
-  let phase: BuildPhase | undefined;
-  const index = await LeannIndex.build(passages, {
-    embedder,
-    vectors,
-    modelId: info.modelId,
-    onProgress: (p) => {
-      throwIfInterrupted(ctx.io.signal, () => `Interrupted in the ${p.phase} step; the index is unchanged and the embedded chunks are kept.`, "Run the same command again to resume.");
-      if (p.phase === "embed") return;
-      if (p.phase !== phase) {
-        bar.finish();
-        bar = ctx.progress();
-        bar.start(PHASE_LABEL[p.phase], p.total);
-        phase = p.phase;
-      }
-      bar.update(p.done, p.total);
-    },
-  });
-  bar.finish();
-  await safePoint(ctx.io.signal, () => "Interrupted before saving; the index is unchanged and the embedded chunks are kept.", "Run the same command again to resume.");
-  await index.save(dir);
-  const now = new Date().toISOString();
-  const files: Record<string, FileEntry> = {};
-  for (const r of read) if (r.passages.length) files[r.file.path] = r.entry;
-  const meta: IndexMeta = {
-    format: "leann-cli",
-    version: 1,
-    name: a.name,
-    model,
-    modelId: info.modelId,
-    dimensions: info.dimensions,
-    chunkTokens: a.chunking.chunkTokens,
-    overlapTokens: a.chunking.overlapTokens,
-    sources: a.paths.map((p) => resolve(ctx.io.cwd, p)),
-    files,
-    passages: index.size,
-    createdAt: now,
-    updatedAt: now,
-  };
-  writeMeta(dir, meta);
-  checkpoint.remove();
-  const sizes = index.sizes();
-  index.close();
-  const rawText = Object.values(files).reduce((s, f) => s + f.textBytes, 0);
-  const onDisk = bytesIn(dir);
-  const ms = performance.now() - t0;
-  if (ctx.json) {
-    ctx.emit({
+    let bar = ctx.progress();
+    let phase: BuildPhase | undefined;
+    const index = await LeannIndex.build(passages, {
+      embedder,
+      vectors,
+      modelId: info.modelId,
+      onProgress: (p) => {
+        throwIfInterrupted(ctx.io.signal, () => `Interrupted in the ${p.phase} step; the index is unchanged and the embedded chunks are kept.`, "Run the same command again to resume.");
+        if (p.phase === "embed") return;
+        if (p.phase !== phase) {
+          bar.finish();
+          bar = ctx.progress();
+          bar.start(PHASE_LABEL[p.phase], p.total);
+          phase = p.phase;
+        }
+        bar.update(p.done, p.total);
+      },
+    });
+    bar.finish();
+    await safePoint(ctx.io.signal, () => "Interrupted before saving; the index is unchanged and the embedded chunks are kept.", "Run the same command again to resume.");
+    await index.save(dir);
+    const now = new Date().toISOString();
+    const files: Record<string, FileEntry> = {};
+    for (const r of read) if (r.passages.length) files[r.file.path] = r.entry;
+    const meta: IndexMeta = {
+      format: "leann-cli",
+      version: 1,
       name: a.name,
-      dir,
-      files: Object.keys(files).length,
-      passages: meta.passages,
-      resumed,
-      skipped: allSkipped.map((s) => ({ path: s.path, reason: s.reason })),
-      ignored: found.ignored,
-      unsupported: found.unsupported,
       model,
       modelId: info.modelId,
       dimensions: info.dimensions,
-      modelSource: info.source,
-      rawTextBytes: rawText,
-      bytes: { ...sizes, meta: bytesIn(join(dir, META_FILE)), total: onDisk },
-      ms: Math.round(ms),
-    });
-    return;
-  }
-  ctx.out(`Built "${a.name}": ${num(meta.passages)} passages from ${num(Object.keys(files).length)} files in ${(ms / 1000).toFixed(1)} s (${info.modelId}, ${info.dimensions}-d).`);
-  ctx.out(`  ${formatBytes(onDisk)} on disk for ${formatBytes(rawText)} of text: graph + PQ codes ${formatBytes(sizes.indexTotal)}, passages ${formatBytes(sizes.passages)}; no embeddings stored.`);
-  ctx.out(`  Search it: leann search ${a.name} "your question"`);
+      chunkTokens: a.chunking.chunkTokens,
+      overlapTokens: a.chunking.overlapTokens,
+      sources: a.paths.map((p) => resolve(ctx.io.cwd, p)),
+      files,
+      passages: index.size,
+      createdAt: now,
+      updatedAt: now,
+    };
+    writeMeta(dir, meta);
+    checkpoint.remove();
+    const sizes = index.sizes();
+    index.close();
+    const rawText = Object.values(files).reduce((s, f) => s + f.textBytes, 0);
+    const onDisk = bytesIn(dir);
+    const ms = performance.now() - t0;
+    if (ctx.json) {
+      ctx.emit({
+        name: a.name,
+        dir,
+        files: Object.keys(files).length,
+        passages: meta.passages,
+        resumed,
+        skipped: allSkipped.map((s) => ({ path: s.path, reason: s.reason })),
+        ignored: found.ignored,
+        unsupported: found.unsupported,
+        model,
+        modelId: info.modelId,
+        dimensions: info.dimensions,
+        modelSource: info.source,
+        rawTextBytes: rawText,
+        bytes: { ...sizes, meta: bytesIn(join(dir, META_FILE)), total: onDisk },
+        ms: Math.round(ms),
+      });
+      return;
+    }
+    ctx.out(`Built "${a.name}": ${num(meta.passages)} passages from ${num(Object.keys(files).length)} files in ${(ms / 1000).toFixed(1)} s (${info.modelId}, ${info.dimensions}-d).`);
+    ctx.out(`  ${formatBytes(onDisk)} on disk for ${formatBytes(rawText)} of text: graph + PQ codes ${formatBytes(sizes.indexTotal)}, passages ${formatBytes(sizes.passages)}; no embeddings stored.`);
+    ctx.out(`  Search it: leann search ${a.name} "your question"`);
+  });
 }

@@ -5,7 +5,8 @@ import { num, type Ctx } from "../context.js";
 import { CliError, EXIT, usage } from "../exit-codes.js";
 import { chunkId, writeMeta, type IndexMeta } from "../home.js";
 import { embedPassages, filesToPassages } from "../ingest.js";
-import { openIndex } from "../open-index.js";
+import { withOpenIndex } from "../index-lock.js";
+import { compareWithIndex, fileOfChunkId } from "../reconcile.js";
 import { collectFiles, type CollectOptions } from "../sources.js";
 import { describeSkips } from "./build.js";
 
@@ -30,21 +31,31 @@ function idsOf(meta: IndexMeta, path: string): string[] {
 
 /** The indexed file a passage id belongs to (ids are `${path}#${chunk}`), if any. */
 function fileOfId(meta: IndexMeta, id: string): string | undefined {
-  const hash = id.lastIndexOf("#");
-  const f = hash > 0 ? id.slice(0, hash) : undefined;
+  const f = fileOfChunkId(id);
   return f !== undefined && meta.files[f] ? f : undefined;
 }
 
 export async function add(ctx: Ctx, a: AddArgs): Promise<void> {
   const t0 = performance.now();
-  const opened = await openIndex(ctx, a.name, a);
-  const { meta, index, embedder, dir } = opened;
-  try {
+  await withOpenIndex(ctx, a.name, a, async ({ meta, index, embedder, dir }) => {
     const roots = a.paths.length ? a.paths.map((p) => resolve(ctx.io.cwd, p)) : meta.sources;
     const found = await collectFiles(roots, ctx.io.cwd, { ...a.collect, exclude: [ctx.home] });
     if (found.missing.length > 0 && a.paths.length > 0) {
       throw new CliError(EXIT.NOT_FOUND, "PATH_NOT_FOUND", `Path not found: ${found.missing.join(", ")}.`, "Check the spelling; paths are relative to the current folder.");
     }
+    // A command that failed between its two writes left leann.json and the index apart:
+    // files whose passages are not what leann.json records are read again as new, passages
+    // of files it does not record go unless their file is scanned. Files outside the scanned
+    // folders that still exist wait for a scan of their own folder.
+    const inScope = (p: string) => roots.some((r) => under(p, r)) || !existsSync(p);
+    const disagreement = compareWithIndex(meta.files, index.listIds());
+    const mismatched = disagreement.mismatched.filter(inScope);
+    const unrecorded = disagreement.unrecorded.filter(inScope);
+    for (const p of mismatched) delete meta.files[p];
+    if (mismatched.length + unrecorded.length > 0) {
+      ctx.note(`  leann.json and the index of "${a.name}" disagreed on ${num(mismatched.length + unrecorded.length)} files (an earlier command failed between its writes); re-indexing them.`);
+    }
+    const indexedIds = (p: string) => disagreement.idsByFile.get(p) ?? [];
     // Unchanged files (same size and modification time) are skipped without reading them.
     const changed = found.files.filter((f) => {
       const e = meta.files[f.path];
@@ -66,12 +77,14 @@ export async function add(ctx: Ctx, a: AddArgs): Promise<void> {
     const replaced = read.filter((r) => meta.files[r.file.path]);
     const added = read.filter((r) => !meta.files[r.file.path] && r.passages.length > 0);
     const passages = read.flatMap((r) => r.passages);
-    const stale = [...replaced.map((r) => r.file.path), ...gone].flatMap((p) => idsOf(meta, p));
+    const orphans = [...mismatched, ...unrecorded].filter((p) => !seen.has(p));
+    // What the index holds for each file, not what leann.json says: the two may have disagreed.
+    const stale = [...new Set([...read.map((r) => r.file.path), ...gone, ...orphans])].flatMap(indexedIds);
     const liveAfter = index.size - stale.length + passages.length;
     if (liveAfter <= 0) throw usage(`That would leave "${a.name}" empty.`, `Remove it with \`leann remove ${a.name}\`.`);
 
     let embedded = 0;
-    if (passages.length > 0 || stale.length > 0) {
+    if (passages.length > 0 || stale.length > 0 || mismatched.length > 0) {
       // Old chunks of changed files go first: a file may now have fewer chunks.
       if (stale.length) await index.delete(stale);
       if (passages.length) {
@@ -107,6 +120,8 @@ export async function add(ctx: Ctx, a: AddArgs): Promise<void> {
       vanished: { files: kept.length, kept: kept.length > 0, paths: kept },
       unchanged: found.files.length - changed.length,
       embedded,
+      /** Files re-indexed or dropped because leann.json and the index disagreed. */
+      repaired: { files: mismatched.length + unrecorded.length },
       passages: index.size,
       ms: Math.round(performance.now() - t0),
     };
@@ -120,9 +135,7 @@ export async function add(ctx: Ctx, a: AddArgs): Promise<void> {
           `${num(report.removed.files)} removed, ${num(report.unchanged)} unchanged${kept.length ? `, ${num(kept.length)} vanished kept (--prune drops them)` : ""}; ${num(report.passages)} passages now.`,
       );
     }
-  } finally {
-    index.close();
-  }
+  });
 }
 
 export interface DeleteArgs {
@@ -137,8 +150,7 @@ export async function del(ctx: Ctx, a: DeleteArgs): Promise<void> {
   if (a.paths.length === 0 && a.ids.length === 0) {
     throw usage("leann delete: name the files or folders to drop, or passage ids with --id.", `Usage: leann delete ${a.name} PATH... | --id ID...`);
   }
-  const { meta, index, dir } = await openIndex(ctx, a.name, a);
-  try {
+  await withOpenIndex(ctx, a.name, a, async ({ meta, index, dir }) => {
     const roots = a.paths.map((p) => resolve(ctx.io.cwd, p));
     const files = Object.keys(meta.files).filter((f) => roots.some((r) => under(f, r)));
     const unmatched = roots.filter((r) => !files.some((f) => under(f, r)));
@@ -161,6 +173,11 @@ export async function del(ctx: Ctx, a: DeleteArgs): Promise<void> {
     const whole = [...touched].filter((f) => idsOf(meta, f).every((id) => !index.has(id)));
     const partial = [...touched].filter((f) => !whole.includes(f));
     for (const f of whole) delete meta.files[f];
+    // Recorded so that the next rescan knows these chunks went on purpose, not in a failed write.
+    for (const f of partial) {
+      const entry = meta.files[f]!;
+      entry.dropped = Array.from({ length: entry.chunks }, (_, i) => i).filter((i) => !index.has(chunkId(f, i)));
+    }
     meta.passages = index.size;
     meta.updatedAt = new Date().toISOString();
     writeMeta(dir, meta);
@@ -169,7 +186,5 @@ export async function del(ctx: Ctx, a: DeleteArgs): Promise<void> {
       const parts = [whole.length ? `${num(whole.length)} whole` : "", partial.length ? `${num(partial.length)} in part` : ""].filter(Boolean).join(", ");
       ctx.out(`Deleted ${num(deleted)} passages from ${num(touched.size)} ${touched.size === 1 ? "file" : "files"}${parts ? ` (${parts})` : ""} in "${a.name}"; ${num(index.size)} passages left.`);
     }
-  } finally {
-    index.close();
-  }
+  });
 }

@@ -38,6 +38,12 @@ interface AddReport {
 
 const clock = () => new Date().toTimeString().slice(0, 8);
 
+/** Failures that mean another writer had the index: the next sync reloads it and goes again. */
+const WRITER_CONFLICTS = new Set(["LOCKED", "CONCURRENT_WRITE"]);
+/** First wait before a sync retried after a writer conflict; doubles per conflict in a row, up to the cap. */
+const CONFLICT_RETRY_MS = 1000;
+const CONFLICT_RETRY_CAP_MS = 30_000;
+
 /** One line for a sync that changed something, e.g. `+1 new file (3 passages), 0 changed, -2 removed; 40 passages in 812 ms`. */
 export function describeSync(r: AddReport): string {
   const files = (n: number) => `${num(n)} file${n === 1 ? "" : "s"}`;
@@ -56,6 +62,10 @@ export async function watch(ctx: Ctx, a: WatchArgs): Promise<void> {
   const release = takeWatchLock(indexDir(ctx.home, a.name), a.name);
   const print = (line: string) => (ctx.json ? undefined : ctx.io.stdout.write(`[${clock()}] ${line}\n`));
   let syncs = 0;
+  // Another writer (a `leann add`, a build, a program saving the index) had it: the
+  // changes are still unsynced, so a retry is scheduled even if no file changes again.
+  let conflicts = 0;
+  let retry: NodeJS.Timeout | undefined;
 
   const sync = async () => {
     let report: AddReport | undefined;
@@ -67,10 +77,23 @@ export async function watch(ctx: Ctx, a: WatchArgs): Promise<void> {
       // The watcher outlives a failed sync (a model hiccup, another writer holding the
       // lock, a change that would empty the index): the next change tries again.
       const c = classify(err);
+      if (WRITER_CONFLICTS.has(c.code)) {
+        const waitMs = Math.min(CONFLICT_RETRY_CAP_MS, CONFLICT_RETRY_MS * 2 ** conflicts);
+        conflicts++;
+        clearTimeout(retry);
+        retry = setTimeout(() => scheduler.poke(), waitMs);
+        if (ctx.json) ctx.io.stdout.write(JSON.stringify({ event: "conflict", code: c.code, message: c.message, retryMs: waitMs }) + "\n");
+        // Said once per streak: a long build by another process would otherwise print a line a second.
+        if (conflicts === 1) print(`sync deferred (${c.code}): another writer has "${a.name}"; nothing was changed. Reloading it and syncing again when it is free (or at the next change).`);
+        return;
+      }
       if (ctx.json) ctx.io.stdout.write(JSON.stringify({ event: "error", code: c.code, message: c.message }) + "\n");
       print(`sync failed (${c.code}): ${c.message}${c.hint ? ` ${c.hint}` : ""}`);
       return;
     }
+    if (conflicts > 0) print(`"${a.name}" is free again; synced after ${num(conflicts)} deferred ${conflicts === 1 ? "try" : "tries"}.`);
+    conflicts = 0;
+    clearTimeout(retry);
     syncs++;
     if (!report || report.embedded + report.removed.files + report.updated.files === 0) return;
     if (ctx.json) ctx.io.stdout.write(JSON.stringify({ event: "sync", index: a.name, ...report }) + "\n");
@@ -95,6 +118,8 @@ export async function watch(ctx: Ctx, a: WatchArgs): Promise<void> {
   } finally {
     watching?.close();
     await scheduler.stop();
+    // After stop: the last sync may have scheduled a retry, whose timer would keep the process alive.
+    clearTimeout(retry);
     release();
   }
   if (ctx.json) ctx.io.stdout.write(JSON.stringify({ event: "stopped", index: a.name, syncs }) + "\n");
