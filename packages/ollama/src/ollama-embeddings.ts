@@ -1,6 +1,5 @@
-import { DimensionMismatchError, InvalidInputError, type Embedder } from "@leann/core";
+import { DimensionMismatchError, embedInBatches, InvalidInputError, Limiter, type Embedder } from "@leann/core";
 import { OllamaResponseError } from "./errors.js";
-import { Limiter } from "./limiter.js";
 import { resolveOptions, type OllamaEmbeddingsOptions, type ResolvedOptions } from "./options.js";
 import { createClient, withRetries, type OllamaClient } from "./transport.js";
 
@@ -104,30 +103,12 @@ export class OllamaEmbeddings implements Embedder {
       );
     }
     if (texts.length === 0) return [];
-    const size = this.options.batchSize;
-    const out: number[][] = new Array(texts.length);
-    let failure: { error: unknown } | undefined;
-    const tasks: Promise<void>[] = [];
-    for (let start = 0; start < texts.length; start += size) {
-      const batch = texts.slice(start, start + size);
-      tasks.push(
-        this.limiter.run(async () => {
-          // After a failure the call's remaining batches are not sent: the call fails anyway.
-          if (failure) return;
-          try {
-            const vectors = await this.embedBatch(batch);
-            for (let i = 0; i < vectors.length; i++) out[start + i] = vectors[i]!;
-          } catch (error) {
-            failure ??= { error };
-          }
-        }),
-      );
-    }
-    // Reject only once every request of this call has settled: no request outlives the call.
-    await Promise.all(tasks);
-    if (failure) {
+    let out: number[][];
+    try {
+      out = await embedInBatches(texts, this.options.batchSize, this.limiter, (batch) => this.embedBatch(batch));
+    } catch (error) {
       this.counters.failures++;
-      throw failure.error;
+      throw error;
     }
     this.counters.texts += texts.length;
     return out;

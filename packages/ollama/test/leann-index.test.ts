@@ -88,7 +88,7 @@ describe("OllamaEmbeddings in LeannIndex", () => {
     // The server is gone: every request of the add's own embedding fails, retry included
     // (maxRetries 1), whichever of its batches goes first.
     const requestsPerAdd = Math.ceil(37 / BATCH);
-    mock.failNext("/api/embed", ...Array.from({ length: 2 * requestsPerAdd }, () => ({ network: true })));
+    mock.failNext("/api/embed", ...Array.from({ length: 2 * requestsPerAdd }, () => ({ network: true as const })));
     const err = await leannErrorOf(index.add(corpus(37, "new")));
     expect(err).toBeInstanceOf(OllamaConnectionError);
     expect(index.size).toBe(200);

@@ -1,6 +1,5 @@
-import { DimensionMismatchError, InvalidInputError, type Embedder } from "@leann/core";
+import { DimensionMismatchError, embedInBatches, InvalidInputError, Limiter, type Embedder } from "@leann/core";
 import { OpenAIResponseError } from "./errors.js";
-import { Limiter } from "./limiter.js";
 import { endpointIdentity, resolveOptions, type OpenAICompatibleEmbeddingsOptions, type ResolvedOptions } from "./options.js";
 import { postJson, type PostOptions } from "./transport.js";
 
@@ -89,30 +88,12 @@ export class OpenAICompatibleEmbeddings implements Embedder {
       throw new InvalidInputError(`OpenAICompatibleEmbeddings.embedDocuments(texts): texts must be an array of strings, received ${bad}.`);
     }
     if (texts.length === 0) return [];
-    const size = this.options.batchSize;
-    const out: number[][] = new Array(texts.length);
-    let failure: { error: unknown } | undefined;
-    const tasks: Promise<void>[] = [];
-    for (let start = 0; start < texts.length; start += size) {
-      const batch = texts.slice(start, start + size);
-      tasks.push(
-        this.limiter.run(async () => {
-          // Once one batch has failed the call fails anyway: its queued batches are not sent.
-          if (failure) return;
-          try {
-            const vectors = await this.embedBatch(batch);
-            for (let i = 0; i < vectors.length; i++) out[start + i] = vectors[i]!;
-          } catch (error) {
-            failure ??= { error };
-          }
-        }),
-      );
-    }
-    // Settle every request of this call before answering: none outlives it.
-    await Promise.all(tasks);
-    if (failure) {
+    let out: number[][];
+    try {
+      out = await embedInBatches(texts, this.options.batchSize, this.limiter, (batch) => this.embedBatch(batch));
+    } catch (error) {
       this.counters.failures++;
-      throw failure.error;
+      throw error;
     }
     this.counters.texts += texts.length;
     return out;
