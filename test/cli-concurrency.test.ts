@@ -6,15 +6,14 @@
  * Real child processes where the race is between processes, gated on their printed lines
  * (the test-only preload holds one in its save) and on their exits, never on sleeps.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { IndexMeta } from "../packages/cli/src/home.js";
 import { main } from "../packages/cli/src/index.js";
 import { EMBEDDED_MODEL_DIR } from "../packages/onnx/src/embedded.js";
+import { spawnCli, stderrLine, type CliChild } from "./helpers/cli-process.js";
 
 /** When set, the next leann.json write fails: the failure between a command's two writes. */
 const failMeta = vi.hoisted(() => ({ armed: false }));
@@ -32,9 +31,6 @@ vi.mock("../packages/cli/src/home.js", async (importOriginal) => {
   };
 });
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const BIN = join(ROOT, "packages/cli/src/bin.ts");
-const SLOW_MODEL = join(ROOT, "test/fixtures/test-only-slow-model.ts");
 
 interface Workspace {
   dir: string;
@@ -69,46 +65,10 @@ async function leann(ws: Workspace, args: string[]) {
   return { code, stdout: out.text, stderr: err.text, json: () => JSON.parse(out.text) };
 }
 
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const children = new Set<ChildProcess>();
-afterEach(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-  children.clear();
-});
-
 /** The real executable as a child process; with `gateFile`, held in its save until the file exists. */
-function spawnLeann(ws: Workspace, args: string[], gateFile?: string): ChildProcess & { exit: Promise<Exit> } {
-  const nodeArgs = ["--conditions=leann-source", "--import", "tsx", ...(gateFile ? ["--import", SLOW_MODEL] : []), BIN, ...args];
-  const env = { PATH: process.env.PATH ?? "", ...envOf(ws), ...(gateFile ? { LEANN_TEST_GATE_AT: "save", LEANN_TEST_GATE_FILE: gateFile } : {}) };
-  // cwd: the repository, so `tsx` resolves; paths in `args` are absolute.
-  const child = spawn(process.execPath, nodeArgs, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  let stdout = "", stderr = "";
-  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exit = new Promise<Exit>((res) => child.on("close", (code) => res({ code, stdout, stderr })));
-  return Object.assign(child, { exit });
-}
-
-/** Resolves when the child's stderr has printed a line matching `pattern` (rejects if it exits first). */
-function stderrLine(child: ChildProcess, pattern: RegExp): Promise<void> {
-  return new Promise((res, rej) => {
-    let text = "";
-    const onData = (d: Buffer) => {
-      text += d.toString();
-      if (pattern.test(text)) {
-        child.stderr!.off("data", onData);
-        res();
-      }
-    };
-    child.stderr!.on("data", onData);
-    child.once("close", () => rej(new Error(`exited before printing ${pattern}: ${text}`)));
-  });
+function spawnLeann(ws: Workspace, args: string[], gateFile?: string): CliChild {
+  const gate: Record<string, string> = gateFile ? { LEANN_TEST_GATE_AT: "save", LEANN_TEST_GATE_FILE: gateFile } : {};
+  return spawnCli(args, { env: { ...envOf(ws), ...gate }, ...(gateFile ? { preload: true } : {}) });
 }
 
 const readMetaFile = (ws: Workspace, name = "kb"): IndexMeta => JSON.parse(readFileSync(join(ws.home, name, "leann.json"), "utf8")) as IndexMeta;

@@ -5,22 +5,19 @@
  * name. In-process through `main` where the behaviour is the CLI's own; as a real child
  * process where it is the process's (signals, pipes, file permissions).
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listIndexes, writeMeta, type IndexMeta } from "../packages/cli/src/home.js";
 import { main, type CliIO } from "../packages/cli/src/index.js";
 import { EMBEDDED_MODEL_DIR } from "../packages/onnx/src/embedded.js";
+import { spawnCli, stderrLine, type CliChild } from "./helpers/cli-process.js";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** The shipped default model (potion-base-2M inside @leann/onnx), as a folder: the repository alone is enough. */
 const MODEL = EMBEDDED_MODEL_DIR;
-const BIN = join(ROOT, "packages/cli/src/bin.ts");
-const SLOW_MODEL = join(ROOT, "test/fixtures/test-only-slow-model.ts");
 
 interface Workspace {
   dir: string;
@@ -53,51 +50,9 @@ async function leann(ws: Workspace, args: string[], extra: Partial<CliIO> = {}) 
   return { code, stdout: out.text, stderr: err.text, json: () => JSON.parse(out.text) };
 }
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Children still running when a test ends (a failed one) are killed: none may outlive the suite. */
-const children = new Set<ChildProcess>();
-afterEach(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-  children.clear();
-});
-
-/** The real executable from source, as a child process (cwd: the repository, so `tsx` resolves). */
-function spawnLeann(ws: Workspace, args: string[], opts: { preload?: boolean; env?: Record<string, string>; uid?: number } = {}): ChildProcess & { exit: Promise<Exit>; output: () => { stdout: string; stderr: string } } {
-  const nodeArgs = ["--conditions=leann-source", "--import", "tsx", ...(opts.preload ? ["--import", SLOW_MODEL] : []), BIN, ...args];
-  const child = spawn(process.execPath, nodeArgs, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", ...envOf(ws), ...opts.env },
-    stdio: ["ignore", "pipe", "pipe"],
-    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
-  });
-  children.add(child);
-  let stdout = "", stderr = "";
-  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exit = new Promise<Exit>((res) => child.on("close", (code, signal) => res({ code, signal, stdout, stderr })));
-  return Object.assign(child, { exit, output: () => ({ stdout, stderr }) });
-}
-
-/** Resolves when the child's stderr has printed a line matching `pattern` (rejects if it exits first). */
-function stderrLine(child: ChildProcess, pattern: RegExp): Promise<void> {
-  return new Promise((res, rej) => {
-    let text = "";
-    const onData = (d: Buffer) => {
-      text += d.toString();
-      if (pattern.test(text)) {
-        child.stderr!.off("data", onData);
-        res();
-      }
-    };
-    child.stderr!.on("data", onData);
-    child.once("close", () => rej(new Error(`exited before printing ${pattern}: ${text}`)));
-  });
+/** The real executable from source, as a child process. */
+function spawnLeann(ws: Workspace, args: string[], opts: { preload?: boolean; env?: Record<string, string>; uid?: number } = {}): CliChild {
+  return spawnCli(args, { env: { ...envOf(ws), ...opts.env }, ...(opts.preload ? { preload: true } : {}), ...(opts.uid !== undefined ? { uid: opts.uid } : {}) });
 }
 
 /** The files that define an index's committed state: a build that was interrupted must leave them as they were. */

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { embedderIdentity, embedQueryChecked, loadModel, type Embedder } from "../embedder.js";
-import { CorruptIndexError, EmbedderError, IndexNotFoundError, LeannError, ModelMismatchError } from "../errors.js";
+import { CorruptIndexError, IndexNotFoundError, LeannError, ModelMismatchError } from "../errors.js";
 import { checkPassagePairing, indexHeader, readIndexFile } from "../format/index-file.js";
 import type { ResolvedLoadOptions } from "../options.js";
 import { codeSize } from "../quantize/pq.js";
