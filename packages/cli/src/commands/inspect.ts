@@ -57,6 +57,8 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
     pqCodes: per(sizes.pqCodes),
     pqCodebooks: per(sizes.pqCodebooks),
     storedVectors: per(sizes.storedVectors),
+    // Headers, seeds, degrees and a learnt rotation (sizes() counts it here).
+    other: per(sizes.other),
     indexTotal: per(sizes.indexTotal),
   };
   if (ctx.json) {
@@ -97,7 +99,7 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
       ["  PQ codes", formatBytes(sizes.pqCodes), "the approximate distances the search walks on"],
       ["  PQ codebooks", formatBytes(sizes.pqCodebooks), ""],
       ...(sizes.storedVectors ? [["  stored vectors", formatBytes(sizes.storedVectors), ""]] : []),
-      ["  other", formatBytes(sizes.other), "headers, seeds, degrees"],
+      ["  other", formatBytes(sizes.other), "headers, seeds, degrees, PQ rotation"],
       ["  passages", formatBytes(sizes.passages), "text, ids and metadata"],
       ["  leann.json", formatBytes(metaBytes), "model, chunking, file list"],
     ],
@@ -110,7 +112,7 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
   ctx.out(`Budget     ${params.budget === undefined ? "none recorded (index built before budgets)" : typeof params.budget === "number" ? `${params.budget} B a passage` : params.budget}`);
   if (params.layout) ctx.out(`Layout     ${params.layout}`);
   ctx.out(
-    `Per passage ${bpp(perPassage.indexTotal)} of index: graph ${bpp(perPassage.graph)}, PQ codes ${bpp(perPassage.pqCodes)}, codebooks ${bpp(perPassage.pqCodebooks)}, stored vectors ${bpp(perPassage.storedVectors)}`,
+    `Per passage ${bpp(perPassage.indexTotal)} of index: graph ${bpp(perPassage.graph)}, PQ codes ${bpp(perPassage.pqCodes)}, codebooks ${bpp(perPassage.pqCodebooks)}, stored vectors ${bpp(perPassage.storedVectors)}, other ${bpp(perPassage.other)}`,
   );
   ctx.out(`Updated    ${meta.updatedAt}`);
 }
