@@ -8,7 +8,7 @@ import { DEFAULTS } from "@leann/core";
 import { DEFAULT_MODEL } from "@leann/onnx";
 import { DEFAULT_CHUNK_TOKENS, DEFAULT_OVERLAP_TOKENS } from "./chunk.js";
 import { ask, DEFAULT_LLM, DEFAULT_OLLAMA_HOST } from "./commands/ask.js";
-import { build } from "./commands/build.js";
+import { build, parseBudget } from "./commands/build.js";
 import { info, list, remove } from "./commands/inspect.js";
 import { mcp } from "./commands/mcp.js";
 import { models } from "./commands/models.js";
@@ -120,6 +120,7 @@ const COMMANDS: Record<string, Command> = {
       overlap: { type: "string" },
       force: { type: "boolean" },
       fresh: { type: "boolean" },
+      budget: { type: "string" },
     },
     help: `Folders are walked honouring .gitignore and .leannignore; files are split into
 overlapping chunks of about --chunk-tokens tokens and embedded with the model, with a
@@ -132,6 +133,10 @@ progress bar and ETA. An interrupted build resumes where it stopped when run aga
   --no-gitignore    do not read .gitignore / .leannignore
   --force           rebuild an index that already exists
   --fresh           discard the checkpoint of an interrupted build
+  --budget B        bytes a passage for the index structures (graph, codes, stored vectors):
+                    tiny (~64), balanced (~96, default), fast (~192) or a number from 8
+                    to 65536. More bytes, fewer embeddings recomputed a search; a rebuild
+                    keeps the index's budget. \`leann info\` shows what it chose (docs/tuning.md)
 ${MODEL_HELP}`,
     async run(ctx, v, p) {
       expectArgs("build", p, 2, Infinity, "NAME and at least one PATH");
@@ -146,6 +151,7 @@ ${MODEL_HELP}`,
         collect: collectOptions(v),
         force: v.force === true,
         fresh: v.fresh === true,
+        budget: typeof v.budget === "string" ? parseBudget(v.budget) : undefined,
       });
     },
   },
@@ -242,7 +248,7 @@ ${MODEL_HELP}`,
     summary: "passages, model and bytes by component of an index",
     usage: "leann info NAME [--json]",
     options: { ...COMMON },
-    help: "Shows the bytes of each part (graph, PQ codes, passages) and their share of the raw text.",
+    help: "Shows the bytes of each part (graph, PQ codes, passages) and their share of the raw text,\nthe --budget the index was built with and the layout it chose, and bytes a passage by part.",
     async run(ctx, _v, p) {
       expectArgs("info", p, 1, 1, "NAME");
       await info(ctx, checkName(p[0], "info"));

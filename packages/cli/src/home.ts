@@ -62,6 +62,8 @@ export interface IndexMeta {
   /** Indexed files by absolute path. */
   files: Record<string, FileEntry>;
   passages: number;
+  /** The --budget the index was built with (the core's record of it), kept by a --force rebuild; absent in older records. */
+  budget?: number | string;
   createdAt: string;
   updatedAt: string;
 }

@@ -1,10 +1,10 @@
 import { join, resolve } from "node:path";
-import { LeannIndex, type BuildPhase } from "@leann/core";
+import { LeannIndex, type BuildOptions, type BuildPhase } from "@leann/core";
 import { DEFAULT_CHUNK_TOKENS, DEFAULT_OVERLAP_TOKENS } from "../chunk.js";
 import { formatBytes, num, type Ctx } from "../context.js";
 import { modelSpec, openModel } from "../embedder.js";
-import { CliError, EXIT } from "../exit-codes.js";
-import { bytesIn, hasIndex, indexDir, META_FILE, PARTIAL_DIR, writeMeta, type FileEntry, type IndexMeta } from "../home.js";
+import { CliError, EXIT, usage } from "../exit-codes.js";
+import { bytesIn, hasIndex, indexDir, META_FILE, PARTIAL_DIR, readMeta, writeMeta, type FileEntry, type IndexMeta } from "../home.js";
 import { withIndexLock } from "../index-lock.js";
 import { Checkpoint, embedPassages, filesToPassages, type Chunking } from "../ingest.js";
 import { safePoint, throwIfInterrupted } from "../interrupt.js";
@@ -20,6 +20,42 @@ export interface BuildArgs {
   collect: CollectOptions;
   force: boolean;
   fresh: boolean;
+  /** `--budget`: bytes a passage for the index structures, or a preset; absent: the recorded one on a rebuild, else the core's default. */
+  budget?: Budget | undefined;
+}
+
+export type Budget = NonNullable<BuildOptions["budget"]>;
+const PRESETS = ["tiny", "balanced", "fast"] as const;
+/** The core's range for a budget in bytes (packages/core/src/options.ts). */
+const MIN_BUDGET = 8;
+const MAX_BUDGET = 65_536;
+
+/**
+ * The value of `--budget`: a preset name or whole bytes a passage.
+ * @throws CliError (usage) when it is neither
+ */
+export function parseBudget(raw: string): Budget {
+  const s = raw.trim().toLowerCase();
+  if ((PRESETS as readonly string[]).includes(s)) return s as Budget;
+  const n = /^\d+$/.test(s) ? Number(s) : Number.NaN;
+  if (Number.isSafeInteger(n) && n >= MIN_BUDGET && n <= MAX_BUDGET) return n;
+  throw usage(
+    `--budget must be ${PRESETS.join(", ")} or whole bytes a passage from ${MIN_BUDGET} to ${MAX_BUDGET}, received ${JSON.stringify(raw)}.`,
+    "tiny keeps the index smallest, fast spends disk to recompute fewer embeddings a search; see docs/tuning.md.",
+  );
+}
+
+/** The budget an existing index was built with, so a --force rebuild without --budget keeps it. */
+function recordedBudget(ctx: Ctx, name: string, dir: string): Budget | undefined {
+  if (!hasIndex(dir)) return undefined;
+  try {
+    const b = readMeta(ctx.home, name).budget;
+    if (typeof b === "number") return b;
+    return PRESETS.find((x) => x === b);
+  } catch {
+    // A record that cannot be read is being replaced: the rebuild takes the default.
+    return undefined;
+  }
 }
 
 export { DEFAULT_CHUNK_TOKENS, DEFAULT_OVERLAP_TOKENS };
@@ -83,7 +119,9 @@ export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
 
     let bar = ctx.progress();
     let phase: BuildPhase | undefined;
+    const budget = a.budget ?? recordedBudget(ctx, a.name, dir);
     const index = await LeannIndex.build(passages, {
+      ...(budget !== undefined ? { budget } : {}),
       embedder,
       vectors,
       modelId: info.modelId,
@@ -117,12 +155,14 @@ export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
       sources: a.paths.map((p) => resolve(ctx.io.cwd, p)),
       files,
       passages: index.size,
+      ...(index.params.budget !== undefined ? { budget: index.params.budget } : {}),
       createdAt: now,
       updatedAt: now,
     };
     writeMeta(dir, meta);
     checkpoint.remove();
     const sizes = index.sizes();
+    const params = index.params;
     index.close();
     const rawText = Object.values(files).reduce((s, f) => s + f.textBytes, 0);
     const onDisk = bytesIn(dir);
@@ -143,12 +183,15 @@ export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
         modelSource: info.source,
         rawTextBytes: rawText,
         bytes: { ...sizes, meta: bytesIn(join(dir, META_FILE)), total: onDisk },
+        budget: params.budget ?? null,
+        layout: params.layout ?? null,
         ms: Math.round(ms),
       });
       return;
     }
     ctx.out(`Built "${a.name}": ${num(meta.passages)} passages from ${num(Object.keys(files).length)} files in ${(ms / 1000).toFixed(1)} s (${info.modelId}, ${info.dimensions}-d).`);
     ctx.out(`  ${formatBytes(onDisk)} on disk for ${formatBytes(rawText)} of text: graph + PQ codes ${formatBytes(sizes.indexTotal)}, passages ${formatBytes(sizes.passages)}; no embeddings stored.`);
+    if (params.layout) ctx.out(`  Layout: ${params.layout}`);
     ctx.out(`  Search it: leann search ${a.name} "your question"`);
   });
 }

@@ -38,9 +38,10 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
   const meta = readMeta(ctx.home, name);
   const dir = indexDir(ctx.home, name);
   const index = await LeannIndex.load(dir, { embedder: NO_MODEL, probe: false });
-  let sizes;
+  let sizes, params;
   try {
     sizes = index.sizes();
+    params = index.params;
   } finally {
     index.close();
   }
@@ -49,6 +50,17 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
   const rawText = Object.values(meta.files).reduce((s, f) => s + f.textBytes, 0);
   const float32 = meta.passages * meta.dimensions * 4;
   const share = rawText > 0 ? total / rawText : null;
+  // Bytes a passage of the index structures: what --budget bought (docs/tuning.md).
+  const per = (b: number) => (meta.passages > 0 ? Number((b / meta.passages).toFixed(1)) : null);
+  const perPassage = {
+    graph: per(sizes.graph),
+    pqCodes: per(sizes.pqCodes),
+    pqCodebooks: per(sizes.pqCodebooks),
+    storedVectors: per(sizes.storedVectors),
+    // Headers, seeds, degrees and a learnt rotation (sizes() counts it here).
+    other: per(sizes.other),
+    indexTotal: per(sizes.indexTotal),
+  };
   if (ctx.json) {
     ctx.emit({
       name,
@@ -63,6 +75,10 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
       sources: meta.sources,
       rawTextBytes: rawText,
       bytes: { ...sizes, meta: metaBytes, total },
+      bytesPerPassage: perPassage,
+      budget: params.budget ?? null,
+      layout: params.layout ?? null,
+      scoreError: params.scoreErrorMean !== undefined ? { mean: params.scoreErrorMean, sd: params.scoreErrorSd ?? null } : null,
       shareOfRawText: share,
       indexShareOfRawText: rawText > 0 ? sizes.indexTotal / rawText : null,
       float32EmbeddingsBytes: float32,
@@ -83,7 +99,7 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
       ["  PQ codes", formatBytes(sizes.pqCodes), "the approximate distances the search walks on"],
       ["  PQ codebooks", formatBytes(sizes.pqCodebooks), ""],
       ...(sizes.storedVectors ? [["  stored vectors", formatBytes(sizes.storedVectors), ""]] : []),
-      ["  other", formatBytes(sizes.other), "headers, seeds, degrees"],
+      ["  other", formatBytes(sizes.other), "headers, seeds, degrees, PQ rotation"],
       ["  passages", formatBytes(sizes.passages), "text, ids and metadata"],
       ["  leann.json", formatBytes(metaBytes), "model, chunking, file list"],
     ],
@@ -92,6 +108,12 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
     ctx.out(line);
   }
   ctx.out(`Index proper (graph + PQ): ${formatBytes(sizes.indexTotal)}, ${pct(sizes.indexTotal)}. Float32 embeddings would take ${formatBytes(float32)}; none are stored.`);
+  const bpp = (v: number | null) => (v === null ? "-" : `${v} B`);
+  ctx.out(`Budget     ${params.budget === undefined ? "none recorded (index built before budgets)" : typeof params.budget === "number" ? `${params.budget} B a passage` : params.budget}`);
+  if (params.layout) ctx.out(`Layout     ${params.layout}`);
+  ctx.out(
+    `Per passage ${bpp(perPassage.indexTotal)} of index: graph ${bpp(perPassage.graph)}, PQ codes ${bpp(perPassage.pqCodes)}, codebooks ${bpp(perPassage.pqCodebooks)}, stored vectors ${bpp(perPassage.storedVectors)}, other ${bpp(perPassage.other)}`,
+  );
   ctx.out(`Updated    ${meta.updatedAt}`);
 }
 
