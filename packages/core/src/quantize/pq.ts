@@ -113,7 +113,11 @@ export function trainPq(vectors: Float32Array, dims: number, opts: PqTrainOption
         }
         norms[c] = nn;
       }
-      for (let i = 0; i < m; i++) {
+      if (w === 1) {
+        // One dimension a subspace (64-d models at 64 subspaces): the nearest centroid by binary
+        // search over the sorted centroids, O(log K) a point instead of O(K).
+        moved += assignScalar(sub, cent, K, assign, it === 0);
+      } else for (let i = 0; i < m; i++) {
         const io = i * w;
         dots.fill(0);
         for (let t = 0; t < w; t++) {
@@ -251,4 +255,38 @@ export function decodePq(pq: PqCodebook, codes: Uint8Array, i: number): Float32A
     for (let k = 0; k < pq.dims; k++) back[k]! += pq.rotation[r * pq.dims + k]! * y;
   }
   return back;
+}
+
+/**
+ * Assigns each scalar in `values` to its nearest centroid (ties: the lower centroid index,
+ * as the general O(K) scan does) by binary search over the centroids in sorted order.
+ * Returns how many assignments changed (all of them when `first`).
+ */
+function assignScalar(values: Float32Array, cent: Float32Array, K: number, assign: Uint16Array, first: boolean): number {
+  const order = Array.from({ length: K }, (_, c) => c).sort((a, b) => cent[a]! - cent[b]! || a - b);
+  const sorted = Float64Array.from(order, (c) => cent[c]!);
+  let moved = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    // First sorted position with a value >= x; the nearest is there or just before it.
+    let lo = 0, hi = K;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    let best = -1, bd = Infinity;
+    // Equal centroid values sit side by side: look over the run around the split for the lowest index.
+    for (let j = Math.max(0, lo - 1); j < K && j <= lo + 1; j++) {
+      const d = Math.abs(sorted[j]! - x);
+      const c = order[j]!;
+      if (d < bd || (d === bd && c < best)) { bd = d; best = c; }
+    }
+    // Widen over ties with the best distance (duplicated centroid values).
+    for (let j = lo - 2; j >= 0 && Math.abs(sorted[j]! - x) === bd; j--) if (order[j]! < best) best = order[j]!;
+    for (let j = lo + 2; j < K && Math.abs(sorted[j]! - x) === bd; j++) if (order[j]! < best) best = order[j]!;
+    if (first || assign[i] !== best) moved++;
+    assign[i] = best;
+  }
+  return moved;
 }
