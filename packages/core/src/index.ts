@@ -2,7 +2,7 @@ export * from "./errors.js";
 export * from "./embedder.js";
 export { LeannIndex } from "./leann-index.js";
 export { withWriterLock } from "./persist/writer-lock.js";
-export { embedInBatches, Limiter } from "./remote-batches.js";
+export { checkTexts, embedInBatches, Limiter } from "./remote-batches.js";
 export type {
   AddOptions,
   AddResult,

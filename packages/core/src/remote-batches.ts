@@ -4,6 +4,18 @@
  * batches under it. Kept in core so every remote embedder behaves the same way.
  */
 
+import { InvalidInputError } from "./errors.js";
+
+/**
+ * Checks the texts a remote embedder was handed before any request goes out.
+ * @throws InvalidInputError naming `where` when `texts` is not an array of strings
+ */
+export function checkTexts(texts: unknown, where: string): asserts texts is string[] {
+  if (Array.isArray(texts) && texts.every((t) => typeof t === "string")) return;
+  const bad = Array.isArray(texts) ? `an array holding ${typeof texts.find((t) => typeof t !== "string")}` : typeof texts;
+  throw new InvalidInputError(`${where}: texts must be an array of strings, received ${bad}.`);
+}
+
 /**
  * Bounds the requests in flight for one embedder instance: every call on it (the concurrent
  * searches of a server, a build's batches) shares the same slots, so the inference server

@@ -1,4 +1,4 @@
-import { DimensionMismatchError, embedInBatches, InvalidInputError, Limiter, type Embedder } from "@leann/core";
+import { checkTexts, DimensionMismatchError, embedInBatches, InvalidInputError, Limiter, type Embedder } from "@leann/core";
 import { OllamaResponseError } from "./errors.js";
 import { resolveOptions, type OllamaEmbeddingsOptions, type ResolvedOptions } from "./options.js";
 import { createClient, withRetries, type OllamaClient } from "./transport.js";
@@ -97,11 +97,7 @@ export class OllamaEmbeddings implements Embedder {
    * @throws OllamaResponseError (EMBEDDER_FAILED) for malformed answers, other rejections, or retries exhausted
    */
   async embedDocuments(texts: string[]): Promise<number[][]> {
-    if (!Array.isArray(texts) || texts.some((t) => typeof t !== "string")) {
-      throw new InvalidInputError(
-        `OllamaEmbeddings.embedDocuments(texts): texts must be an array of strings, received ${Array.isArray(texts) ? `an array holding ${typeof texts.find((t) => typeof t !== "string")}` : typeof texts}.`,
-      );
-    }
+    checkTexts(texts, "OllamaEmbeddings.embedDocuments(texts)");
     if (texts.length === 0) return [];
     let out: number[][];
     try {

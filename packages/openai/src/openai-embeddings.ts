@@ -1,4 +1,4 @@
-import { DimensionMismatchError, embedInBatches, InvalidInputError, Limiter, type Embedder } from "@leann/core";
+import { checkTexts, DimensionMismatchError, embedInBatches, InvalidInputError, Limiter, type Embedder } from "@leann/core";
 import { OpenAIResponseError } from "./errors.js";
 import { endpointIdentity, resolveOptions, type OpenAICompatibleEmbeddingsOptions, type ResolvedOptions } from "./options.js";
 import { postJson, type PostOptions } from "./transport.js";
@@ -83,10 +83,7 @@ export class OpenAICompatibleEmbeddings implements Embedder {
    * @throws OpenAIResponseError (EMBEDDER_FAILED) for malformed answers, rejections, or retries exhausted
    */
   async embedDocuments(texts: string[]): Promise<number[][]> {
-    if (!Array.isArray(texts) || texts.some((t) => typeof t !== "string")) {
-      const bad = Array.isArray(texts) ? `an array holding ${typeof texts.find((t) => typeof t !== "string")}` : typeof texts;
-      throw new InvalidInputError(`OpenAICompatibleEmbeddings.embedDocuments(texts): texts must be an array of strings, received ${bad}.`);
-    }
+    checkTexts(texts, "OpenAICompatibleEmbeddings.embedDocuments(texts)");
     if (texts.length === 0) return [];
     let out: number[][];
     try {
