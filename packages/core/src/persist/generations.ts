@@ -1,6 +1,6 @@
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ConcurrentWriteError, LeannError, StorageError } from "../errors.js";
+import { ConcurrentWriteError } from "../errors.js";
 import { writeFileAtomic } from "../format/atomic.js";
 import { CURRENT_FILE, nextGeneration, readCurrent, writeCurrent, type CurrentFile } from "../format/current.js";
 import type { IndexState } from "../state.js";
@@ -21,16 +21,13 @@ const GENERATION_FILE = /^(index|passages)\.\d+\.leann$/;
  * recompresses the graph, writes the files, switches CURRENT, removes the old
  * generation. Runs under the index's write lock.
  * @throws LockedError when another process is writing to `dir`
+ * @throws StorageError when the directory cannot be created or written
  * @throws ConcurrentWriteError when `dir` is where this index was loaded from (or last
  *   saved to) and another writer has saved a newer generation there since
  */
 export function save(state: IndexState, dir: string): void {
   const abs = resolve(dir);
-  try {
-    mkdirSync(abs, { recursive: true });
-  } catch (err) {
-    throw LeannError.isInstance(err) ? err : new StorageError(abs, "create the index directory", err);
-  }
+  // Creates the directory (StorageError when it cannot) unless this process already holds its lock.
   const release = holdWriterLock(abs);
   try {
     checkNotReplaced(state, abs);
