@@ -291,12 +291,18 @@ describe("Ctrl-C during leann build", () => {
     expect(hit.json().hits[0].text).toContain("ninety days");
   });
 
-  it("stops in the graph, prune and quantize steps, exits 130 and leaves the previous index as it was", async () => {
-    for (const phase of ["graph", "prune", "quantize"]) {
+  it("stops inside the graph, prune and quantize steps, exits 130 and leaves the previous index as it was", async () => {
+    const phases = ["graph", "prune", "quantize"];
+    for (const [i, phase] of phases.entries()) {
       const r = await interruptAt(new RegExp(`\\[test-only\\] phase ${phase}`), { LEANN_TEST_GATE_AT: phase });
       expect(r.code, `${phase}: ${r.stderr}`).toBe(130);
       expect(r.stderr).not.toContain("[test-only] save");
-      expect(JSON.parse(r.stdout).error.code).toBe("INTERRUPTED");
+      const error = JSON.parse(r.stdout).error;
+      expect(error.code).toBe("INTERRUPTED");
+      // Seen inside the step it arrived in (the step yields to the event loop), not at its end nor before saving.
+      expect(error.message).toContain(`Interrupted in the ${phase} step`);
+      expect(r.stderr).not.toContain(`[test-only] phase ${phase} done`);
+      for (const later of phases.slice(i + 1)) expect(r.stderr).not.toContain(`[test-only] phase ${later}`);
       expect(snapshot(join(ws.home, "kb"))).toEqual(before);
       // The embedded chunks are kept: after the first run, nothing is embedded again.
       if (phase !== "graph") expect(r.stderr).not.toContain("[test-only] embed");

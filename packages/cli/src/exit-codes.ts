@@ -56,6 +56,8 @@ export function classify(err: unknown): { exitCode: ExitCode; code: string; mess
       LOCKED: EXIT.CONFLICT,
       // Another writer saved the index since it was loaded: a conflict, like the lock.
       CONCURRENT_WRITE: EXIT.CONFLICT,
+      // The caller's signal stopped the work (Ctrl-C): the interrupted command's status.
+      ABORTED: EXIT.INTERRUPTED,
     };
     return { exitCode: byCode[err.code] ?? EXIT.FAILED, code: err.code, message: err.message, hint: undefined };
   }

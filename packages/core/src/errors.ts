@@ -26,7 +26,8 @@ export type LeannErrorCode =
   | "CONNECTION_FAILED"
   | "CLOSED"
   | "STORAGE"
-  | "CONCURRENT_WRITE";
+  | "CONCURRENT_WRITE"
+  | "ABORTED";
 
 const BRAND = Symbol.for("leann.error");
 
@@ -192,5 +193,18 @@ export class ConcurrentWriteError extends LeannError {
   constructor(dir: string, message: string) {
     super("CONCURRENT_WRITE", message);
     this.dir = dir;
+  }
+}
+
+/**
+ * The caller's AbortSignal (option `signal`) aborted the operation. It stopped at a safe
+ * point: nothing was written and no index was changed. `phase` names the step it stopped
+ * in (a build's "embed", "graph", "prune" or "quantize"); `cause` is the signal's reason.
+ */
+export class AbortedError extends LeannError {
+  readonly phase: string;
+  constructor(operation: string, phase: string, reason?: unknown) {
+    super("ABORTED", `${operation} was aborted by its signal in the ${phase} step; nothing was written. Run it again to redo the work.`, { cause: reason });
+    this.phase = phase;
   }
 }

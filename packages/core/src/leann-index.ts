@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Embedder } from "./embedder.js";
 import { ClosedError, InvalidInputError, InvalidOptionsError } from "./errors.js";
+import { checkSignal, Pacer } from "./build/pacer.js";
 import { buildFromPassages, emptyCore, type BuildTimings } from "./build/pipeline.js";
 import { embedderIdentity } from "./embedder.js";
 import { buildOptionsSchema, loadOptionsSchema, parseOptions } from "./options.js";
@@ -68,15 +69,17 @@ export class LeannIndex {
    * @throws InvalidInputError for empty or malformed passages and duplicate ids
    * @throws InvalidOptionsError for unknown or out-of-range options
    * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves
+   * @throws AbortedError when `signal` aborts (seen within about 50 ms in every phase)
    */
   static async build(passages: PassageInput[], options: BuildOptions): Promise<LeannIndex> {
     if (typeof options !== "object" || options === null) throw new InvalidOptionsError("LeannIndex.build(passages, options): options with an embedder are required.");
-    const { embedder, vectors, onProgress, ...rest } = options;
+    const { embedder, vectors, onProgress, signal, ...rest } = options;
     checkEmbedder(embedder, "LeannIndex.build");
+    const pacer = new Pacer(checkSignal(signal, "LeannIndex.build"));
     const o = parseOptions(buildOptionsSchema, rest, "LeannIndex.build");
     const records = validatePassages(passages);
     if (records.length === 0) throw new InvalidInputError("LeannIndex.build: no passages given; an index needs at least one passage.");
-    const built = await buildFromPassages(records, embedder, vectors, o, onProgress);
+    const built = await buildFromPassages(records, embedder, vectors, o, onProgress, pacer);
     const index = new LeannIndex(LeannIndex.state(built.core, built.records, embedder, o));
     index.buildTimings = built.timings;
     return index;

@@ -59,10 +59,16 @@ export interface BuildOptions {
   /** Model identity recorded in the index; by default taken from the embedder (`model`, `modelName`). */
   modelId?: string;
   onProgress?: (p: BuildProgress) => void;
+  /**
+   * Stops the build when it aborts: it rejects with AbortedError at the next safe point (within
+   * about 50 ms in every phase; the long steps let the event loop run that often), having
+   * written nothing.
+   */
+  signal?: AbortSignal;
 }
 
-/** Options of LeannIndex.create: those of build, without vectors or progress (there is nothing to build yet). */
-export type CreateOptions = Omit<BuildOptions, "vectors" | "onProgress">;
+/** Options of LeannIndex.create: those of build, without vectors, progress or signal (there is nothing to build yet). */
+export type CreateOptions = Omit<BuildOptions, "vectors" | "onProgress" | "signal">;
 
 export interface LoadOptions {
   embedder: Embedder;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { deferred } from "@leann/testing";
 import { DEFAULTS, EmbedderError, EmbedderTimeoutError, LeannIndex } from "../src/index.js";
 import { clustered, exactTopK, rows, TableEmbedder, tempDir } from "./helpers.js";
 
@@ -196,12 +197,11 @@ describe("embedder time-outs", () => {
   });
 
   it("waits forever only when told to (embedTimeoutMs 0)", async () => {
-    let answer!: (v: number[][]) => void;
-    const slow = { model: "slow", embedDocuments: () => new Promise<number[][]>((r) => (answer = r)) };
+    const called = deferred<(v: number[][]) => void>();
+    const slow = { model: "slow", embedDocuments: () => new Promise<number[][]>((r) => called.resolve(r)) };
     const building = LeannIndex.build([{ id: "a", text: "x" }], { embedder: slow, embedTimeoutMs: 0 });
     // Nothing times out: the build completes whenever the model answers.
-    await Promise.resolve();
-    answer([[1, 0, 0, 0]]);
+    (await called.promise)([[1, 0, 0, 0]]);
     await expect(building).resolves.toBeInstanceOf(LeannIndex);
   });
 });

@@ -1,5 +1,5 @@
 import { join, resolve } from "node:path";
-import { LeannIndex, type BuildOptions, type BuildPhase } from "@leann/core";
+import { AbortedError, LeannIndex, type BuildOptions, type BuildPhase } from "@leann/core";
 import { DEFAULT_CHUNK_TOKENS, DEFAULT_OVERLAP_TOKENS } from "../chunk.js";
 import { formatBytes, num, type Ctx } from "../context.js";
 import { modelSpec, openModel } from "../embedder.js";
@@ -7,7 +7,7 @@ import { CliError, EXIT, usage } from "../exit-codes.js";
 import { bytesIn, hasIndex, indexDir, META_FILE, PARTIAL_DIR, readMeta, writeMeta, type FileEntry, type IndexMeta } from "../home.js";
 import { withIndexLock } from "../index-lock.js";
 import { Checkpoint, embedPassages, filesToPassages, type Chunking } from "../ingest.js";
-import { safePoint, throwIfInterrupted } from "../interrupt.js";
+import { interrupted, safePoint, throwIfInterrupted } from "../interrupt.js";
 import { collectFiles, type CollectOptions, type Skipped } from "../sources.js";
 
 export interface BuildArgs {
@@ -26,6 +26,7 @@ export interface BuildArgs {
 
 export type Budget = NonNullable<BuildOptions["budget"]>;
 const PRESETS = ["tiny", "balanced", "fast"] as const;
+const RESUME_HINT = "Run the same command again to resume.";
 /** The core's range for a budget in bytes (packages/core/src/options.ts). */
 const MIN_BUDGET = 8;
 const MAX_BUDGET = 65_536;
@@ -120,13 +121,16 @@ export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
     let bar = ctx.progress();
     let phase: BuildPhase | undefined;
     const budget = a.budget ?? recordedBudget(ctx, a.name, dir);
+    const interruptedIn = (phase: string) => `Interrupted in the ${phase} step; the index is unchanged and the embedded chunks are kept.`;
     const index = await LeannIndex.build(passages, {
       ...(budget !== undefined ? { budget } : {}),
       embedder,
       vectors,
       modelId: info.modelId,
+      // The build checks it at safe points inside every step (it lets the event loop run, so a Ctrl-C is seen within moments).
+      ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
       onProgress: (p) => {
-        throwIfInterrupted(ctx.io.signal, () => `Interrupted in the ${p.phase} step; the index is unchanged and the embedded chunks are kept.`, "Run the same command again to resume.");
+        throwIfInterrupted(ctx.io.signal, () => interruptedIn(p.phase), RESUME_HINT);
         if (p.phase === "embed") return;
         if (p.phase !== phase) {
           bar.finish();
@@ -136,9 +140,11 @@ export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
         }
         bar.update(p.done, p.total);
       },
+    }).catch((err: unknown) => {
+      throw err instanceof AbortedError ? interrupted(interruptedIn(err.phase), RESUME_HINT) : err;
     });
     bar.finish();
-    await safePoint(ctx.io.signal, () => "Interrupted before saving; the index is unchanged and the embedded chunks are kept.", "Run the same command again to resume.");
+    await safePoint(ctx.io.signal, () => "Interrupted before saving; the index is unchanged and the embedded chunks are kept.", RESUME_HINT);
     await index.save(dir);
     const now = new Date().toISOString();
     const files: Record<string, FileEntry> = {};

@@ -2,12 +2,12 @@ import { embedBatched, embedderIdentity, type Embedder } from "../embedder.js";
 import { compressGraph } from "../graph/csr.js";
 import { buildHnsw, defaultThreads } from "../graph/hnsw-build.js";
 import { LiveGraph } from "../graph/live-graph.js";
-import { pruneGraph } from "../graph/prune.js";
+import { pruneSteps } from "../graph/prune.js";
 import { reorderForLocality } from "../graph/reorder.js";
 import { allocateVectors } from "../graph/simd.js";
 import { type ResolvedBuildOptions } from "../options.js";
-import { estimateScoreError } from "../quantize/error.js";
-import { encodePq, trainPq } from "../quantize/pq.js";
+import { scoreErrorSteps } from "../quantize/error.js";
+import { encodePqSteps, trainPqSteps } from "../quantize/pq.js";
 import type { Core } from "../state.js";
 import type { PassageRecord } from "../store/passages.js";
 import type { BuildPhase, BuildProgress } from "../types.js";
@@ -16,24 +16,35 @@ import { normalizeRows } from "../util/vector.js";
 import { vectorsFrom } from "../validate.js";
 import { chooseLayout, type Layout } from "./budget.js";
 import { chooseStoredHubs, pickSeeds } from "./hubs.js";
+import { Pacer } from "./pacer.js";
 
 export type BuildTimings = Record<"embed" | "graph" | "prune" | "quantize" | "total", number>;
 type Progress = (phase: BuildPhase, done: number, total: number) => void;
 
 /**
  * The whole build: embed the passages in batches (or take the caller's vectors), then
- * the structures (`buildCore`). Returns the records in the index's node order.
+ * the structures (`buildCore`). Returns the records in the index's node order. `pacer`
+ * checks the caller's signal at every safe point and lets the event loop run between
+ * slices of work, in every phase.
  * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves
+ * @throws AbortedError when the pacer's signal aborts
  */
 export async function buildFromPassages(
   records: PassageRecord[],
   embedder: Embedder,
   given: ArrayLike<number>[] | undefined,
   o: ResolvedBuildOptions,
-  onProgress?: (p: BuildProgress) => void,
+  onProgress: ((p: BuildProgress) => void) | undefined,
+  pacer: Pacer,
 ): Promise<{ core: Core; records: PassageRecord[]; timings: BuildTimings }> {
   const n = records.length;
-  const progress: Progress = (phase, done, total) => onProgress?.({ phase, done, total });
+  const progress: Progress = (phase, done, total) => {
+    // A throw here stops the embedding from starting more calls.
+    pacer.check();
+    onProgress?.({ phase, done, total });
+  };
+  // The passages were just checked (synchronous work that grows with them): let the loop in.
+  await pacer.point();
   const t0 = performance.now();
   // The vectors go straight into memory that graph construction uses as it is (no copies).
   const alloc = (length: number, d: number) => allocateVectors(length / d, d);
@@ -43,8 +54,8 @@ export async function buildFromPassages(
     const { vectors, dims } = vectorsFrom(given, n, alloc);
     if (o.metric === "cosine") normalizeRows(vectors, dims);
     timings.embed = performance.now() - t0;
-    built = await buildCore(vectors, dims, o, progress, timings);
-  } else built = await embedAndBuild(records, embedder, o, progress, timings, t0);
+    built = await buildCore(vectors, dims, o, progress, timings, undefined, pacer);
+  } else built = await embedAndBuild(records, embedder, o, progress, timings, t0, pacer);
   const { core, order } = built;
   core.model = o.modelId ?? embedderIdentity(embedder) ?? null;
   timings.total = performance.now() - t0;
@@ -64,6 +75,7 @@ async function embedAndBuild(
   progress: Progress,
   timings: BuildTimings,
   t0: number,
+  pacer: Pacer,
 ): Promise<{ core: Core; order: Uint32Array }> {
   const n = records.length;
   const rows = new RowsArrived(n);
@@ -80,7 +92,7 @@ async function embedAndBuild(
     if (o.metric === "cosine") normalizeRows(vectors.subarray(start * dims, end * dims), dims);
     rows.arrived(start, end);
   };
-  const embedding = embedBatched(embedder, records.map((r) => r.text), 0, o.embedBatchSize, { timeoutMs: o.embedTimeoutMs, concurrency: o.embedConcurrency, onRows }, (d) => progress("embed", d, n), alloc).then(
+  const embedding = pacer.abortable(embedBatched(embedder, records.map((r) => r.text), 0, o.embedBatchSize, { timeoutMs: o.embedTimeoutMs, concurrency: o.embedConcurrency, onRows }, (d) => progress("embed", d, n), alloc), "embed").then(
     (r) => {
       timings.embed = performance.now() - t0;
       return r;
@@ -94,7 +106,7 @@ async function embedAndBuild(
   await Promise.race([ready, embedding]);
   const m = memory as { vectors: Float32Array; dims: number } | null;
   if (!m) throw new Error("unreachable: the embedding resolved without allocating its vectors");
-  const [, built] = await Promise.all([embedding, buildCore(m.vectors, m.dims, o, progress, timings, (count) => rows.until(count))]);
+  const [, built] = await Promise.all([embedding, buildCore(m.vectors, m.dims, o, progress, timings, (count) => rows.until(count), pacer)]);
   return built;
 }
 
@@ -192,7 +204,10 @@ function recordedParams(
 
 /**
  * vectors -> HNSW graph -> renumbering for locality -> pruning -> compressed graph -> PQ
- * -> hub choice. `order` maps the new node numbers back to the input rows.
+ * -> hub choice. `order` maps the new node numbers back to the input rows. The long
+ * steps run in slices paced by `pacer` (a signal checked at every safe point, the event
+ * loop let in between slices); the slicing changes no result.
+ * @throws AbortedError when the pacer's signal aborts
  */
 export async function buildCore(
   input: Float32Array,
@@ -201,6 +216,7 @@ export async function buildCore(
   progress: Progress,
   timings: { graph: number; prune: number; quantize: number },
   ready?: (count: number) => Promise<void>,
+  pacer: Pacer = new Pacer(undefined),
 ): Promise<{ core: Core; order: Uint32Array }> {
   let t = performance.now();
   const lap = () => {
@@ -213,21 +229,34 @@ export async function buildCore(
   const layout = chooseLayout(o.budget, n, dims, o.given);
   const walkMetric = o.metric === "l2" ? "l2" : "ip";
   const threads = o.threads === 0 ? defaultThreads(n) : o.threads;
-  const built = await buildHnsw(input, dims, { M: o.M, efConstruction: o.efConstruction, seed: o.seed, threads, metric: walkMetric, onProgress: (d, t) => progress("graph", d, t), ...(ready ? { ready } : {}) });
+  pacer.begin("graph");
+  const built = await buildHnsw(input, dims, {
+    M: o.M,
+    efConstruction: o.efConstruction,
+    seed: o.seed,
+    threads,
+    metric: walkMetric,
+    onProgress: (d, t) => progress("graph", d, t),
+    pause: () => pacer.point(),
+    ...(ready ? { ready } : {}),
+  });
   timings.graph = lap();
   // From here on, nodes are numbered for locality; `order` maps back to the input order.
   const { graph: g, vectors, order } = reorderForLocality(built, input, dims);
+  pacer.begin("prune");
   progress("prune", 0, 1);
-  const pruned = pruneGraph(g, vectors, dims, { hubShare: o.hubShare, hubDegree: o.M, degree: o.prunedDegree, graphBudget: layout.graphBytesPerPassage, metric: walkMetric });
+  const pruned = await pacer.run(pruneSteps(g, vectors, dims, { hubShare: o.hubShare, hubDegree: o.M, degree: o.prunedDegree, graphBudget: layout.graphBytesPerPassage, metric: walkMetric }));
+  await pacer.point();
   const graph = compressGraph(pruned.adjacency);
   progress("prune", 1, 1);
   timings.prune = lap();
+  pacer.begin("quantize");
   progress("quantize", 0, 1);
-  const pq = trainPq(vectors, dims, { subspaces: layout.pqSubspaces, bits: layout.pqBits, seed: o.seed, sample: o.pqSample, iterations: o.pqIterations, rotate: layout.rotate });
+  const pq = await pacer.run(trainPqSteps(vectors, dims, { subspaces: layout.pqSubspaces, bits: layout.pqBits, seed: o.seed, sample: o.pqSample, iterations: o.pqIterations, rotate: layout.rotate }));
   // Codebooks are stored in half precision: round them now so the index behaves the same before and after a save.
   roundToHalf(pq.centroids);
-  const codes = encodePq(pq, vectors);
-  const error = estimateScoreError(pq, codes, vectors, dims, o.metric, o.seed);
+  const codes = await pacer.run(encodePqSteps(pq, vectors));
+  const error = await pacer.run(scoreErrorSteps(pq, codes, vectors, dims, o.metric, o.seed));
   progress("quantize", 1, 1);
   timings.quantize = lap();
   let maxDegree = 0;

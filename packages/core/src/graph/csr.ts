@@ -1,3 +1,4 @@
+import { finish, type Steps } from "../util/steps.js";
 import { varintSize, writeVarint, zigzag } from "../util/varint.js";
 
 /**
@@ -29,12 +30,24 @@ function sortLists(adj: Adjacency): void {
   for (let v = 0; v + 1 < adj.starts.length; v++) adj.ids.subarray(adj.starts[v]!, adj.starts[v + 1]!).sort();
 }
 
+/** Lists sorted and measured between two safe points (util/steps.ts). */
+const LIST_STEP = 4096;
+
 /** Exact size of the compressed form (sorts the lists in place). */
 export function compressedSize(adj: Adjacency): number {
-  sortLists(adj);
+  return finish(compressedSizeSteps(adj));
+}
+
+/** compressedSize, cut at safe points. */
+export function* compressedSizeSteps(adj: Adjacency): Steps<number> {
   const n = adj.starts.length - 1;
   let bytes = 0;
-  for (let v = 0; v < n; v++) bytes += listBytes(v, adj.ids, adj.starts[v]!, adj.starts[v + 1]!);
+  for (let v = 0; v < n; v++) {
+    if (v % LIST_STEP === 0) yield;
+    const s = adj.starts[v]!, e = adj.starts[v + 1]!;
+    adj.ids.subarray(s, e).sort();
+    bytes += listBytes(v, adj.ids, s, e);
+  }
   return bytes + 4 * (n + 1);
 }
 

@@ -20,6 +20,12 @@ export interface HnswBuildOptions {
    * overlaps with embedding (the rows must be written in place, into the memory given).
    */
   ready?: (count: number) => Promise<void>;
+  /**
+   * A safe point, called between insertions on this thread and after each batch of the
+   * workers: it may throw to stop the build (the workers are terminated), or return a
+   * promise to await (to let the event loop run).
+   */
+  pause?: () => Promise<void> | undefined;
 }
 
 /** A built HNSW graph in flat arrays (see BuildState for the layout). */
@@ -242,9 +248,15 @@ export async function buildHnsw(vectors: Float32Array, dims: number, opts: HnswB
         distances += await pool.run({ phase: "connect", start, end, entry, maxLevel });
         distances += await pool.run({ phase: "link", start, end });
       } else {
-        for (let q = start; q < end; q++) kernel.connect(q, entry, maxLevel);
+        for (let q = start; q < end; q++) {
+          const p = opts.pause?.();
+          if (p) await p;
+          kernel.connect(q, entry, maxLevel);
+        }
         linkAll(kernel, start, end, () => true, state);
       }
+      const p = opts.pause?.();
+      if (p) await p;
       for (let q = start; q < end; q++) {
         if (levels[q]! > maxLevel) {
           maxLevel = levels[q]!;

@@ -1,6 +1,7 @@
 import { dot, l2sq } from "../util/vector.js";
+import { finish, type Steps } from "../util/steps.js";
 import type { Adjacency } from "./csr.js";
-import { compressedSize } from "./csr.js";
+import { compressedSizeSteps } from "./csr.js";
 import type { HnswGraph } from "./hnsw-build.js";
 import { selectNeighbors } from "./heuristic.js";
 import { rankByInDegree } from "./in-degree.js";
@@ -28,6 +29,10 @@ export interface PrunedGraph {
 
 /** Largest ordinary degree tried when sizing to a budget. */
 const MAX_AUTO_DEGREE = 24;
+/** Nodes ranked between two safe points (a few milliseconds of work at 384 dimensions). */
+const RANK_STEP = 64;
+/** Nodes between two safe points in the cheap passes over lists (a few milliseconds). */
+const LIST_STEP = 4096;
 
 /**
  * High-degree-preserving pruning (LEANN, Algorithm 3). Hubs (the top `hubShare` of
@@ -42,6 +47,11 @@ const MAX_AUTO_DEGREE = 24;
  * budget search only re-runs the cheap back-link pass.
  */
 export function pruneGraph(g: HnswGraph, vectors: Float32Array, dims: number, opts: PruneOptions): PrunedGraph {
+  return finish(pruneSteps(g, vectors, dims, opts));
+}
+
+/** pruneGraph, cut at safe points (util/steps.ts). */
+export function* pruneSteps(g: HnswGraph, vectors: Float32Array, dims: number, opts: PruneOptions): Steps<PrunedGraph> {
   const { n, M0, level0 } = g;
   const dist = opts.metric === "l2"
     ? (a: number, b: number) => l2sq(vectors, a * dims, vectors, b * dims, dims)
@@ -52,6 +62,7 @@ export function pruneGraph(g: HnswGraph, vectors: Float32Array, dims: number, op
     const b = v * (M0 + 1);
     for (let j = 1; j <= level0[b]!; j++) inDeg[level0[b + j]!]!++;
   }
+  yield;
   const order = rankByInDegree(inDeg);
   const hubCount = Math.min(n, Math.ceil(opts.hubShare * n));
   const isHub = new Uint8Array(n);
@@ -65,6 +76,7 @@ export function pruneGraph(g: HnswGraph, vectors: Float32Array, dims: number, op
   const ranked: number[] = [];
   const cd = new Float64Array(M0), ci = new Int32Array(M0), sel = new Int32Array(M0);
   for (let v = 0; v < n; v++) {
+    if (v % RANK_STEP === 0) yield;
     rankStart[v] = ranked.length;
     const b = v * (M0 + 1), cnt = level0[b]!;
     let m = 0;
@@ -82,16 +94,18 @@ export function pruneGraph(g: HnswGraph, vectors: Float32Array, dims: number, op
 
   // Fixed-capacity lists (hubDegree slots per node): no per-node objects.
   const cap = hubDegree;
-  const assemble = (degree: number): { count: Uint16Array; slots: Int32Array } => {
+  const assemble = function* (degree: number): Steps<{ count: Uint16Array; slots: Int32Array }> {
     const count = new Uint16Array(n);
     const slots = new Int32Array(n * cap);
     for (let v = 0; v < n; v++) {
+      if (v % LIST_STEP === 0) yield;
       const take = Math.min(isHub[v] ? hubDegree : degree, rankStart[v + 1]! - rankStart[v]!);
       for (let j = 0; j < take; j++) slots[v * cap + j] = ranked[rankStart[v]! + j]!;
       count[v] = take;
     }
     const own = count.slice();
     for (let v = 0; v < n; v++) {
+      if (v % LIST_STEP === 0) yield;
       for (let j = 0; j < own[v]!; j++) {
         const u = slots[v * cap + j]!;
         const c = count[u]!;
@@ -122,16 +136,23 @@ export function pruneGraph(g: HnswGraph, vectors: Float32Array, dims: number, op
     let lo = 2, hi = MAX_AUTO_DEGREE;
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
-      const a = assemble(mid);
-      if (compressedSize(toAdjacency(a.count, a.slots)) <= opts.graphBudget * n) lo = mid;
+      const a = yield* assemble(mid);
+      yield;
+      const adjacency = toAdjacency(a.count, a.slots);
+      if ((yield* compressedSizeSteps(adjacency)) <= opts.graphBudget * n) lo = mid;
       else hi = mid - 1;
     }
     degree = lo;
   }
-  const final = assemble(degree);
+  const final = yield* assemble(degree);
   const lists: number[][] = new Array(n);
-  for (let v = 0; v < n; v++) lists[v] = Array.from(final.slots.subarray(v * cap, v * cap + final.count[v]!));
+  for (let v = 0; v < n; v++) {
+    if (v % LIST_STEP === 0) yield;
+    lists[v] = Array.from(final.slots.subarray(v * cap, v * cap + final.count[v]!));
+  }
+  yield;
   ensureReachable(lists, g.entry);
+  yield;
   const starts = new Uint32Array(n + 1);
   let total = 0;
   for (let v = 0; v < n; v++) { starts[v] = total; total += lists[v]!.length; }

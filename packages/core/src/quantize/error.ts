@@ -1,4 +1,5 @@
 import { createRng } from "../util/rng.js";
+import { finish, type Steps } from "../util/steps.js";
 import { score, type Metric } from "../util/vector.js";
 import { pqScore, pqTable, type PqCodebook } from "./pq.js";
 
@@ -28,6 +29,11 @@ export const MIN_VECTORS = 256;
  * recomputations at most).
  */
 export function estimateScoreError(pq: PqCodebook, codes: Uint8Array, vectors: Float32Array, dims: number, metric: Metric, seed: number): ScoreError | null {
+  return finish(scoreErrorSteps(pq, codes, vectors, dims, metric, seed));
+}
+
+/** estimateScoreError, cut at safe points (one a sampled query). */
+export function* scoreErrorSteps(pq: PqCodebook, codes: Uint8Array, vectors: Float32Array, dims: number, metric: Metric, seed: number): Steps<ScoreError | null> {
   const n = vectors.length / dims;
   if (n < MIN_VECTORS) return null;
   const rng = createRng(seed ^ 0x5eed);
@@ -36,6 +42,7 @@ export function estimateScoreError(pq: PqCodebook, codes: Uint8Array, vectors: F
   let sum = 0, sumSq = 0, count = 0;
   const exact = new Float64Array(pool), approx = new Float64Array(pool), ids = new Uint32Array(pool);
   for (let q = 0; q < Math.min(QUERIES, n); q++) {
+    yield;
     const qi = Math.floor(rng() * n);
     const query = vectors.subarray(qi * dims, (qi + 1) * dims);
     const table = pqTable(pq, query, pqMetric);

@@ -1,6 +1,7 @@
 import { roundToHalf } from "../util/f16.js";
 import { createRng } from "../util/rng.js";
-import { learnRotation, rotateInto, rotateRows } from "./rotation.js";
+import { finish, type Steps } from "../util/steps.js";
+import { learnRotationSteps, rotateInto, rotateRowsSteps } from "./rotation.js";
 
 /**
  * Product quantisation for approximate distances during the walk. The vector is cut
@@ -49,8 +50,17 @@ export interface PqTrainOptions {
   rotate?: boolean;
 }
 
+/** Training points assigned, or vectors encoded, between two safe points (util/steps.ts). */
+const POINT_STEP = 256;
+const VECTOR_STEP = 64;
+
 /** Learns one codebook per subspace with k-means++ seeding and Lloyd iterations. */
 export function trainPq(vectors: Float32Array, dims: number, opts: PqTrainOptions): PqCodebook {
+  return finish(trainPqSteps(vectors, dims, opts));
+}
+
+/** trainPq, cut at safe points (util/steps.ts). */
+export function* trainPqSteps(vectors: Float32Array, dims: number, opts: PqTrainOptions): Steps<PqCodebook> {
   const n = vectors.length / dims;
   const subspaces = Math.max(1, Math.min(opts.subspaces, dims));
   const pq: PqCodebook = { dims, subspaces, bits: opts.bits, bounds: bounds(dims, subspaces), centroids: new Float32Array(dims * (1 << opts.bits)) };
@@ -66,18 +76,19 @@ export function trainPq(vectors: Float32Array, dims: number, opts: PqTrainOption
   // With a rotation, k-means runs on the rotated sample (rows 0..m-1 of `src`).
   let src = vectors;
   if (opts.rotate) {
-    const rotation = learnRotation(vectors, dims, pq.bounds, idx.subarray(0, m));
+    const rotation = yield* learnRotationSteps(vectors, dims, pq.bounds, idx.subarray(0, m));
     // Rounded now: the file holds half precision, and codes must be made with what is saved.
     roundToHalf(rotation);
     pq.rotation = rotation;
     const rows = new Float32Array(m * dims);
     for (let i = 0; i < m; i++) rows.set(vectors.subarray(idx[i]! * dims, (idx[i]! + 1) * dims), i * dims);
-    src = rotateRows(rotation, dims, rows);
+    src = yield* rotateRowsSteps(rotation, dims, rows);
     for (let i = 0; i < m; i++) idx[i] = i;
   }
   const assign = new Uint16Array(m);
   const best = new Float64Array(m);
   for (let s = 0; s < subspaces; s++) {
+    yield;
     const lo = pq.bounds[s]!, w = pq.bounds[s + 1]! - lo;
     const sub = new Float32Array(m * w);
     for (let i = 0; i < m; i++) sub.set(src.subarray(idx[i]! * dims + lo, idx[i]! * dims + lo + w), i * w);
@@ -92,6 +103,7 @@ export function trainPq(vectors: Float32Array, dims: number, opts: PqTrainOption
     cent.set(sub.subarray(k0 * w, k0 * w + w), 0);
     best.fill(Infinity);
     for (let c = 1; c < K; c++) {
+      yield;
       let total = 0;
       for (let i = 0; i < m; i++) { const d = d2(i, c - 1); if (d < best[i]!) best[i] = d; total += best[i]!; }
       let r = rng() * total, pick = m - 1;
@@ -101,6 +113,7 @@ export function trainPq(vectors: Float32Array, dims: number, opts: PqTrainOption
     const sums = new Float64Array(K * w), counts = new Uint32Array(K);
     const centT = new Float64Array(K * w), norms = new Float64Array(K), dots = new Float64Array(K);
     for (let it = 0; it < opts.iterations; it++) {
+      yield;
       let moved = 0;
       // Assignment step: argmin_c |c|^2 - 2 x.c, with the centroids transposed so the inner
       // loop runs over the K centroids contiguously (most of the training time is here).
@@ -118,6 +131,7 @@ export function trainPq(vectors: Float32Array, dims: number, opts: PqTrainOption
         // search over the sorted centroids, O(log K) a point instead of O(K).
         moved += assignScalar(sub, cent, K, assign, it === 0);
       } else for (let i = 0; i < m; i++) {
+        if (i % POINT_STEP === 0 && i > 0) yield;
         const io = i * w;
         dots.fill(0);
         for (let t = 0; t < w; t++) {
@@ -157,6 +171,11 @@ export function trainPq(vectors: Float32Array, dims: number, opts: PqTrainOption
 
 /** Encodes every vector (row-major) into codes (codeSize bytes per vector). */
 export function encodePq(pq: PqCodebook, vectors: Float32Array): Uint8Array {
+  return finish(encodePqSteps(pq, vectors));
+}
+
+/** encodePq, cut at safe points (util/steps.ts). */
+export function* encodePqSteps(pq: PqCodebook, vectors: Float32Array): Steps<Uint8Array> {
   const { dims, subspaces } = pq;
   const n = vectors.length / dims;
   const K = centroidCount(pq);
@@ -164,6 +183,7 @@ export function encodePq(pq: PqCodebook, vectors: Float32Array): Uint8Array {
   const codes = new Uint8Array(n * cs);
   const rotated = pq.rotation ? new Float32Array(dims) : null;
   for (let i = 0; i < n; i++) {
+    if (i % VECTOR_STEP === 0) yield;
     let vo = i * dims;
     let x = vectors;
     if (rotated) {

@@ -7,16 +7,21 @@
  * (0.983 needed 96 bytes unrotated).
  */
 
+import type { Steps } from "../util/steps.js";
+
 /** Sweeps of cyclic Jacobi; off-diagonal mass falls quadratically, 10 is ample for covariances. */
 const SWEEPS = 10;
 /** Rows sampled for the covariance: enough for a stable d x d estimate at the sizes used. */
 const COVARIANCE_SAMPLE = 4096;
+/** Rows between two safe points while summing the covariance or rotating (O(d^2) work a row). */
+const ROW_STEP = 16;
 
 /**
  * Eigen-decomposition of a symmetric matrix (row-major, d x d, destroyed) by cyclic Jacobi
- * rotations: simple, unconditionally stable, O(d^3) per sweep.
+ * rotations: simple, unconditionally stable, O(d^3) per sweep; a safe point (util/steps.ts)
+ * before each pivot row.
  */
-export function symmetricEigen(a: Float64Array, d: number): { values: Float64Array; vectors: Float64Array } {
+function* eigenSteps(a: Float64Array, d: number): Steps<{ values: Float64Array; vectors: Float64Array }> {
   const v = new Float64Array(d * d);
   for (let i = 0; i < d; i++) v[i * d + i] = 1;
   for (let sweep = 0; sweep < SWEEPS; sweep++) {
@@ -27,6 +32,7 @@ export function symmetricEigen(a: Float64Array, d: number): { values: Float64Arr
     }
     if (off <= 1e-24 * Math.max(diag, 1e-300)) break;
     for (let p = 0; p < d - 1; p++) {
+      yield;
       for (let q = p + 1; q < d; q++) {
         const apq = a[p * d + q]!;
         if (apq === 0) continue;
@@ -61,8 +67,9 @@ export function symmetricEigen(a: Float64Array, d: number): { values: Float64Arr
  * `bounds` (subspace s covers output dimensions bounds[s]..bounds[s+1]). Rows are the
  * covariance's eigenvectors; largest variance first, each goes to the subspace with room
  * whose log-variance sum is lowest, so the subspaces share the information evenly.
+ * Cut at safe points (util/steps.ts).
  */
-export function learnRotation(vectors: Float32Array, dims: number, bounds: Uint32Array, rows: Uint32Array): Float32Array {
+export function* learnRotationSteps(vectors: Float32Array, dims: number, bounds: Uint32Array, rows: Uint32Array): Steps<Float32Array> {
   const m = Math.min(rows.length, COVARIANCE_SAMPLE);
   const mean = new Float64Array(dims);
   for (let i = 0; i < m; i++) for (let a = 0; a < dims; a++) mean[a]! += vectors[rows[i]! * dims + a]!;
@@ -70,6 +77,7 @@ export function learnRotation(vectors: Float32Array, dims: number, bounds: Uint3
   const cov = new Float64Array(dims * dims);
   const x = new Float64Array(dims);
   for (let i = 0; i < m; i++) {
+    if (i % ROW_STEP === 0) yield;
     const o = rows[i]! * dims;
     for (let a = 0; a < dims; a++) x[a] = vectors[o + a]! - mean[a]!;
     for (let a = 0; a < dims; a++) {
@@ -80,7 +88,7 @@ export function learnRotation(vectors: Float32Array, dims: number, bounds: Uint3
     }
   }
   for (let a = 0; a < dims; a++) for (let b = a + 1; b < dims; b++) cov[b * dims + a] = cov[a * dims + b]!;
-  const { values, vectors: eig } = symmetricEigen(cov, dims);
+  const { values, vectors: eig } = yield* eigenSteps(cov, dims);
   const order = Array.from({ length: dims }, (_, i) => i).sort((p, q) => values[q]! - values[p]! || p - q);
   const S = bounds.length - 1;
   const slots: number[][] = Array.from({ length: S }, () => []);
@@ -120,12 +128,13 @@ export function rotateInto(rotation: Float32Array, dims: number, src: Float32Arr
   }
 }
 
-/** Every row of `vectors` rotated (a new array). */
-export function rotateRows(rotation: Float32Array, dims: number, vectors: Float32Array): Float32Array {
+/** Every row of `vectors` rotated (a new array), cut at safe points. */
+export function* rotateRowsSteps(rotation: Float32Array, dims: number, vectors: Float32Array): Steps<Float32Array> {
   const n = vectors.length / dims;
   const out = new Float32Array(vectors.length);
   const row = new Float32Array(dims);
   for (let i = 0; i < n; i++) {
+    if (i % ROW_STEP === 0) yield;
     rotateInto(rotation, dims, vectors, i * dims, row);
     out.set(row, i * dims);
   }
