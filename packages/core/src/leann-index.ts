@@ -3,7 +3,7 @@ import type { Embedder } from "./embedder.js";
 import { ClosedError, InvalidInputError, InvalidOptionsError } from "./errors.js";
 import { buildFromPassages, emptyCore, type BuildTimings } from "./build/pipeline.js";
 import { embedderIdentity } from "./embedder.js";
-import { buildOptionsSchema, loadOptionsSchema, parseOptions } from "./options.js";
+import { buildOptionsSchema, loadOptionsSchema, parseOptions, type ResolvedBuildOptions } from "./options.js";
 import { coreFileSize } from "./persist/codec.js";
 import { save } from "./persist/generations.js";
 import { open } from "./persist/open.js";
@@ -17,6 +17,7 @@ import type { AddOptions, AddResult, BuildOptions, CreateOptions, IndexSizes, Lo
 import { add } from "./update/add.js";
 import { compact } from "./update/compact.js";
 import { deleteIds, deleteMatching, matchingNodes } from "./update/delete.js";
+import { keywordIndexOf } from "./update/keywords.js";
 import { ReadWriteLock } from "./util/rw-lock.js";
 import type { Metric } from "./util/vector.js";
 import { checkEmbedder, validatePassages } from "./validate.js";
@@ -98,14 +99,16 @@ export class LeannIndex {
     return new LeannIndex(state);
   }
 
-  private static state(core: IndexState["core"], records: PassageRecord[], embedder: Embedder, o: { embedBatchSize: number; embedTimeoutMs: number; embedConcurrency: number; cacheBytes: number }): IndexState {
-    return new IndexState(core, new MutablePassages(new MemoryPassageStore(records)), {
+  private static state(core: IndexState["core"], records: PassageRecord[], embedder: Embedder, o: ResolvedBuildOptions): IndexState {
+    const state = new IndexState(core, new MutablePassages(new MemoryPassageStore(records)), {
       embedder,
       batchSize: o.embedBatchSize,
       timeoutMs: o.embedTimeoutMs,
       concurrency: o.embedConcurrency,
       cacheBytes: o.cacheBytes,
     });
+    if (o.keywordIndex) state.keyword = keywordIndexOf(records);
+    return state;
   }
 
   /**
@@ -136,8 +139,11 @@ export class LeannIndex {
   }
 
   /**
-   * Searches by text (embedded with the embedder's embedQuery) or by a query vector.
-   * @throws InvalidOptionsError for bad options (k not a positive integer, unknown keys)
+   * Searches by text (embedded with the embedder's embedQuery) or by a query vector. With a
+   * keyword index (the default), a text query is searched both ways and the two fused
+   * (`alpha`, see SearchOptions); `alpha: 1` is the dense search alone, `alpha: 0` BM25 alone.
+   * @throws InvalidOptionsError for bad options (k not a positive integer, alpha not in [0, 1],
+   *   unknown keys), and for alpha < 1 with a vector query or an index without a keyword index
    * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves
    */
   search(query: string | ArrayLike<number>, options: SearchOptions = {}): Promise<SearchResult> {
