@@ -17,7 +17,7 @@ import type { AddOptions, AddResult, BuildOptions, CreateOptions, IndexSizes, Lo
 import { add } from "./update/add.js";
 import { compact } from "./update/compact.js";
 import { deleteIds, deleteMatching, matchingNodes } from "./update/delete.js";
-import { keywordIndexOf } from "./update/keywords.js";
+import { keywordBytes, keywordIndexOf } from "./update/keywords.js";
 import { ReadWriteLock } from "./util/rw-lock.js";
 import type { Metric } from "./util/vector.js";
 import { checkEmbedder, validatePassages } from "./validate.js";
@@ -57,6 +57,10 @@ export class LeannIndex {
   /** The embedding model identity recorded in the index, if known. */
   get model(): string | null {
     return this.state.core.model;
+  }
+  /** True when the index has a keyword index (hybrid and keyword search); see BuildOptions.keywordIndex. */
+  get hasKeywordIndex(): boolean {
+    return this.state.keyword !== null;
   }
   /** Build parameters recorded in the index. */
   get params(): Readonly<IndexParams> {
@@ -234,8 +238,10 @@ export class LeannIndex {
     const pqCodes = c.codes.byteLength;
     const pqCodebooks = c.pq.centroids.length * 2 + c.pq.bounds.byteLength;
     const storedVectors = (c.storedVectors?.byteLength ?? 0) + c.hubVectors.byteLength + c.hubIds.byteLength;
-    const total = coreFileSize(c, passages.count, frozen);
-    return { graph, pqCodes, pqCodebooks, storedVectors, other: total - graph - pqCodes - pqCodebooks - storedVectors, indexTotal: total, passages: passages.bytes };
+    const kw = keywordBytes(this.state);
+    const keyword = kw?.byteLength ?? 0;
+    const total = coreFileSize(c, passages.count, frozen, kw);
+    return { graph, pqCodes, pqCodebooks, storedVectors, keyword, other: total - graph - pqCodes - pqCodebooks - storedVectors - keyword, indexTotal: total, passages: passages.bytes };
   }
 
   /**

@@ -209,6 +209,8 @@ export interface IndexSizes {
   pqCodes: number;
   pqCodebooks: number;
   storedVectors: number;
+  /** The keyword (BM25) index: compressed postings, dictionary and passage lengths (0 without one). */
+  keyword: number;
   other: number;
   /** Everything but passage text, ids and metadata. */
   indexTotal: number;
