@@ -13,10 +13,15 @@ export function keywordIndexOf(records: readonly PassageRecord[]): KeywordIndex 
   return kw;
 }
 
-/** Indexes passages just appended as nodes first, first + 1, ... */
+/**
+ * Indexes passages just appended as nodes first, first + 1, ... New nodes always take fresh ids (an upsert
+ * retires the old node and appends a new one), so the ids are unused here; should postings of a node past
+ * `first` ever remain (the postings index refuses to reuse a deleted id until compaction), they are dropped first.
+ */
 export function keywordsAdded(state: IndexState, first: number, records: readonly PassageRecord[]): void {
   const kw = state.keyword;
   if (!kw) return;
+  if (kw.postings.docCapacity > first) kw.compact((id) => (id < first ? id : -1));
   records.forEach((r, j) => kw.add(first + j, r.text));
   state.keywordBytes = null;
 }
