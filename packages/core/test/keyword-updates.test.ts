@@ -12,10 +12,13 @@ describe("keyword index maintenance", () => {
     const index = LeannIndex.create({ embedder: embedder(), threads: 1 });
     const all = topicPassages(120, 4);
     for (const [from, to] of [[0, 20], [20, 45], [45, 120]] as const) {
-      const r = await index.add(all.slice(from, to));
-      expect(r.stats.rebuilt).toBe(true);
+      // Each add after the first also replaces a passage of the previous one (upsert through the rebuild).
+      const upsert = from > 0 ? [{ ...all[from - 1]!, text: `zebra quokka ${from}` }] : [];
+      const r = await index.add([...all.slice(from, to), ...upsert]);
+      expect(r.stats).toMatchObject({ rebuilt: true, replaced: upsert.length });
       await expectKeywordSearchIsBruteForce(index, QUERIES);
     }
+    expect((await keywordIds(index, "zebra")).sort()).toEqual(["p19", "p44"]);
   });
 
   it("does match brute-force BM25 after inserts, upserts, deletes, deleteWhere, compaction and save/load", async () => {

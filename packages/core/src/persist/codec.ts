@@ -85,7 +85,7 @@ function coreFile(
  * The keyword index is null in a file without one (keywordIndex: false, or older files).
  * @throws CorruptIndexError naming the file and what failed
  */
-export function decodeCore(file: string, buf: Uint8Array): { core: Core; keyword: KeywordIndex | null } {
+export function decodeCore(file: string, buf: Uint8Array): { core: Core; keyword: KeywordIndex | null; keywordBytes: Uint8Array | null } {
   const { header: h, sections } = decodeIndexFile(file, buf);
   const fail = (what: string): never => {
     throw new CorruptIndexError(file, `${what}. Restore the index or rebuild it.`);
@@ -168,7 +168,9 @@ export function decodeCore(file: string, buf: Uint8Array): { core: Core; keyword
     hubVectors,
     params: readParams(h.params ?? {}, n),
   };
-  return { core, keyword: decodeKeyword(file, sections.get(KEYWORD_SECTION), n) };
+  const keyword = decodeKeyword(file, sections.get(KEYWORD_SECTION), n);
+  // The section as read is the keyword index's saved form until it changes (sizes() and the next save reuse it).
+  return { core, keyword, keywordBytes: keyword ? (sections.get(KEYWORD_SECTION) as Uint8Array) : null };
 }
 
 /**
