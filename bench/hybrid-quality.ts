@@ -11,12 +11,12 @@
  * fusion, as a hybrid store retrieves a candidate list from each index before fusing.
  * Writes bench/results/hybrid-quality-<split>[-<set>].json.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { KeywordIndex } from "../packages/core/src/keyword/keyword-index.ts";
 import { type FusedHit, type ScoredId, reciprocalRankFusion, relativeScoreFusion } from "../packages/core/src/keyword/fusion.ts";
-import { QA_DIR, QA_SETS, type QaPassage, type QaQuestion } from "./build-qa-sets.ts";
+import { QA_SETS, type QaPassage, readQaSet } from "./build-qa-sets.ts";
 import { loadPotionEmbedder } from "./lib/potion.ts";
 
 /**
@@ -32,10 +32,6 @@ const ALPHAS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function readJsonl<T>(path: string): T[] {
-  return readFileSync(path, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as T);
 }
 
 function fuse(f: Fusion, dense: ScoredId<number>[], kw: ScoredId<number>[], alpha: number, k: number): FusedHit<number>[] {
@@ -87,9 +83,7 @@ async function main(): Promise<void> {
   const report: Record<string, unknown>[] = [];
   for (const set of QA_SETS) {
     if (only && only !== set) continue;
-    const dir = join(QA_DIR, `qa-${set}`);
-    const passages = readJsonl<QaPassage>(join(dir, "passages.jsonl"));
-    const questions = readJsonl<QaQuestion>(join(dir, "questions.jsonl")).filter((q) => q.split === split);
+    const { passages, questions } = readQaSet(set, split);
 
     let t = performance.now();
     const kw = KeywordIndex.create();

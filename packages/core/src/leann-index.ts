@@ -4,7 +4,7 @@ import { ClosedError, InvalidInputError, InvalidOptionsError } from "./errors.js
 import { checkSignal, Pacer } from "./build/pacer.js";
 import { buildFromPassages, emptyCore, type BuildTimings } from "./build/pipeline.js";
 import { embedderIdentity } from "./embedder.js";
-import { buildOptionsSchema, loadOptionsSchema, parseOptions } from "./options.js";
+import { buildOptionsSchema, loadOptionsSchema, parseOptions, type ResolvedBuildOptions } from "./options.js";
 import { coreFileSize } from "./persist/codec.js";
 import { save } from "./persist/generations.js";
 import { open } from "./persist/open.js";
@@ -18,6 +18,7 @@ import type { AddOptions, AddResult, BuildOptions, CreateOptions, IndexSizes, Lo
 import { add } from "./update/add.js";
 import { compact } from "./update/compact.js";
 import { deleteIds, deleteMatching, matchingNodes } from "./update/delete.js";
+import { keywordBytes, keywordIndexOf } from "./update/keywords.js";
 import { ReadWriteLock } from "./util/rw-lock.js";
 import type { Metric } from "./util/vector.js";
 import { checkEmbedder, validatePassages } from "./validate.js";
@@ -57,6 +58,10 @@ export class LeannIndex {
   /** The embedding model identity recorded in the index, if known. */
   get model(): string | null {
     return this.state.core.model;
+  }
+  /** True when the index has a keyword index (hybrid and keyword search); see BuildOptions.keywordIndex. */
+  get hasKeywordIndex(): boolean {
+    return this.state.keyword !== null;
   }
   /** Build parameters recorded in the index. */
   get params(): Readonly<IndexParams> {
@@ -101,14 +106,16 @@ export class LeannIndex {
     return new LeannIndex(state);
   }
 
-  private static state(core: IndexState["core"], records: PassageRecord[], embedder: Embedder, o: { embedBatchSize: number; embedTimeoutMs: number; embedConcurrency: number; cacheBytes: number }): IndexState {
-    return new IndexState(core, new MutablePassages(new MemoryPassageStore(records)), {
+  private static state(core: IndexState["core"], records: PassageRecord[], embedder: Embedder, o: ResolvedBuildOptions): IndexState {
+    const state = new IndexState(core, new MutablePassages(new MemoryPassageStore(records)), {
       embedder,
       batchSize: o.embedBatchSize,
       timeoutMs: o.embedTimeoutMs,
       concurrency: o.embedConcurrency,
       cacheBytes: o.cacheBytes,
     });
+    if (o.keywordIndex) state.keyword = keywordIndexOf(records);
+    return state;
   }
 
   /**
@@ -139,8 +146,11 @@ export class LeannIndex {
   }
 
   /**
-   * Searches by text (embedded with the embedder's embedQuery) or by a query vector.
-   * @throws InvalidOptionsError for bad options (k not a positive integer, unknown keys)
+   * Searches by text (embedded with the embedder's embedQuery) or by a query vector. With a
+   * keyword index (the default), a text query is searched both ways and the two fused
+   * (`alpha`, see SearchOptions); `alpha: 1` is the dense search alone, `alpha: 0` BM25 alone.
+   * @throws InvalidOptionsError for bad options (k not a positive integer, alpha not in [0, 1],
+   *   unknown keys), and for alpha < 1 with a vector query or an index without a keyword index
    * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves
    */
   search(query: string | ArrayLike<number>, options: SearchOptions = {}): Promise<SearchResult> {
@@ -231,8 +241,10 @@ export class LeannIndex {
     const pqCodes = c.codes.byteLength;
     const pqCodebooks = c.pq.centroids.length * 2 + c.pq.bounds.byteLength;
     const storedVectors = (c.storedVectors?.byteLength ?? 0) + c.hubVectors.byteLength + c.hubIds.byteLength;
-    const total = coreFileSize(c, passages.count, frozen);
-    return { graph, pqCodes, pqCodebooks, storedVectors, other: total - graph - pqCodes - pqCodebooks - storedVectors, indexTotal: total, passages: passages.bytes };
+    const kw = keywordBytes(this.state);
+    const keyword = kw?.byteLength ?? 0;
+    const total = coreFileSize(c, passages.count, frozen, kw);
+    return { graph, pqCodes, pqCodebooks, storedVectors, keyword, other: total - graph - pqCodes - pqCodebooks - storedVectors - keyword, indexTotal: total, passages: passages.bytes };
   }
 
   /**

@@ -1,4 +1,5 @@
 import { embedBatched, type Embedder } from "./embedder.js";
+import type { KeywordIndex } from "./keyword/keyword-index.js";
 import type { LiveGraph } from "./graph/live-graph.js";
 import type { PqCodebook } from "./quantize/pq.js";
 import { HubCache } from "./search/cache.js";
@@ -83,6 +84,14 @@ export class IndexState {
   deletedCount = 0;
   cache!: HubCache;
   readonly ids: IdMap;
+  /**
+   * BM25 index of the passage texts, keyed by the same internal ids as the graph (a deleted
+   * node is deleted here too); null when built with keywordIndex: false or loaded from a
+   * file without one. update/keywords.ts keeps it in step.
+   */
+  keyword: KeywordIndex | null = null;
+  /** The keyword index as saved, while it is unchanged (encoding it costs a pass over every posting). */
+  keywordBytes: Uint8Array | null = null;
   /** Directory and passage file this index was loaded from or last saved to. */
   savedAt: { dir: string; passagesFile: string } | null = null;
   /**

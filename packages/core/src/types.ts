@@ -58,6 +58,11 @@ export interface BuildOptions {
   cacheBytes?: number;
   /** Model identity recorded in the index; by default taken from the embedder (`model`, `modelName`). */
   modelId?: string;
+  /**
+   * Build a BM25 keyword index beside the graph, for hybrid search (default true). Saved in the index file and
+   * kept up to date by add, delete and compaction. Without it, `search` is dense only.
+   */
+  keywordIndex?: boolean;
   onProgress?: (p: BuildProgress) => void;
   /**
    * Stops the build when it aborts: it rejects with AbortedError at the next safe point (within
@@ -105,8 +110,16 @@ export interface SearchOptions {
   mode?: SearchMode;
   /** Only passages that pass are returned; applied inside the walk (see the README). */
   filter?: SearchFilter;
-  /** Return each hit's exact embedding in `vector` (as recomputed). */
+  /** Return each hit's exact embedding in `vector` (as recomputed; hits scored without one carry none). */
   includeVectors?: boolean;
+  /**
+   * Dense share of the fused score, in [0, 1], as in LlamaIndex: 1 = dense only (the graph search alone), 0 =
+   * keyword only (BM25; the embedder is not called), in between = both, each side's scores min-max normalised
+   * over the candidates of both, then mixed `alpha * dense + (1 - alpha) * keyword`. Absent: `DEFAULTS.alpha`
+   * when the index has a keyword index and the query is text, else 1. With `alpha < 1`, hit scores are the fused
+   * scores (alpha 0: BM25 scores).
+   */
+  alpha?: number;
 }
 
 export interface SearchHit {
@@ -129,12 +142,50 @@ export interface SearchStats {
   expanded: number;
   /** Calls to the embedder (the query embedding included). */
   embedderCalls: number;
-  /** Which search ran ("scan" also when a selective filter made scoring the matches directly cheaper). */
-  path: SearchMode;
+  /**
+   * Which dense search ran ("scan" also when a selective filter made scoring the matches directly cheaper), or
+   * "keyword" for a keyword-only search (alpha 0).
+   */
+  path: SearchMode | "keyword";
   /** With a filter: the estimated share of passages that match it. */
   filterShare?: number;
   /** Milliseconds: total, embedding (query + recomputation), and the rest. */
   ms: { total: number; embed: number; search: number };
+  /** The dense share this search used (1: dense only, as when the index or the query has no keyword side). */
+  alpha: number;
+  /** What the keyword side did (absent when it did not run: alpha 1). */
+  keyword?: KeywordSideStats;
+  /** How the returned hits came to be (absent for dense-only and keyword-only searches). */
+  fused?: FusionStats;
+}
+
+/** The keyword (BM25) side of a search. */
+export interface KeywordSideStats {
+  /** Distinct query terms found in the keyword index (0: no passage shares a word with the query). */
+  termsMatched: number;
+  /** Passages sharing at least one term with the query, before the filter. */
+  matched: number;
+  /** Keyword hits that entered the fusion (after the filter; at most the keyword candidate depth). */
+  candidates: number;
+  /** Milliseconds of the keyword side: tokenising the query, scoring, filtering. */
+  ms: number;
+}
+
+/** The fusion of a hybrid search. */
+export interface FusionStats {
+  /** Returned hits that only the dense search proposed. */
+  fromDense: number;
+  /** Returned hits that only the keyword search proposed. */
+  fromKeyword: number;
+  /** Returned hits that both proposed. */
+  both: number;
+  /**
+   * Keyword-only candidates whose dense score was computed exactly, because they could enter the top k
+   * (their embeddings are counted in `recomputed` or `cacheHits`, bounded to a quarter of the dense search's).
+   */
+  rescored: number;
+  /** Keyword-only candidates whose dense score stayed the PQ estimate (free: no embedding). */
+  estimated: number;
 }
 
 export interface SearchResult {
@@ -164,6 +215,8 @@ export interface IndexSizes {
   pqCodes: number;
   pqCodebooks: number;
   storedVectors: number;
+  /** The keyword (BM25) index: compressed postings, dictionary and passage lengths (0 without one). */
+  keyword: number;
   other: number;
   /** Everything but passage text, ids and metadata. */
   indexTotal: number;

@@ -46,6 +46,10 @@ describe("crash safety", () => {
       expect([reported, reported + 1]).toContain(index.size);
       for (let k = 0; k < index.size; k++) expect(index.get(`n${k}`)?.text).toMatch(new RegExp(`^passage ${k} `));
       expect(index.reachableCount()).toBe(index.size);
+      // The keyword section came with the same generation: it knows the last passage saved.
+      expect(index.hasKeywordIndex).toBe(true);
+      const last = index.size - 1;
+      expect((await index.search(`passage ${last}`, { k: 1, alpha: 0 })).hits[0]?.id).toBe(`n${last}`);
       index.close();
       lastSaved = index.size;
     }

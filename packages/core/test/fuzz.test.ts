@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fuzzIndex } from "./fixtures/fuzz-harness.js";
+import { fuzzIndex, fuzzSection } from "./fixtures/fuzz-harness.js";
 import { tempDir } from "./helpers.js";
 
 describe("damaged files", () => {
@@ -14,6 +14,13 @@ describe("damaged files", () => {
     const report = await fuzzIndex(150, 11, tempDir("leann-fuzz-rot-"), { pqRotation: true, pqBits: 8 });
     expect(report.failures).toEqual([]);
     expect(report.cases).toBe(150);
+    expect(report.rejected).toBeGreaterThan(100);
+  });
+
+  it("rejects a damaged keyword section with CorruptIndexError, or loads and answers, even with its checksum made valid (200 mutations)", async () => {
+    const report = await fuzzSection("keyword", 200, 5, tempDir("leann-fuzz-kw-"));
+    expect(report.failures).toEqual([]);
+    expect(report.cases).toBe(200);
     expect(report.rejected).toBeGreaterThan(100);
   });
 });

@@ -62,9 +62,12 @@ describe("save and load", () => {
     const index = await LeannIndex.build(long, { embedder: e2 });
     const sizes = index.sizes();
     const raw = long.reduce((s, p) => s + Buffer.byteLength(p.text), 0);
-    expect(sizes.indexTotal / 2000).toBeLessThan(64);
+    expect((sizes.indexTotal - sizes.keyword) / 2000).toBeLessThan(64);
+    // The keyword index: a compressed fraction of the text it indexes.
+    expect(sizes.keyword).toBeGreaterThan(0);
+    expect(sizes.keyword).toBeLessThan(raw * 0.1);
     expect(sizes.passages).toBeLessThan(raw * 1.1);
-    expect(sizes.graph + sizes.pqCodes + sizes.pqCodebooks + sizes.other).toBe(sizes.indexTotal);
+    expect(sizes.graph + sizes.pqCodes + sizes.pqCodebooks + sizes.keyword + sizes.other).toBe(sizes.indexTotal);
   });
 
   it("raises IndexNotFoundError for a directory without an index", async () => {

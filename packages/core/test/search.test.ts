@@ -38,7 +38,7 @@ describe("LeannIndex search", () => {
     const data = docs.map((d) => d.v);
     let r10 = 0, r3 = 0;
     for (const qi of qIdx) {
-      const { hits } = await index.search(texts[qi]!, { k: 10 });
+      const { hits } = await index.search(texts[qi]!, { k: 10, alpha: 1 });
       const found = hits.map((h) => docs.findIndex((d) => d.i === Number(h.id)));
       const truth = exactTopK(data, vectors[qi]!, 10);
       r10 += recall(found, truth);

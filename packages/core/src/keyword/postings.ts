@@ -128,8 +128,18 @@ export class PostingsIndex {
   termAt(id: number): string {
     return this.terms[id]!;
   }
+  /** Postings stored for a term, deleted documents' included until compaction. */
   docFrequency(termId: number): number {
     return this.df[termId] ?? 0;
+  }
+  /** Live documents containing a term: `docFrequency` without the deleted ones (a pass over the list when any are). */
+  liveDocFrequency(termId: number): number {
+    if (this.deletedDocs === 0) return this.docFrequency(termId);
+    let n = 0;
+    decodeList(this.lists[termId]!, this.used[termId]!, (d) => {
+      if (this.docState[d] === DOC_LIVE) n++;
+    });
+    return n;
   }
   /** The encoded list of a term and its valid length; call `flush` first if adds came out of order. */
   listOf(termId: number): { bytes: Uint8Array; end: number } {

@@ -95,9 +95,9 @@ export function bm25TopK(index: PostingsIndex, queryTerms: readonly string[], op
   const normB = (p.k1 * p.b) / avgdl;
 
   for (const [termId, q] of qtf) {
-    // df still counts tombstoned postings until compaction, so idf can dip below zero; a floor keeps every
-    // contribution positive (the accumulator uses 0 as "not yet touched").
-    const weight = Math.max(1e-6, bm25Idf(n, index.docFrequency(termId))) * q;
+    // Live df, so that scores do not depend on when compaction ran: BM25 over the live documents exactly. The
+    // floor keeps every contribution positive (the accumulator uses 0 as "not yet touched").
+    const weight = Math.max(1e-6, bm25Idf(n, index.liveDocFrequency(termId))) * q;
     const { bytes, end } = index.listOf(termId);
     let pos = 0, doc = -1;
     // Inline varint decoding (see decodeList in postings.ts): this loop is the keyword side's whole cost.

@@ -1,8 +1,9 @@
-import { CorruptIndexError } from "../errors.js";
+import { CorruptIndexError, LeannError } from "../errors.js";
 import { decodeIndexFile, encodeIndexFile, indexFileSize, type IndexHeader, type SectionData } from "../format/index-file.js";
 import type { PassageFileIdentity } from "../store/passage-file.js";
 import { neighbors, type CompressedGraph } from "../graph/csr.js";
 import { LiveGraph } from "../graph/live-graph.js";
+import { KeywordIndex } from "../keyword/keyword-index.js";
 import { readGiven } from "../build/budget.js";
 import { DEFAULTS } from "../options.js";
 import { codeSize, type PqCodebook } from "../quantize/pq.js";
@@ -10,6 +11,8 @@ import type { Core, IndexParams } from "../state.js";
 import { decodeHalf, encodeHalf } from "../util/f16.js";
 
 const GENERATOR = "@leann/core 0.1.0";
+/** The keyword index's section (keyword/codec.ts describes its bytes). */
+export const KEYWORD_SECTION = "keyword";
 
 /**
  * Ordinary out-degree assumed for files that do not record the realised one (written
@@ -17,16 +20,19 @@ const GENERATOR = "@leann/core 0.1.0";
  */
 const UNRECORDED_DEGREE = 8;
 
-/** The index file's chunks for `core` with `graph` (the compressed form of its graph). */
-export function encodeCore(core: Core, count: number, graph: CompressedGraph, passages?: PassageFileIdentity): Uint8Array[] {
-  const { header, sections } = coreFile(core, count, graph, passages);
+/**
+ * The index file's chunks for `core` with `graph` (the compressed form of its graph) and
+ * the keyword index's encoding (none: the file has no "keyword" section).
+ */
+export function encodeCore(core: Core, count: number, graph: CompressedGraph, passages?: PassageFileIdentity, keyword?: Uint8Array | null): Uint8Array[] {
+  const { header, sections } = coreFile(core, count, graph, passages, keyword);
   return encodeIndexFile(header, sections);
 }
 
 /** The size `encodeCore` would write (to within a few bytes), without encoding anything large. */
-export function coreFileSize(core: Core, count: number, graph: CompressedGraph): number {
+export function coreFileSize(core: Core, count: number, graph: CompressedGraph, keyword?: Uint8Array | null): number {
   // A save records the passage file's identity; count it at its longest form.
-  const { header, sections } = coreFile(core, count, graph, { uid: "0".repeat(32), crc32: 0xffffffff });
+  const { header, sections } = coreFile(core, count, graph, { uid: "0".repeat(32), crc32: 0xffffffff }, keyword);
   return indexFileSize(header, sections);
 }
 
@@ -36,6 +42,7 @@ function coreFile(
   count: number,
   graph: CompressedGraph,
   passages?: PassageFileIdentity,
+  keyword?: Uint8Array | null,
 ): { header: Omit<IndexHeader, "sections" | "format" | "version">; sections: Record<string, SectionData> } {
   const c = core;
   const sections: Record<string, SectionData> = {
@@ -56,6 +63,7 @@ function coreFile(
     sections["hubs.vectors"] = c.hubVectors;
   }
   if (c.storedVectors) sections.vectors = c.storedVectors;
+  if (keyword) sections[KEYWORD_SECTION] = keyword;
   const header: Omit<IndexHeader, "sections" | "format" | "version"> = {
     count,
     dims: c.dims,
@@ -74,9 +82,10 @@ function coreFile(
 /**
  * Decodes an index file and validates every structure (lengths, ranges, varints) before use.
  * An index with no passages may record dims 0: it was created empty and has not learnt them.
+ * The keyword index is null in a file without one (keywordIndex: false, or older files).
  * @throws CorruptIndexError naming the file and what failed
  */
-export function decodeCore(file: string, buf: Uint8Array): Core {
+export function decodeCore(file: string, buf: Uint8Array): { core: Core; keyword: KeywordIndex | null; keywordBytes: Uint8Array | null } {
   const { header: h, sections } = decodeIndexFile(file, buf);
   const fail = (what: string): never => {
     throw new CorruptIndexError(file, `${what}. Restore the index or rebuild it.`);
@@ -144,7 +153,7 @@ export function decodeCore(file: string, buf: Uint8Array): Core {
     realMax = Math.max(realMax, c);
     for (let j = 0; j < c; j++) inDegree[scratch[j]!]!++;
   }
-  return {
+  const core: Core = {
     dims: h.dims,
     metric: h.metric,
     model: typeof h.model === "string" ? h.model : null,
@@ -159,6 +168,34 @@ export function decodeCore(file: string, buf: Uint8Array): Core {
     hubVectors,
     params: readParams(h.params ?? {}, n),
   };
+  const keyword = decodeKeyword(file, sections.get(KEYWORD_SECTION), n);
+  // The section as read is the keyword index's saved form until it changes (sizes() and the next save reuse it).
+  return { core, keyword, keywordBytes: keyword ? (sections.get(KEYWORD_SECTION) as Uint8Array) : null };
+}
+
+/**
+ * The keyword section, checked against the passages: a save compacts first, so it covers
+ * exactly the nodes 0..count-1, all live.
+ */
+function decodeKeyword(file: string, section: SectionData | undefined, count: number): KeywordIndex | null {
+  if (section === undefined) return null;
+  const fail = (what: string, cause?: unknown): never => {
+    throw new CorruptIndexError(file, `the keyword index section ${what}. Restore the index, or rebuild it.`, cause === undefined ? undefined : { cause });
+  };
+  if (!(section instanceof Uint8Array)) fail("has the wrong element type");
+  let kw: KeywordIndex;
+  try {
+    kw = KeywordIndex.fromBytes(section as Uint8Array);
+  } catch (err) {
+    // A language that needs its stemmer is a settings matter, reported as it is.
+    if (LeannError.isInstance(err) && err.code !== "CORRUPT_INDEX") throw err;
+    return fail(`is damaged (${(err as Error).message})`, err);
+  }
+  const p = kw.postings;
+  if (p.docCapacity !== count || p.documentCount !== count || p.deletedCount !== 0) {
+    fail(`covers ${p.documentCount} live passages of ${p.docCapacity}, but the index holds ${count}`);
+  }
+  return kw;
 }
 
 /** The recorded build parameters, typed; a parameter a file lacks takes the value its build had by default. */

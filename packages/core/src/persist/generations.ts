@@ -6,6 +6,7 @@ import { CURRENT_FILE, nextGeneration, readCurrent, writeCurrent, type CurrentFi
 import type { IndexState } from "../state.js";
 import { FilePassageStore, writePassageFile } from "../store/passages.js";
 import { compact } from "../update/compact.js";
+import { keywordBytes } from "../update/keywords.js";
 import { encodeCore } from "./codec.js";
 import { holdWriterLock } from "./writer-lock.js";
 
@@ -78,7 +79,7 @@ function writeGeneration(state: IndexState, abs: string): void {
     rewritten = true;
   }
   const indexFile = `index.${gen}.leann`;
-  writeFileAtomic(join(abs, indexFile), encodeCore(state.core, passages.count, state.core.graph.freeze(), identity));
+  writeFileAtomic(join(abs, indexFile), encodeCore(state.core, passages.count, state.core.graph.freeze(), identity, keywordBytes(state)));
   writeCurrent(abs, { format: "leann", version: 1, generation: gen, index: indexFile, passages: passagesFile });
   state.savedAt = { dir: abs, passagesFile };
   state.base = { dir: abs, generation: gen };

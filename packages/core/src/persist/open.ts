@@ -48,7 +48,7 @@ async function openGeneration(abs: string, cur: CurrentFile, embedder: Embedder,
     if (LeannError.isInstance(err)) throw err;
     throw new CorruptIndexError(indexPath, `cannot be read (${(err as NodeJS.ErrnoException).code ?? err}); the index is incomplete. Restore it or rebuild.`, { cause: err });
   }
-  const core = decodeCore(indexPath, buf);
+  const { core, keyword, keywordBytes } = decodeCore(indexPath, buf);
   const passagesPath = join(abs, cur.passages);
   let passages: FilePassageStore;
   try {
@@ -81,6 +81,8 @@ async function openGeneration(abs: string, cur: CurrentFile, embedder: Embedder,
     concurrency: o.embedConcurrency,
     cacheBytes: o.cacheBytes,
   });
+  state.keyword = keyword;
+  state.keywordBytes = keywordBytes;
   state.savedAt = { dir: abs, passagesFile: cur.passages };
   state.base = { dir: abs, generation: cur.generation };
   // An index that has not learnt its dimensions has nothing to check them against.

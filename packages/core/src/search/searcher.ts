@@ -3,6 +3,7 @@ import { DimensionMismatchError, InvalidInputError, InvalidOptionsError } from "
 import { parseOptions, searchBatchSize, searchOptionsSchema, type ResolvedSearchOptions } from "../options.js";
 import type { IndexState } from "../state.js";
 import type { SearchHit, SearchMode, SearchOptions, SearchResult, SearchStats } from "../types.js";
+import { hybridSearch, resolveAlpha } from "./hybrid.js";
 import { createRng } from "../util/rng.js";
 import { normalizeRows } from "../util/vector.js";
 import { walkContext } from "./exact-source.js";
@@ -35,27 +36,72 @@ export interface SearchPlan {
 }
 
 /**
- * Searches `state` for `query` (text, embedded with embedQuery, or a vector).
+ * Searches `state` for `query` (text, embedded with embedQuery, or a vector): the dense
+ * search below when `alpha` is 1 (or absent and the index or query has no keyword side),
+ * else the hybrid or keyword-only search of hybrid.ts.
  * @throws InvalidOptionsError / InvalidInputError / DimensionMismatchError / EmbedderError
  */
 export async function search(state: IndexState, query: string | ArrayLike<number>, options: SearchOptions): Promise<SearchResult> {
   const t0 = performance.now();
   const { filter, includeVectors, ...tuning } = options ?? {};
   const o = parseOptions(searchOptionsSchema, tuning, "LeannIndex.search");
+  const alpha = resolveAlpha(state, query, o.alpha);
   const predicate = compileFilter(filter);
+  const accept = acceptTest(state, predicate);
+  if (alpha < 1) return hybridSearch(state, query as string, { o, alpha, accept, filtered: predicate !== undefined, includeVectors: includeVectors === true, t0 });
+  const mode = denseMode(state, o);
+  const stats = newStats(mode, 1);
+  // The query is embedded while the search plans; a scan also sends its first batch meanwhile.
+  const pendingQuery = queryVector(state, query, stats);
+  pendingQuery.catch(() => {}); // awaited below; this only keeps a planning failure from leaving it unhandled
+  const vectors = includeVectors ? new Map<number, Float32Array>() : undefined;
+  const ctx = walkContext(state, stats, { useStored: mode === "stored", ...(vectors ? { capture: vectors } : {}) });
+  const r = await runDense(state, ctx, o, mode, predicate ? accept : undefined, accept, pendingQuery, stats);
+  const hits = r.ids.map((id, i) => toHit(state, id, r.scores[i]!, vectors));
+  stats.ms.total = performance.now() - t0;
+  stats.ms.search = stats.ms.total - stats.ms.embed;
+  return { hits, stats };
+}
+
+/** The dense search's mode: the option, else "stored" when the index stores vectors. */
+export function denseMode(state: IndexState, o: ResolvedSearchOptions): SearchMode {
   const mode = o.mode ?? (state.core.storedVectors ? "stored" : "two-level");
   if (mode === "stored" && !state.core.storedVectors) {
     throw new InvalidOptionsError('LeannIndex.search: mode "stored" needs an index built with storeVectors: true; use "two-level" or rebuild with storeVectors.');
   }
-  const stats: SearchStats = { recomputed: 0, cacheHits: 0, visited: 0, expanded: 0, embedderCalls: 0, path: mode, ms: { total: 0, embed: 0, search: 0 } };
-  // The query is embedded while the search plans; a scan also sends its first batch meanwhile.
-  const pendingQuery = queryVector(state, query, stats);
-  pendingQuery.catch(() => {}); // awaited below; this only keeps a planning failure from leaving it unhandled
-  const accept = acceptTest(state, predicate);
-  const plan = planSearch(state, o, mode, predicate ? accept : undefined);
+  return mode;
+}
+
+/** Zeroed counters for a search. */
+export function newStats(path: SearchStats["path"], alpha: number): SearchStats {
+  return { recomputed: 0, cacheHits: 0, visited: 0, expanded: 0, embedderCalls: 0, path, ms: { total: 0, embed: 0, search: 0 }, alpha };
+}
+
+/** A result hit for internal id `id` (with its exact vector when one was captured). */
+export function toHit(state: IndexState, id: number, score: number, vectors?: Map<number, Float32Array>): SearchHit {
+  const p = state.passages.get(id);
+  const hit: SearchHit = { id: p.id, score, text: p.text, metadata: p.metadata };
+  const v = vectors?.get(id);
+  if (v) hit.vector = Array.from(v);
+  return hit;
+}
+
+/**
+ * The dense search over `ctx`: plans (see planSearch), runs, and records the path and
+ * counters in `stats`. Returns internal ids and exact scores, best first.
+ */
+export async function runDense(
+  state: IndexState,
+  ctx: SearchContext,
+  o: ResolvedSearchOptions,
+  mode: SearchMode,
+  filtered: ((id: number) => boolean) | undefined,
+  accept: ((id: number) => boolean) | undefined,
+  pendingQuery: Promise<Float32Array | null>,
+  stats: SearchStats,
+): Promise<WalkResult> {
+  const plan = planSearch(state, o, mode, filtered);
   if (plan.filterShare !== undefined) stats.filterShare = plan.filterShare;
-  const vectors = includeVectors ? new Map<number, Float32Array>() : undefined;
-  const ctx = walkContext(state, stats, { useStored: mode === "stored", ...(vectors ? { capture: vectors } : {}) });
   // A non-empty index knows its dimensions, so its query vector is never null.
   const r = plan.empty
     ? (await pendingQuery, { ids: [], scores: [], visited: 0, expanded: 0, exact: 0, batches: 0 })
@@ -63,20 +109,11 @@ export async function search(state: IndexState, query: string | ArrayLike<number
   stats.path = plan.path === "scan" || stats.path === "scan" ? "scan" : plan.path;
   stats.visited = r.visited;
   stats.expanded = r.expanded;
-  const hits = r.ids.map((id, i) => {
-    const p = state.passages.get(id);
-    const hit: SearchHit = { id: p.id, score: r.scores[i]!, text: p.text, metadata: p.metadata };
-    const v = vectors?.get(id);
-    if (v) hit.vector = Array.from(v);
-    return hit;
-  });
-  stats.ms.total = performance.now() - t0;
-  stats.ms.search = stats.ms.total - stats.ms.embed;
-  return { hits, stats };
+  return r;
 }
 
 /** The query as a normalised vector; null for an empty index that has not learnt its dimensions. */
-async function queryVector(state: IndexState, query: string | ArrayLike<number>, stats: SearchStats): Promise<Float32Array | null> {
+export async function queryVector(state: IndexState, query: string | ArrayLike<number>, stats: SearchStats): Promise<Float32Array | null> {
   const { dims, metric } = state.core;
   let q: Float32Array;
   if (typeof query === "string") {
@@ -100,7 +137,7 @@ async function queryVector(state: IndexState, query: string | ArrayLike<number>,
 }
 
 /** Which nodes may be returned: live ones, passing the filter (each passage read once per search). */
-function acceptTest(state: IndexState, predicate: ReturnType<typeof compileFilter>): ((id: number) => boolean) | undefined {
+export function acceptTest(state: IndexState, predicate: ReturnType<typeof compileFilter>): ((id: number) => boolean) | undefined {
   const deleted = state.deleted;
   if (!predicate) return state.deletedCount > 0 ? (id) => !deleted[id] : undefined;
   const seen = new Map<number, boolean>();

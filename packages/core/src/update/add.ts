@@ -6,6 +6,7 @@ import type { AddResult } from "../types.js";
 import { normalizeRows } from "../util/vector.js";
 import { vectorsFrom } from "../validate.js";
 import { insert } from "./insert.js";
+import { keywordsAdded } from "./keywords.js";
 import { rebuild } from "./rebuild.js";
 import { retire } from "./retire.js";
 
@@ -57,6 +58,7 @@ export async function add(state: IndexState, records: PassageRecord[], given: Ar
     map.set(rec.id, n0 + j);
   });
   stats.replaced = old.length;
+  keywordsAdded(state, n0, records);
   if (old.length) retire(state, old);
   return { ids, stats };
 }

@@ -1,6 +1,7 @@
 import { inDegreesOf, rankByInDegree } from "../graph/in-degree.js";
 import { codeSize } from "../quantize/pq.js";
 import type { IndexState } from "../state.js";
+import { keywordsCompacted } from "./keywords.js";
 
 /**
  * Reclaims the space of deleted passages: drops their nodes from every structure and
@@ -41,5 +42,6 @@ export function compact(state: IndexState): void {
   if (c.seeds.length === 0 && keep.length > 0) c.seeds = rankByInDegree(c.inDegree).slice(0, 1);
   c.entry = c.seeds[0] ?? 0;
   state.passages.compact(keep);
+  keywordsCompacted(state, remap);
   state.renumbered(keep.length);
 }

@@ -6,6 +6,7 @@ import { rebuildLayoutOptions } from "../build/budget.js";
 import { buildOptionsSchema, parseOptions, type ResolvedBuildOptions } from "../options.js";
 import type { Core, IndexState } from "../state.js";
 import { MemoryPassageStore, type PassageRecord } from "../store/passages.js";
+import { keywordsRebuilt } from "../update/keywords.js";
 
 /**
  * Rebuilds from scratch over the live passages plus `records` (embedded as `vectors`), with
@@ -59,7 +60,9 @@ export async function rebuild(state: IndexState, records: PassageRecord[], vecto
   core.model = c.model;
   const allRecords = [...keep, ...records];
   state.core = core;
-  state.passages.rebase(new MemoryPassageStore(Array.from(order, (i) => allRecords[i]!)));
+  const ordered = Array.from(order, (i) => allRecords[i]!);
+  state.passages.rebase(new MemoryPassageStore(ordered));
+  keywordsRebuilt(state, ordered);
   // The passages now live in memory: the next save must write them, not reuse a file.
   state.savedAt = null;
   state.renumbered(allRecords.length);

@@ -2,6 +2,7 @@ import { ensureReachable } from "../graph/prune.js";
 import { decodePq, pqScore, pqTable } from "../quantize/pq.js";
 import type { IndexState } from "../state.js";
 import { compact } from "./compact.js";
+import { keywordsRetired } from "./keywords.js";
 
 /** Compaction runs by itself once this share of the nodes is deleted. */
 const COMPACT_SHARE = 1 / 4;
@@ -22,6 +23,7 @@ export function retire(state: IndexState, nodes: number[]): void {
     state.deletedCount++;
     state.cache.invalidate(x);
   }
+  keywordsRetired(state, nodes);
   const isDead = (v: number) => state.deleted[v] === 1;
   for (let u = 0; u < lists.length; u++) {
     if (isDead(u)) continue;

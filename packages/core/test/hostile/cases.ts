@@ -10,7 +10,7 @@ import { compileFilter, LeannIndex, type SearchFilter } from "../../src/index.js
 import { FilePassageStore, MemoryPassageStore, writePassageFile, type PassageStore, type StoredParts } from "../../src/store/passages.js";
 import { encodePart, encodeMetaPart, encodeTextPart } from "../../src/store/record-codec.js";
 import { HashEmbedder } from "../fixtures/hash-embedder.js";
-import { refooter, varint } from "./craft.js";
+import { refooter, rewriteSections, varint } from "./craft.js";
 
 /** The defect classes of issue 14. */
 export type HostileClass = "foreign files" | "unbounded work" | "untyped errors" | "filters" | "ids" | "locks and temp files" | "memory";
@@ -193,6 +193,33 @@ export const CASES: HostileCase[] = [
       execFileSync("mkfifo", [join(dir, "CURRENT")]);
       return readCurrent(dir);
     },
+  },
+  {
+    cls: "unbounded work",
+    name: "keyword section claiming 2^27 passages in 8 bytes",
+    rejects: CORRUPT,
+    boundMb: 64,
+    async run(work) {
+      const dir = await savedIndex(work);
+      // Magic, version, empty meta, then the document count.
+      rewriteSections(dir, (s) => s.set("keyword", Uint8Array.from([0x4c, 0x4b, 0x57, 1, 0, ...varint(2 ** 27)])));
+      return load(dir);
+    },
+  },
+  {
+    cls: "unbounded work",
+    name: "1 MB keyword query of distinct words",
+    boundMb: 128,
+    async run(work) {
+      const index = await load(await savedIndex(work));
+      try {
+        const words = Array.from({ length: 120_000 }, (_, i) => `w${i.toString(36)}`).join(" ") + " passage topic";
+        return (await index.search(words, { k: 5, alpha: 0 })).hits.length;
+      } finally {
+        await index.close();
+      }
+    },
+    check: (n) => (n === 5 ? undefined : `${String(n)} hits, expected 5`),
   },
   {
     cls: "untyped errors",

@@ -1,4 +1,8 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { deflateRawSync } from "node:zlib";
+import { readCurrent } from "../../src/format/current.js";
+import { decodeIndexFile, encodeIndexFile, readIndexFile, type SectionData } from "../../src/format/index-file.js";
 import { crc32 } from "../../src/util/crc32.js";
 
 /** Hand-made files in older or damaged layouts, with valid checksums (docs/format.md). */
@@ -55,4 +59,13 @@ export function refooter(buf: Buffer, footerBytes: number): void {
   const f = buf.length - footerBytes;
   const idsOffset = buf.readDoubleLE(f + 16);
   buf.writeUInt32LE(crc32(buf.subarray(idsOffset, f)), f + 40);
+}
+
+/** Rewrites the current index file of `dir` with `edit` applied to its sections, checksums recomputed. */
+export function rewriteSections(dir: string, edit: (sections: Map<string, SectionData>) => void): void {
+  const path = join(dir, readCurrent(dir)!.index);
+  const { header, sections } = decodeIndexFile(path, readIndexFile(path));
+  edit(sections);
+  const { sections: _s, format: _f, version: _v, ...rest } = header;
+  writeFileSync(path, Buffer.concat(encodeIndexFile(rest, Object.fromEntries(sections))));
 }
