@@ -1,26 +1,13 @@
 import { InvalidInputError, InvalidOptionsError, LeannError } from "@leann/core";
+import { IDENTIFIER_CORPUS } from "@leann/testing";
 import { MetadataMode, storageContextFromDefaults, VectorStoreIndex, VectorStoreQueryMode, type VectorStoreQuery } from "llamaindex";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LeannVectorStore, TEXT_SEARCH_MODE, type LeannQueryParams } from "../src/index.js";
 import { HashEmbedding, nodeOf, useSettings } from "./helpers.js";
 
-/**
- * An identifier among passages that share the question's everyday words: the bag-of-words model weighs every word
- * alike, as dense models treat a rare identifier, so dense search ranks the distractors first; BM25 weighs the rare
- * identifier by its idf and finds its definition.
- */
-const NEEDLE = "function reorderForLocality(nodes) { return renumber(nodes); }";
-const QUERY = "where is reorderForLocality defined in the graph code";
-const DISTRACTORS = [
-  "Where is the graph code defined? In the graph module, where the code is.",
-  "The graph code is defined in the build folder, where it is tested.",
-  "Where the search code is defined in the graph: see the walk.",
-  "Code in the graph is defined where the nodes are stored.",
-  "Where is the code of the graph defined in the docs?",
-  "The graph is defined in code where the edges are kept.",
-  "Defined in the graph code: where is the pruning?",
-  "Is the graph code defined where the codes are trained?",
-];
+/** An identifier's definition among notes sharing the question's everyday words (see the kit's IDENTIFIER_CORPUS). */
+const { query: QUERY, needle: NEEDLE_PASSAGE, distractors: DISTRACTORS } = IDENTIFIER_CORPUS;
+const NEEDLE = NEEDLE_PASSAGE.text;
 
 let embed: HashEmbedding;
 let restore: () => void;
@@ -32,7 +19,7 @@ afterEach(() => restore());
 
 async function storeWithNeedle(build: { keywordIndex?: boolean } = {}): Promise<LeannVectorStore> {
   const store = new LeannVectorStore({ embedModel: embed, build });
-  const nodes = [...DISTRACTORS.map((text, i) => nodeOf(`d${i}`, text, "doc-notes", { kind: "note" })), nodeOf("needle", NEEDLE, "doc-code", { kind: "code" })];
+  const nodes = [...DISTRACTORS.map((p) => nodeOf(p.id, p.text, "doc-notes", p.metadata)), nodeOf(NEEDLE_PASSAGE.id, NEEDLE, "doc-code", NEEDLE_PASSAGE.metadata)];
   await store.add(nodes);
   return store;
 }
