@@ -78,7 +78,7 @@ export function createLeannMcp(ctx: Ctx, version: string): LeannMcp {
           .max(1)
           .optional()
           .describe(
-            `how much meaning counts against exact words, 0 to 1 (default ${DEFAULTS.alpha}). Lower (0-0.3) to find an identifier, function name, error code or exact phrase; 1 for meaning only, e.g. a paraphrased question; 0 for exact words only`,
+            `how much meaning counts against exact words, 0 to 1 (default ${DEFAULTS.alpha}). Lower it (toward 0) to find an identifier, function name, error code or exact phrase; 1 for meaning only, e.g. a paraphrased question; 0 for exact words only`,
           ),
       },
     },
