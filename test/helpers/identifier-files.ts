@@ -45,6 +45,3 @@ export function writeIdentifierFiles(dir: string): void {
     writeFileSync(join(dir, path), text);
   }
 }
-
-/** The files' texts by path, for checks that index them without the command line. */
-export const identifierFiles = (): Readonly<Record<string, string>> => FILES;
