@@ -71,6 +71,17 @@ describe("leann mcp", () => {
     expect(search.inputSchema.required).toEqual(expect.arrayContaining(["query", "index"]));
   });
 
+  it("describes search's optional alpha to the model, and answers an alpha outside [0, 1] with an error result", async () => {
+    const { tools } = await client.listTools();
+    const alpha = (tools.find((t) => t.name === "search")!.inputSchema.properties as Record<string, { type?: string; description?: string }>).alpha!;
+    expect(alpha.type).toBe("number");
+    expect(alpha.description).toContain("identifier");
+    expect(tools.find((t) => t.name === "search")!.inputSchema.required).not.toContain("alpha");
+    const bad = await call("search", { query: "keys", index: "docs", alpha: 2 });
+    expect(bad.isError).toBe(true);
+    expect(textOf(bad)).toContain("alpha");
+  });
+
   it("returns text, source file and score for each hit when search is called on a real index", async () => {
     const r = await call("search", { query: "how often should API keys be rotated?", index: "docs", k: 2 });
     expect(r.isError).toBeFalsy();

@@ -18,6 +18,7 @@ import { DEFAULT_DEBOUNCE_MS, watch } from "./commands/watch.js";
 import { makeCtx, type CliIO, type Ctx } from "./context.js";
 import { classify, EXIT, usage, type ExitCode } from "./exit-codes.js";
 import { checkName, indexHome } from "./home.js";
+import { parseAlpha } from "./hybrid.js";
 import { guardedSink } from "./process-io.js";
 import type { CollectOptions } from "./sources.js";
 
@@ -46,6 +47,7 @@ const QUERY: Options = {
   ef: { type: "string" },
   "max-recompute": { type: "string" },
   patience: { type: "string" },
+  alpha: { type: "string" },
 };
 
 const COMMON_HELP = `Common options:
@@ -65,7 +67,10 @@ const MODEL_HELP = `  -m, --model M     embedding model: a Hugging Face id or a 
 const KNOBS_HELP = `  --ef N            beam of the approximate walk (default ${DEFAULTS.ef}); costs no embeddings:
                     raise it before --max-recompute (see docs/tuning.md)
   --max-recompute N embeddings recomputed per query at most (default ${DEFAULTS.maxRecompute}): recall for time
-  --patience N      stop after N batches that change nothing in the top k (default ${DEFAULTS.patience})`;
+  --patience N      stop after N batches that change nothing in the top k (default ${DEFAULTS.patience})
+  --alpha A         dense share of the fused score, 0 to 1 (default ${DEFAULTS.alpha}: meaning and exact
+                    words together); 1 = meaning only, 0 = exact words only (no embedding).
+                    Lower it for identifiers and exact terms (see docs/tuning.md)`;
 
 interface Command {
   summary: string;
@@ -86,10 +91,11 @@ function int(values: Record<string, unknown>, flag: string, fallback: number, mi
 
 /** The search knobs of docs/tuning.md given on the command line; absent ones keep the core's defaults. */
 function knobs(values: Record<string, unknown>): SearchKnobs {
-  const out: { ef?: number; maxRecompute?: number; patience?: number } = {};
+  const out: { -readonly [K in keyof SearchKnobs]: SearchKnobs[K] } = {};
   if (values.ef !== undefined) out.ef = int(values, "ef", 0, 1, 100_000);
   if (values["max-recompute"] !== undefined) out.maxRecompute = int(values, "max-recompute", 0, 1, 1_000_000);
   if (values.patience !== undefined) out.patience = int(values, "patience", 0, 1, 1000);
+  if (typeof values.alpha === "string") out.alpha = parseAlpha(values.alpha);
   return out;
 }
 
@@ -121,6 +127,7 @@ const COMMANDS: Record<string, Command> = {
       force: { type: "boolean" },
       fresh: { type: "boolean" },
       budget: { type: "string" },
+      "no-keyword-index": { type: "boolean" },
     },
     help: `Folders are walked honouring .gitignore and .leannignore; files are split into
 overlapping chunks of about --chunk-tokens tokens and embedded with the model, with a
@@ -137,6 +144,9 @@ progress bar and ETA. An interrupted build resumes where it stopped when run aga
                     tiny (~64), balanced (~96, default), fast (~192) or a number from 8
                     to 65536. More bytes, fewer embeddings recomputed a search; a rebuild
                     keeps the index's budget. \`leann info\` shows what it chose (docs/tuning.md)
+  --no-keyword-index
+                    build no BM25 keyword index beside the graph: a little smaller, but
+                    searches match meaning only (as --alpha 1) and miss exact identifiers
 ${MODEL_HELP}`,
     async run(ctx, v, p) {
       expectArgs("build", p, 2, Infinity, "NAME and at least one PATH");
@@ -152,12 +162,13 @@ ${MODEL_HELP}`,
         force: v.force === true,
         fresh: v.fresh === true,
         budget: typeof v.budget === "string" ? parseBudget(v.budget) : undefined,
+        keywordIndex: v["no-keyword-index"] !== true,
       });
     },
   },
   search: {
     summary: "find the passages closest to a query",
-    usage: 'leann search NAME "QUERY" [--k N] [--filter EXPR]... [--ef N] [--max-recompute N] [--json]',
+    usage: 'leann search NAME "QUERY" [--k N] [--filter EXPR]... [--alpha A] [--ef N] [--max-recompute N] [--json]',
     options: { ...COMMON, ...MODEL, ...QUERY },
     help: `  -k, --k N         passages to return (default 5)
   -f, --filter EXPR only passages whose metadata match: KEY OP VALUE with OP one of
@@ -181,7 +192,7 @@ ${MODEL_HELP}`,
   --host URL        Ollama server (default $OLLAMA_HOST, else ${DEFAULT_OLLAMA_HOST})
   -k, --k N         passages given to the model (default 4)
   -f, --filter EXPR as for search
-  --ef, --max-recompute, --patience   as for search
+  --alpha, --ef, --max-recompute, --patience   as for search
 ${MODEL_HELP}`,
     async run(ctx, v, p) {
       expectArgs("ask", p, 1, 2, "NAME");
@@ -268,7 +279,7 @@ ${MODEL_HELP}`,
     summary: "serve the indexes to AI assistants (Model Context Protocol over stdio)",
     usage: "leann mcp [--home DIR]",
     options: { ...COMMON },
-    help: `Tools: search (query, index, k, filter), list_indexes, index_info. Register it with
+    help: `Tools: search (query, index, k, filter, alpha), list_indexes, index_info. Register it with
 Claude Code: claude mcp add leann -- leann mcp   (Claude Desktop and Cursor: see the README).`,
     async run(ctx, _v, p) {
       expectArgs("mcp", p, 0, 0, "");

@@ -1,5 +1,7 @@
 export { LeannVectorStore } from "./leann-vector-store.js";
-export type { LeannAddOptions, LeannDocumentFilter, LeannFilter, LeannVectorStoreArgs } from "./leann-vector-store.js";
+export type { LeannAddOptions, LeannDocumentFilter, LeannFilter, LeannHybridSearchOptions, LeannVectorStoreArgs } from "./leann-vector-store.js";
+export { LeannHybridRetriever } from "./hybrid-retriever.js";
+export type { LeannHybridRetrieverFields, LeannHybridSearchKwargs } from "./hybrid-retriever.js";
 // The core's errors and filter types, so users need not import @leann/core themselves
 // (the same classes: instanceof works across both imports).
 export {

@@ -3,9 +3,10 @@ import type { Callbacks } from "@langchain/core/callbacks/manager";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import type { EmbeddingsInterface } from "@langchain/core/embeddings";
 import { maximalMarginalRelevance } from "@langchain/core/utils/math";
-import { SaveableVectorStore, type MaxMarginalRelevanceSearchOptions } from "@langchain/core/vectorstores";
+import { SaveableVectorStore, type MaxMarginalRelevanceSearchOptions, type VectorStoreRetriever, type VectorStoreRetrieverInput } from "@langchain/core/vectorstores";
 import {
   ClosedError,
+  DEFAULTS,
   EmbedderError,
   InvalidInputError,
   InvalidOptionsError,
@@ -19,6 +20,7 @@ import {
   type SearchHit,
   type SearchOptions,
 } from "@leann/core";
+import { LeannHybridRetriever, type LeannHybridRetrieverFields } from "./hybrid-retriever.js";
 
 /** A predicate on the stored document, as MemoryVectorStore takes. */
 export type LeannDocumentFilter = (doc: Document) => boolean;
@@ -34,10 +36,17 @@ export type LeannFilter = LeannDocumentFilter | MetadataFilters;
 export interface LeannVectorStoreArgs {
   /** Tuning of the index (`LeannIndex.create`: metric, M, efConstruction, pqBits, ...); the first add builds with it. */
   buildOptions?: Omit<BuildOptions, "embedder" | "vectors">;
-  /** Defaults of every search (ef, maxRecompute, mode, ...); `k` and `filter` come from each call. */
-  searchOptions?: Omit<SearchOptions, "k" | "filter" | "includeVectors">;
+  /** Defaults of every search (ef, maxRecompute, mode, ...); `k`, `filter` and `alpha` come from each call. */
+  searchOptions?: Omit<SearchOptions, "k" | "filter" | "includeVectors" | "alpha">;
   /** Options of `LeannIndex.load`, used by `LeannVectorStore.load` (allowModelMismatch, cacheBytes, ...). */
   loadOptions?: Omit<LoadOptions, "embedder">;
+}
+
+/** Options of `hybridSearch` / `hybridSearchWithScore`. */
+export interface LeannHybridSearchOptions {
+  /** Dense share of the fused score, in [0, 1]: 1 = dense only, 0 = keyword (BM25) only. Default 0.4 (the core's). */
+  alpha?: number;
+  filter?: LeannFilter;
 }
 
 /** Options of `addDocuments` / `addVectors`: the shape LangChain's indexing API passes. */
@@ -224,6 +233,66 @@ export class LeannVectorStore extends SaveableVectorStore {
     return maximalMarginalRelevance(queryVector, vectors, lambda, k).map((i) => toDocument(hits[i]!));
   }
 
+  /**
+   * The `k` documents best for a query text by hybrid search: dense (the query embedded, candidates recomputed)
+   * and BM25 over the index's keyword index, each side's scores min-max normalised and mixed
+   * `alpha * dense + (1 - alpha) * keyword`. Finds identifiers and exact words dense search misses.
+   * `store.asRetriever({ searchType: "hybrid", searchKwargs: { alpha } })` is the retriever over it.
+   * @throws InvalidOptionsError for `alpha` outside [0, 1], a bad `k` or filter, or `alpha` < 1 on an index built
+   *   with `keywordIndex: false`
+   * @throws InvalidInputError for an empty query
+   * @throws EmbedderError when the embeddings fail (alpha > 0)
+   */
+  async hybridSearch(query: string, k = 4, options: LeannHybridSearchOptions = {}): Promise<Document[]> {
+    return (await this.hybridSearchWithScore(query, k, options)).map(([doc]) => doc);
+  }
+
+  /**
+   * `hybridSearch` with each document's fused score (in [0, 1]; with `alpha: 0`, the BM25 score; with `alpha: 1`,
+   * the similarity), best first.
+   * @throws as `hybridSearch`
+   */
+  async hybridSearchWithScore(query: string, k = 4, options: LeannHybridSearchOptions = {}): Promise<[Document, number][]> {
+    if (typeof query !== "string") throw new InvalidInputError(`LeannVectorStore.hybridSearch: query must be a string (the words to match), received ${typeof query}.`);
+    // An explicit alpha: an index without a keyword index refuses instead of quietly searching dense only.
+    const hits = await this.search(query, k, options.filter, false, options.alpha ?? DEFAULTS.alpha);
+    return hits.map((hit) => [toDocument(hit), hit.score]);
+  }
+
+  /**
+   * LangChain's retriever, plus `searchType: "hybrid"` (`searchKwargs: { alpha }`): a retriever whose searches
+   * are `hybridSearch`. "similarity" (the default) and "mmr" are LangChain's own, dense as ever.
+   * @throws InvalidOptionsError for a hybrid `searchKwargs.alpha` outside [0, 1]
+   */
+  override asRetriever(fields: LeannHybridRetrieverFields): LeannHybridRetriever<this>;
+  override asRetriever(
+    kOrFields?: number | Partial<VectorStoreRetrieverInput<this>>,
+    filter?: this["FilterType"],
+    callbacks?: VectorStoreRetrieverInput<this>["callbacks"],
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    verbose?: boolean,
+  ): VectorStoreRetriever<this>;
+  override asRetriever(
+    kOrFields?: number | Partial<VectorStoreRetrieverInput<this>> | LeannHybridRetrieverFields,
+    filter?: this["FilterType"],
+    callbacks?: VectorStoreRetrieverInput<this>["callbacks"],
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    verbose?: boolean,
+  ): VectorStoreRetriever<this> {
+    if (typeof kOrFields !== "object" || kOrFields === null || kOrFields.searchType !== "hybrid") {
+      return super.asRetriever(kOrFields as number | Partial<VectorStoreRetrieverInput<this>> | undefined, filter, callbacks, tags, metadata, verbose);
+    }
+    const alpha = kOrFields.searchKwargs?.alpha;
+    if (alpha !== undefined && !(typeof alpha === "number" && alpha >= 0 && alpha <= 1)) {
+      throw new InvalidOptionsError(
+        `LeannVectorStore.asRetriever: searchKwargs.alpha must be a number from 0 (keyword only) to 1 (dense only), received ${String(alpha)}. Omit it for the default hybrid fusion.`,
+      );
+    }
+    return new LeannHybridRetriever<this>({ ...kOrFields, vectorStore: this, tags: [...(kOrFields.tags ?? []), this._vectorstoreType()] });
+  }
+
   /** The base class calls `embedQuery` bare; a failing model then surfaces as the core's EmbedderError, as in adds. */
   private async embedQuery(text: string): Promise<number[]> {
     this.checkOpen();
@@ -239,9 +308,10 @@ export class LeannVectorStore extends SaveableVectorStore {
     if (this.closed) throw new ClosedError("This LeannVectorStore was closed with close(); open it again with LeannVectorStore.load(directory, embeddings).");
   }
 
-  private async search(query: number[], k: number, filter: LeannFilter | undefined, includeVectors: boolean): Promise<SearchHit[]> {
+  /** `alpha` 1 (dense only) unless a hybrid search gives its own. */
+  private async search(query: number[] | string, k: number, filter: LeannFilter | undefined, includeVectors: boolean, alpha = 1): Promise<SearchHit[]> {
     this.checkOpen();
-    const options: SearchOptions = { ...this.args.searchOptions, k, filter: toSearchFilter(this.index, filter) };
+    const options: SearchOptions = { ...this.args.searchOptions, k, filter: toSearchFilter(this.index, filter), alpha };
     if (includeVectors) options.includeVectors = true;
     return (await this.index.search(query, options)).hits;
   }

@@ -1,4 +1,5 @@
 export { LeannVectorStore } from "./leann-vector-store.js";
+export { TEXT_SEARCH_MODE } from "./query-mode.js";
 export type {
   LeannBuildOptions,
   LeannLoadOptions,

@@ -6,7 +6,6 @@ import {
   InvalidOptionsError,
   LeannError,
   LeannIndex,
-  UnsupportedError,
   type BuildOptions,
   type Embedder,
   type LoadOptions,
@@ -21,7 +20,6 @@ import {
   DEFAULT_SIMILARITY_TOP_K,
   getTopKMMREmbeddings,
   Settings,
-  VectorStoreQueryMode,
   type BaseEmbedding,
   type BaseNode,
   type VectorStoreBaseParams,
@@ -32,13 +30,14 @@ import { checkEmbedModel, checkQueryModel, embedderFromLlamaIndex } from "./embe
 import { guardKvStoreDelete } from "./kv-store-guard.js";
 import { LeannEmbedding } from "./leann-embedding.js";
 import { nodeToPassage, passageToNode, refDocIdOf } from "./node-codec.js";
+import { checkAlpha, planQuery } from "./query-mode.js";
 
 /** Build tuning of the store's index (metric, M, pqBits, ...), used when the first `add` builds it. */
 export type LeannBuildOptions = Omit<BuildOptions, "embedder" | "vectors">;
 /** Options for opening a saved index (allowModelMismatch, probe, cacheBytes, ...). */
 export type LeannLoadOptions = Omit<LoadOptions, "embedder">;
-/** Search tuning (ef, maxRecompute, batchSize, mode, ...); k and filters come from the query. */
-export type LeannSearchTuning = Omit<SearchOptions, "k" | "filter" | "includeVectors">;
+/** Search tuning (ef, maxRecompute, batchSize, mode, ...); k, filters and the dense share come from the query. */
+export type LeannSearchTuning = Omit<SearchOptions, "k" | "filter" | "includeVectors" | "alpha">;
 
 export interface LeannVectorStoreOptions extends VectorStoreBaseParams {
   /** Build tuning used when the first `add` builds the index. */
@@ -57,6 +56,12 @@ export interface LeannVectorStoreOptions extends VectorStoreBaseParams {
    * names of one model.
    */
   allowModelMismatch?: boolean;
+  /**
+   * Dense share of `hybrid` queries that carry no `alpha` of their own, in [0, 1] (1 = dense only, 0 = keyword
+   * only). Default: `@leann/core`'s default fusion (0.4). LlamaIndex's retrievers never pass `alpha`: this
+   * option, or the retriever's `customParams: { alpha }`, is how to set it for them.
+   */
+  alpha?: number;
 }
 
 export interface LeannPersistDirOptions extends LeannVectorStoreOptions {
@@ -74,6 +79,8 @@ export interface LeannPersistDirOptions extends LeannVectorStoreOptions {
 export interface LeannQueryParams {
   search?: LeannSearchTuning;
   mmrFetchK?: number;
+  /** Dense share of a `hybrid` query (after `query.alpha`, before the store's `alpha`). */
+  alpha?: number;
 }
 
 const empty = (): VectorStoreQueryResult => ({ nodes: [], similarities: [], ids: [] });
@@ -115,6 +122,7 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex, LeannQueryPara
   private readonly searchTuning: LeannSearchTuning;
   private readonly mmrFetchK: number | undefined;
   private readonly allowModelMismatch: boolean;
+  private readonly alpha: number | undefined;
   private persistDir: string | undefined;
   private autoPersist = false;
 
@@ -141,6 +149,7 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex, LeannQueryPara
     this.searchTuning = { ...options.search };
     if (options.mmrFetchK !== undefined) this.mmrFetchK = positiveInt(options.mmrFetchK, "options.mmrFetchK");
     this.allowModelMismatch = options.allowModelMismatch === true;
+    if (options.alpha !== undefined) this.alpha = checkAlpha(options.alpha, "LeannVectorStore: options.alpha");
     this.index = LeannIndex.create({ ...this.buildOptions, embedder: this.embedder });
   }
 
@@ -219,24 +228,27 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex, LeannQueryPara
   }
 
   /**
-   * Top `similarityTopK` nodes for `queryEmbedding` (or, without one, `queryStr`, embedded
-   * with the embed model). `filters` (SimpleVectorStore semantics) and `docIds` (source
-   * document ids; node ids also match) are applied inside the search, so k nodes come back
-   * whenever k nodes match. Modes: `default` and `mmr` (`mmrThreshold`, default 0.5).
+   * Top `similarityTopK` nodes for the query, by its `mode`:
+   * - `default`: dense search of `queryEmbedding` (or, without one, `queryStr` embedded with the embed model);
+   * - `mmr`: the same, re-ranked by maximal marginal relevance (`mmrThreshold`, default 0.5);
+   * - `hybrid`: `queryStr` searched both ways (dense, embedded with the store's own model, and BM25 over the
+   *   keyword index), fused with dense share `alpha` (`query.alpha`, else `customParams.alpha`, else the store's
+   *   `alpha` option, else the core's default); similarities are then the fused scores, in [0, 1];
+   * - `sparse` or `text_search`: BM25 over `queryStr` only, without calling the embed model; similarities are
+   *   BM25 scores.
+   * `filters` (SimpleVectorStore semantics) and `docIds` (source document ids; node ids also match) are applied
+   * inside the search, so k nodes come back whenever k nodes match.
    * @throws UnsupportedError (code UNSUPPORTED) for other modes
-   * @throws ModelMismatchError when the query embedding's model (`Settings.embedModel`) has another name than the store's
-   * @throws InvalidInputError without a query embedding or text
-   * @throws InvalidOptionsError for a bad similarityTopK, filter or tuning option
+   * @throws ModelMismatchError when a query embedding's model (`Settings.embedModel`) has another name than the store's
+   * @throws InvalidInputError without a query embedding or text, or without `queryStr` in a hybrid or keyword mode
+   * @throws InvalidOptionsError for a bad similarityTopK, alpha, filter or tuning option, or alpha < 1 on an
+   *   index built with `keywordIndex: false`
    */
   async query(query: VectorStoreQuery<LeannQueryParams>, _options?: object): Promise<VectorStoreQueryResult> {
-    const mode = query.mode ?? VectorStoreQueryMode.DEFAULT;
-    if (mode !== VectorStoreQueryMode.DEFAULT && mode !== VectorStoreQueryMode.MMR) {
-      throw new UnsupportedError(
-        `LeannVectorStore.query: mode "${mode}" is not supported; use "${VectorStoreQueryMode.DEFAULT}" or "${VectorStoreQueryMode.MMR}".`,
-      );
-    }
+    const plan = planQuery(query, this.alpha);
     const k = positiveInt(query.similarityTopK ?? DEFAULT_SIMILARITY_TOP_K, "query.similarityTopK");
-    const input = this.queryInput(query);
+    // Hybrid and keyword queries search by the text: a query vector, if any, goes unused.
+    const input = plan.kind === "text" ? plan.text : this.queryInput(query);
     if (typeof input !== "string") this.checkQueryModel();
     const filter = this.filterOf(query);
     const index = this.index;
@@ -244,8 +256,10 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex, LeannQueryPara
     const tuning = { ...this.searchTuning, ...query.customParams?.search };
     const withFilter = filter ? { filter } : {};
 
-    if (mode === VectorStoreQueryMode.DEFAULT) {
-      const { hits } = await index.search(input, { ...tuning, ...withFilter, k: Math.min(k, index.size) });
+    if (plan.kind !== "mmr") {
+      // alpha 1 for `default`: a text query would otherwise get the core's hybrid default.
+      const alpha = plan.kind === "dense" ? 1 : plan.alpha;
+      const { hits } = await index.search(input, { ...tuning, ...withFilter, alpha, k: Math.min(k, index.size) });
       return this.result(hits, hits.map((h) => h.score));
     }
 
@@ -253,7 +267,7 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex, LeannQueryPara
     // LlamaIndex's own MMR so results match SimpleVectorStore's on the same candidates.
     const fetchK = Math.min(index.size, Math.max(k, query.customParams?.mmrFetchK ?? this.mmrFetchK ?? Math.max(MMR_MIN_FETCH, MMR_FETCH_FACTOR * k)));
     const queryVector = typeof input === "string" ? await this.embedQuery(input) : input;
-    const { hits } = await index.search(queryVector, { ...tuning, ...withFilter, k: fetchK, includeVectors: true });
+    const { hits } = await index.search(queryVector, { ...tuning, ...withFilter, k: fetchK, includeVectors: true, alpha: 1 });
     if (hits.length === 0) return empty();
     const byId = new Map(hits.map((h) => [h.id, h]));
     const [similarities, ids] = getTopKMMREmbeddings(

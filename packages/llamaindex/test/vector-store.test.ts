@@ -259,7 +259,7 @@ describe("LeannVectorStore", () => {
     const embed = new HashEmbedding();
     const store = new LeannVectorStore({ embedModel: embed });
     await store.add(corpus(embed));
-    for (const mode of [VectorStoreQueryMode.HYBRID, VectorStoreQueryMode.SPARSE, VectorStoreQueryMode.SVM, VectorStoreQueryMode.SEMANTIC_HYBRID]) {
+    for (const mode of [VectorStoreQueryMode.SVM, VectorStoreQueryMode.SEMANTIC_HYBRID, VectorStoreQueryMode.LINEAR_REGRESSION]) {
       const err = await store.query({ ...q(embed, "cheese"), mode }).catch((e: unknown) => e);
       expect(LeannError.isInstance(err)).toBe(true);
       expect((err as LeannError).code).toBe("UNSUPPORTED");

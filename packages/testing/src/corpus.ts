@@ -8,6 +8,8 @@
  *   each mixing words of a second topic, so neighbourhoods are graded rather than ten
  *   flat clusters: for recall tests with a bag-of-words embedder.
  * - `fioriVectors`: 778 real passages with their real all-MiniLM-L6-v2 vectors.
+ * - `IDENTIFIER_CORPUS`: an identifier's definition among notes sharing the question's everyday words, for
+ *   hybrid search tests (dense search with a bag-of-words model misses it, keyword search finds it).
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -19,6 +21,28 @@ export interface TestPassage {
   text: string;
   metadata: Record<string, unknown>;
 }
+
+/**
+ * A question about an identifier, its definition (`needle`) and distractors that share the question's everyday
+ * words. A bag-of-words model weighs every word alike, as a dense model treats a rare identifier, so dense search
+ * ranks the distractors first; BM25 weighs the identifier by its rarity and finds the definition.
+ */
+export const IDENTIFIER_CORPUS = Object.freeze({
+  query: "where is reorderForLocality defined in the graph code",
+  needle: Object.freeze<TestPassage>({ id: "needle", text: "function reorderForLocality(nodes) { return renumber(nodes); }", metadata: { kind: "code" } }),
+  distractors: Object.freeze(
+    [
+      "Where is the graph code defined? In the graph module, where the code is.",
+      "The graph code is defined in the build folder, where it is tested.",
+      "Where the search code is defined in the graph: see the walk.",
+      "Code in the graph is defined where the nodes are stored.",
+      "Where is the code of the graph defined in the docs?",
+      "The graph is defined in code where the edges are kept.",
+      "Defined in the graph code: where is the pruning?",
+      "Is the graph code defined where the codes are trained?",
+    ].map((text, i): TestPassage => ({ id: `d${i}`, text, metadata: { kind: "note" } })),
+  ),
+});
 
 /** Three real documents (paragraphs separated by blank lines). */
 export const SMALL_CORPUS: readonly TestPassage[] = Object.freeze([

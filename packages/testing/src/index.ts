@@ -4,7 +4,7 @@
  * See README.md for what each part is for.
  */
 export { deferred, leannErrorOf, rejectionOf, type Deferred } from "./async.js";
-export { fioriVectors, SMALL_CORPUS, smallCorpusParagraphs, TOPIC_NAMES, topicPassages, topicQueries, topicWords, type TestPassage } from "./corpus.js";
+export { fioriVectors, IDENTIFIER_CORPUS, SMALL_CORPUS, smallCorpusParagraphs, TOPIC_NAMES, topicPassages, topicQueries, topicWords, type TestPassage } from "./corpus.js";
 export {
   FailingEmbedder,
   GatedEmbedder,

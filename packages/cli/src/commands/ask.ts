@@ -10,6 +10,7 @@ import { Ollama, type Message } from "ollama";
 import type { Ctx } from "../context.js";
 import { CliError, EXIT, usage } from "../exit-codes.js";
 import { readMeta } from "../home.js";
+import { checkAlpha } from "../hybrid.js";
 import { hitLocation, openIndex, parseFilters } from "../open-index.js";
 import { hitsJson, statsJson, type SearchKnobs } from "./search.js";
 
@@ -105,6 +106,7 @@ export async function ask(ctx: Ctx, a: AskArgs): Promise<void> {
   const { index } = await openIndex(ctx, a.name, a);
   const history: Message[] = [];
   try {
+    await checkAlpha(index, a.name, a.knobs.alpha);
     for await (const question of questions(ctx, a.name, a.question)) {
       const r = await index.search(question, { k: a.k, ...a.knobs, ...(filter ? { filter } : {}) });
       const messages: Message[] = [{ role: "system", content: SYSTEM }, ...history, { role: "user", content: contextMessage(ctx, question, r) }];

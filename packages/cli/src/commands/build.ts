@@ -22,6 +22,8 @@ export interface BuildArgs {
   fresh: boolean;
   /** `--budget`: bytes a passage for the index structures, or a preset; absent: the recorded one on a rebuild, else the core's default. */
   budget?: Budget | undefined;
+  /** `--no-keyword-index` gives false: no BM25 index beside the graph, so searches are dense only. */
+  keywordIndex: boolean;
 }
 
 export type Budget = NonNullable<BuildOptions["budget"]>;
@@ -124,6 +126,7 @@ export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
     const interruptedIn = (phase: string) => `Interrupted in the ${phase} step; the index is unchanged and the embedded chunks are kept.`;
     const index = await LeannIndex.build(passages, {
       ...(budget !== undefined ? { budget } : {}),
+      keywordIndex: a.keywordIndex,
       embedder,
       vectors,
       modelId: info.modelId,
@@ -191,6 +194,7 @@ export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
         bytes: { ...sizes, meta: bytesIn(join(dir, META_FILE)), total: onDisk },
         budget: params.budget ?? null,
         layout: params.layout ?? null,
+        keywordIndex: a.keywordIndex,
         ms: Math.round(ms),
       });
       return;
@@ -198,6 +202,7 @@ export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
     ctx.out(`Built "${a.name}": ${num(meta.passages)} passages from ${num(Object.keys(files).length)} files in ${(ms / 1000).toFixed(1)} s (${info.modelId}, ${info.dimensions}-d).`);
     ctx.out(`  ${formatBytes(onDisk)} on disk for ${formatBytes(rawText)} of text: graph + PQ codes ${formatBytes(sizes.indexTotal)}, passages ${formatBytes(sizes.passages)}; no embeddings stored.`);
     if (params.layout) ctx.out(`  Layout: ${params.layout}`);
+    if (!a.keywordIndex) ctx.out("  No keyword index (--no-keyword-index): searches match meaning only.");
     ctx.out(`  Search it: leann search ${a.name} "your question"`);
   });
 }

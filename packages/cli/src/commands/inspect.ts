@@ -5,6 +5,7 @@ import { LeannIndex } from "@leann/core";
 import { formatBytes, num, table, type Ctx } from "../context.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { bytesIn, hasIndex, indexDir, listIndexes, META_FILE, PARTIAL_DIR, readMeta } from "../home.js";
+import { hasKeywordIndex } from "../hybrid.js";
 
 export function list(ctx: Ctx): void {
   const indexes = listIndexes(ctx.home, (m) => ctx.note(m));
@@ -38,10 +39,11 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
   const meta = readMeta(ctx.home, name);
   const dir = indexDir(ctx.home, name);
   const index = await LeannIndex.load(dir, { embedder: NO_MODEL, probe: false });
-  let sizes, params;
+  let sizes, params, keywordIndex;
   try {
     sizes = index.sizes();
     params = index.params;
+    keywordIndex = await hasKeywordIndex(index);
   } finally {
     index.close();
   }
@@ -78,6 +80,7 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
       bytesPerPassage: perPassage,
       budget: params.budget ?? null,
       layout: params.layout ?? null,
+      keywordIndex,
       scoreError: params.scoreErrorMean !== undefined ? { mean: params.scoreErrorMean, sd: params.scoreErrorSd ?? null } : null,
       shareOfRawText: share,
       indexShareOfRawText: rawText > 0 ? sizes.indexTotal / rawText : null,
@@ -111,6 +114,7 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
   const bpp = (v: number | null) => (v === null ? "-" : `${v} B`);
   ctx.out(`Budget     ${params.budget === undefined ? "none recorded (index built before budgets)" : typeof params.budget === "number" ? `${params.budget} B a passage` : params.budget}`);
   if (params.layout) ctx.out(`Layout     ${params.layout}`);
+  ctx.out(`Keywords   ${keywordIndex ? "BM25 keyword index: searches are hybrid (meaning and exact words; --alpha)" : "no keyword index: searches match meaning only (rebuild without --no-keyword-index for hybrid)"}`);
   ctx.out(
     `Per passage ${bpp(perPassage.indexTotal)} of index: graph ${bpp(perPassage.graph)}, PQ codes ${bpp(perPassage.pqCodes)}, codebooks ${bpp(perPassage.pqCodebooks)}, stored vectors ${bpp(perPassage.storedVectors)}, other ${bpp(perPassage.other)}`,
   );

@@ -1,5 +1,6 @@
 import type { SearchResult } from "@leann/core";
 import { num, type Ctx } from "../context.js";
+import { checkAlpha, hybridJson, hybridLine } from "../hybrid.js";
 import { hitLocation, openIndex, parseFilters, snippet } from "../open-index.js";
 
 export interface SearchArgs {
@@ -12,11 +13,13 @@ export interface SearchArgs {
   knobs: SearchKnobs;
 }
 
-/** The per-query knobs of docs/tuning.md; absent ones keep the core's defaults. */
+/** The per-query knobs of docs/tuning.md; absent ones keep the core's defaults (alpha: hybrid when the index can). */
 export interface SearchKnobs {
   readonly ef?: number;
   readonly maxRecompute?: number;
   readonly patience?: number;
+  /** Dense share of the fused score: 1 = dense only, 0 = keyword only. */
+  readonly alpha?: number;
 }
 
 export function hitsJson(r: SearchResult) {
@@ -35,13 +38,22 @@ export function hitsJson(r: SearchResult) {
 
 export function statsJson(r: SearchResult) {
   const s = r.stats;
-  return { recomputed: s.recomputed, cacheHits: s.cacheHits, visited: s.visited, embedderCalls: s.embedderCalls, path: s.path, ms: Math.round(s.ms.total * 10) / 10 };
+  return {
+    recomputed: s.recomputed,
+    cacheHits: s.cacheHits,
+    visited: s.visited,
+    embedderCalls: s.embedderCalls,
+    path: s.path,
+    ms: Math.round(s.ms.total * 10) / 10,
+    ...hybridJson(s),
+  };
 }
 
 export async function search(ctx: Ctx, a: SearchArgs): Promise<void> {
   const filter = parseFilters(a.filters);
   const { index, model } = await openIndex(ctx, a.name, a);
   try {
+    await checkAlpha(index, a.name, a.knobs.alpha);
     const r = await index.search(a.query, { k: a.k, ...a.knobs, ...(filter ? { filter } : {}) });
     if (ctx.json) {
       ctx.emit({ index: a.name, query: a.query, k: a.k, model, hits: hitsJson(r), stats: statsJson(r) });
@@ -55,6 +67,7 @@ export async function search(ctx: Ctx, a: SearchArgs): Promise<void> {
     const s = r.stats;
     ctx.out();
     ctx.out(`${r.hits.length} of ${num(index.size)} passages in ${s.ms.total.toFixed(0)} ms: ${num(s.recomputed)} embeddings recomputed, ${num(s.cacheHits)} from cache, ${num(s.visited)} nodes scored.`);
+    ctx.out(hybridLine(r, a.knobs.alpha));
   } finally {
     index.close();
   }

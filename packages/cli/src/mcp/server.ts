@@ -7,10 +7,12 @@
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { DEFAULTS } from "@leann/core";
 import { z } from "zod";
 import type { Ctx } from "../context.js";
 import { classify } from "../exit-codes.js";
 import { checkName } from "../home.js";
+import { checkAlpha } from "../hybrid.js";
 import { parseFilters } from "../open-index.js";
 import { info, list } from "../commands/inspect.js";
 import { hitsJson, statsJson } from "../commands/search.js";
@@ -61,7 +63,7 @@ export function createLeannMcp(ctx: Ctx, version: string): LeannMcp {
     {
       title: "Search a LEANN index",
       description:
-        "Finds the passages of a local index closest in meaning to a query. Each result carries the passage text, its source file (with line range or page) and a similarity score (higher is closer).",
+        "Finds the passages of a local index that best match a query, by meaning and by exact words together (hybrid search). Each result carries the passage text, its source file (with line range or page) and a score (higher is closer).",
       inputSchema: {
         query: z.string().min(1).describe("what to look for, in natural language"),
         index: z.string().min(1).describe("the index name, as list_indexes reports it"),
@@ -70,14 +72,23 @@ export function createLeannMcp(ctx: Ctx, version: string): LeannMcp {
           .union([z.string(), z.array(z.string())])
           .optional()
           .describe('metadata filters that must all hold: KEY OP VALUE with OP one of == != > < >= <= ~ (substring), e.g. "ext==md" or "source~docs/". Keys: source, ext, chunk, line, endLine, page'),
+        alpha: z
+          .number()
+          .min(0)
+          .max(1)
+          .optional()
+          .describe(
+            `how much meaning counts against exact words, 0 to 1 (default ${DEFAULTS.alpha}). Lower it (toward 0) to find an identifier, function name, error code or exact phrase; 1 for meaning only, e.g. a paraphrased question; 0 for exact words only`,
+          ),
       },
     },
-    ({ query, index, k, filter }) =>
+    ({ query, index, k, filter, alpha }) =>
       guarded(async () => {
         const name = checkName(index, "search");
         const filters = parseFilters(filter === undefined ? [] : Array.isArray(filter) ? filter : [filter]);
         const { index: open, model } = await pool.get(name);
-        const r = await open.search(query, { k: k ?? DEFAULT_K, ...(filters ? { filter: filters } : {}) });
+        await checkAlpha(open, name, alpha);
+        const r = await open.search(query, { k: k ?? DEFAULT_K, ...(alpha !== undefined ? { alpha } : {}), ...(filters ? { filter: filters } : {}) });
         const hits = hitsJson(r).map(({ metadata: _metadata, ...h }) => h);
         const lines = hits.map((h) => {
           const where = h.source === null ? h.id : h.page !== null ? `${h.source} p.${h.page}` : h.line !== null ? `${h.source}:${h.line}${h.endLine !== null && h.endLine !== h.line ? `-${h.endLine}` : ""}` : h.source;
