@@ -2,7 +2,7 @@
  * Hybrid search on the command line: `--alpha`, whether an index has a keyword index, and what each side of a
  * search contributed, for the text report and `--json`.
  */
-import { DEFAULTS, LeannError, type LeannIndex, type SearchResult, type SearchStats } from "@leann/core";
+import { DEFAULTS, type LeannIndex, type SearchResult, type SearchStats } from "@leann/core";
 import { CliError, EXIT, usage } from "./exit-codes.js";
 
 /**
@@ -20,27 +20,11 @@ export function parseAlpha(raw: string): number {
 }
 
 /**
- * Whether `index` has a keyword index. A keyword-only search calls no embedder (so this works on an index opened
- * without its model, as `leann info` opens it) and refuses exactly when the keyword index is missing; k 1 keeps it
- * to a few postings. (Replace with the core's own accessor once it has one.)
- * @throws what a keyword search throws for reasons other than a missing keyword index
- */
-export async function hasKeywordIndex(index: LeannIndex): Promise<boolean> {
-  try {
-    await index.search("leann", { k: 1, alpha: 0 });
-    return true;
-  } catch (err) {
-    if (LeannError.isInstance(err) && err.code === "INVALID_OPTIONS") return false;
-    throw err;
-  }
-}
-
-/**
  * Refuses `--alpha` below 1 on an index without a keyword index, worded for the command line.
  * @throws CliError (usage) then
  */
 export async function checkAlpha(index: LeannIndex, name: string, alpha: number | undefined): Promise<void> {
-  if (alpha === undefined || alpha === 1 || (await hasKeywordIndex(index))) return;
+  if (alpha === undefined || alpha === 1 || index.hasKeywordIndex) return;
   throw new CliError(
     EXIT.USAGE,
     "NO_KEYWORD_INDEX",

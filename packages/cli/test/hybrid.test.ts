@@ -2,7 +2,7 @@ import { LeannIndex } from "@leann/core";
 import { HashEmbedder, IDENTIFIER_CORPUS, rejectionOf } from "@leann/testing";
 import { describe, expect, it } from "vitest";
 import { CliError } from "../src/exit-codes.js";
-import { checkAlpha, hasKeywordIndex, hybridJson, hybridLine, parseAlpha } from "../src/hybrid.js";
+import { checkAlpha, hybridJson, hybridLine, parseAlpha } from "../src/hybrid.js";
 
 const { query: QUERY, needle: NEEDLE, distractors: DISTRACTORS } = IDENTIFIER_CORPUS;
 
@@ -35,13 +35,6 @@ describe("parseAlpha", () => {
 });
 
 describe("keyword index checks", () => {
-  it("does tell an index with a keyword index from one without, without calling the embedder", async () => {
-    const withKw = await build();
-    const without = await build(false);
-    expect(await hasKeywordIndex(withKw)).toBe(true);
-    expect(await hasKeywordIndex(without)).toBe(false);
-  });
-
   it("does refuse --alpha below 1 on an index without a keyword index, and allow 1 or the default", async () => {
     const without = await build(false);
     const err = await rejectionOf(checkAlpha(without, "kb", 0.3));

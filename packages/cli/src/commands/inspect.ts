@@ -5,7 +5,6 @@ import { LeannIndex } from "@leann/core";
 import { formatBytes, num, table, type Ctx } from "../context.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { bytesIn, hasIndex, indexDir, listIndexes, META_FILE, PARTIAL_DIR, readMeta } from "../home.js";
-import { hasKeywordIndex } from "../hybrid.js";
 
 export function list(ctx: Ctx): void {
   const indexes = listIndexes(ctx.home, (m) => ctx.note(m));
@@ -43,7 +42,7 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
   try {
     sizes = index.sizes();
     params = index.params;
-    keywordIndex = await hasKeywordIndex(index);
+    keywordIndex = index.hasKeywordIndex;
   } finally {
     index.close();
   }
@@ -59,6 +58,7 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
     pqCodes: per(sizes.pqCodes),
     pqCodebooks: per(sizes.pqCodebooks),
     storedVectors: per(sizes.storedVectors),
+    keyword: per(sizes.keyword),
     // Headers, seeds, degrees and a learnt rotation (sizes() counts it here).
     other: per(sizes.other),
     indexTotal: per(sizes.indexTotal),
@@ -102,6 +102,7 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
       ["  PQ codes", formatBytes(sizes.pqCodes), "the approximate distances the search walks on"],
       ["  PQ codebooks", formatBytes(sizes.pqCodebooks), ""],
       ...(sizes.storedVectors ? [["  stored vectors", formatBytes(sizes.storedVectors), ""]] : []),
+      ...(sizes.keyword ? [["  keyword index", formatBytes(sizes.keyword), "BM25 postings, compressed"]] : []),
       ["  other", formatBytes(sizes.other), "headers, seeds, degrees, PQ rotation"],
       ["  passages", formatBytes(sizes.passages), "text, ids and metadata"],
       ["  leann.json", formatBytes(metaBytes), "model, chunking, file list"],
@@ -116,7 +117,7 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
   if (params.layout) ctx.out(`Layout     ${params.layout}`);
   ctx.out(`Keywords   ${keywordIndex ? "BM25 keyword index: searches are hybrid (meaning and exact words; --alpha)" : "no keyword index: searches match meaning only (rebuild without --no-keyword-index for hybrid)"}`);
   ctx.out(
-    `Per passage ${bpp(perPassage.indexTotal)} of index: graph ${bpp(perPassage.graph)}, PQ codes ${bpp(perPassage.pqCodes)}, codebooks ${bpp(perPassage.pqCodebooks)}, stored vectors ${bpp(perPassage.storedVectors)}, other ${bpp(perPassage.other)}`,
+    `Per passage ${bpp(perPassage.indexTotal)} of index: graph ${bpp(perPassage.graph)}, PQ codes ${bpp(perPassage.pqCodes)}, codebooks ${bpp(perPassage.pqCodebooks)}, stored vectors ${bpp(perPassage.storedVectors)}, keyword index ${bpp(perPassage.keyword)}, other ${bpp(perPassage.other)}`,
   );
   ctx.out(`Updated    ${meta.updatedAt}`);
 }
