@@ -3,7 +3,7 @@ import { writeFileAtomic } from "../format/atomic.js";
 import { crc32 } from "../util/crc32.js";
 import { varintSize, writeVarint } from "../util/varint.js";
 import { encodeWtf8 } from "../util/wtf8.js";
-import { BlockBuilder } from "./block-codec.js";
+import { BlockBuilder, encodeIds } from "./block-codec.js";
 import { dictionarySizeFor, trainDictionary } from "./dictionary.js";
 import { checkPartSize, metadataBytes } from "./record-codec.js";
 import type { PassageRecord, PassageStore } from "./passages.js";
@@ -14,7 +14,7 @@ import type { PassageRecord, PassageStore } from "./passages.js";
  *   16-byte preamble: magic "LEANNPSG", u32 version, u32 reserved
  *   dictionary: the preset DEFLATE dictionary of the text blocks (0..32 KiB, trained at save)
  *   blocks: text blocks and metadata blocks (see block-codec), each of consecutive passages
- *   ids block: per passage, varint length + WTF-8 id
+ *   ids block: per passage, varint length + WTF-8 id; stored as one part (raw DEFLATE when smaller)
  *   table: per text block then per metadata block: f64 start; then per text block u32
  *          length, u32 first passage, u32 CRC-32; then the same for the metadata blocks
  *   88-byte footer: magic "LEANNEND", f64 count, f64 ids offset, f64 ids length,
@@ -187,7 +187,7 @@ export function* encodePassageFile(src: PassageStore, onDone?: (identity: Passag
   flush(1);
   if (used > 0) pending.push(chunk.subarray(0, used));
   yield* pending.splice(0);
-  const idsBlock = ids.subarray(0, idBytes);
+  const idsBlock = encodeIds(ids.subarray(0, idBytes));
   const [t, m] = tables as [BlockTable, BlockTable];
   const nt = t.starts.length, nm = m.starts.length;
   const table = Buffer.allocUnsafe(TABLE_PER_BLOCK * (nt + nm));
@@ -198,8 +198,8 @@ export function* encodePassageFile(src: PassageStore, onDone?: (identity: Passag
   footer.write(PSG_END_MAGIC, 0, "latin1");
   footer.writeDoubleLE(n, 8);
   footer.writeDoubleLE(pos, 16);
-  footer.writeDoubleLE(idBytes, 24);
-  footer.writeDoubleLE(pos + idBytes, 32);
+  footer.writeDoubleLE(idsBlock.length, 24);
+  footer.writeDoubleLE(pos + idsBlock.length, 32);
   footer.writeUInt32LE(crc, 40);
   footer.writeUInt32LE(PSG_VERSION, 44);
   uid.copy(footer, 48);

@@ -3,7 +3,7 @@ import { ClosedError, CorruptIndexError } from "../errors.js";
 import { openRegularFile, readAt } from "../format/read.js";
 import { crc32 } from "../util/crc32.js";
 import { decodeWtf8, hasSurrogate } from "../util/wtf8.js";
-import { blockEntry, decodeBlock, type DecodedBlock } from "./block-codec.js";
+import { blockEntry, decodeBlock, decodeIds, maxIdsBytes, type DecodedBlock } from "./block-codec.js";
 import { BlockIndex } from "./block-index.js";
 import { MAX_DICTIONARY_BYTES } from "./dictionary.js";
 import { FOOTER_BYTES, passageFileBytes, PSG_END_MAGIC, PSG_MAGIC, TABLE_PER_BLOCK, type PassageFileIdentity } from "./passage-file.js";
@@ -137,7 +137,7 @@ export class FilePassageStore implements PassageStore {
       // Every field an integer within the file before any allocation sized by it.
       const tableLength = version === 3 ? TABLE_PER_BLOCK * (nt + nm) : n * perPassage + 8;
       if (
-        !Number.isSafeInteger(n) || n < 0 || n * perPassage > size || n > idsLength || !Number.isSafeInteger(idsOffset) || !Number.isSafeInteger(idsLength) || idsLength < 0 ||
+        !Number.isSafeInteger(n) || n < 0 || n * perPassage > size || n > (version === 3 ? maxIdsBytes(idsLength) : idsLength) || !Number.isSafeInteger(idsOffset) || !Number.isSafeInteger(idsLength) || idsLength < 0 ||
         !Number.isSafeInteger(nt) || !Number.isSafeInteger(nm) || nt < 0 || nm < 0 || nt > n || nm > n ||
         idsOffset < 16 + dictLength || idsOffset + idsLength !== tableOffset || tableOffset + tableLength !== size - footerBytes
       ) {
@@ -178,7 +178,18 @@ export class FilePassageStore implements PassageStore {
           if (version === 2 && (!Number.isInteger(ms[i]) || !(ms[i]! >= s[i]! && ms[i]! <= s[i + 1]!))) fail(`record ${i} has its metadata outside the record`);
         }
       }
-      this.ids = readIds(tail.subarray(0, idsLength), n, fail);
+      let idsBlock = tail.subarray(0, idsLength);
+      if (version === 3) {
+        try {
+          const raw = decodeIds(idsBlock);
+          idsBlock = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+        } catch (err) {
+          fail(`id table is not valid (${(err as Error).message})`);
+        }
+        // Each id takes at least its one-byte length: more passages than bytes is damage, not an allocation.
+        if (n > idsBlock.length) fail(`id table of ${idsBlock.length} bytes cannot hold ${n} ids`);
+      }
+      this.ids = readIds(idsBlock, n, fail);
       this.version = version;
       this.identity = version === 1 ? undefined : { uid: foot.toString("hex", 48, 64), crc32: foot.readUInt32LE(40) };
       this.count = n;

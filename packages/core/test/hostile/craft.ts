@@ -106,9 +106,10 @@ export function craftBlock(entries: Uint8Array[], compress?: { dictionary?: Uint
 
 /**
  * A version-3 passage file from given parts, with valid checksums: dictionary, text and
- * metadata blocks as stored, ids; `dictionaryLength` overrides the length the footer states.
+ * metadata blocks as stored, ids (stored uncompressed unless `idsBlock` gives the stored ids
+ * block); `dictionaryLength` overrides the length the footer states.
  */
-export function v3PassageFile(o: { dictionary?: Uint8Array; text: CraftedBlock[]; meta: CraftedBlock[]; ids: string[]; dictionaryLength?: number }): Buffer {
+export function v3PassageFile(o: { dictionary?: Uint8Array; text: CraftedBlock[]; meta: CraftedBlock[]; ids: string[]; dictionaryLength?: number; idsBlock?: Uint8Array }): Buffer {
   const dict = Buffer.from(o.dictionary ?? new Uint8Array(0));
   const pre = Buffer.alloc(16);
   pre.write("LEANNPSG", 0, "latin1");
@@ -124,7 +125,8 @@ export function v3PassageFile(o: { dictionary?: Uint8Array; text: CraftedBlock[]
     });
   };
   const t = table(o.text), m = table(o.meta);
-  const ids = Buffer.concat(o.ids.map((id) => Buffer.from([...varint(encodeWtf8(id).length), ...encodeWtf8(id)])));
+  const idsRaw = Buffer.concat(o.ids.map((id) => Buffer.from([...varint(encodeWtf8(id).length), ...encodeWtf8(id)])));
+  const ids = Buffer.from(o.idsBlock ?? Buffer.concat([Buffer.from(varint(idsRaw.length * 2)), idsRaw]));
   const rows = [...t, ...m];
   const tb = Buffer.concat([
     Buffer.from(Float64Array.from(rows.map((r) => r.start)).buffer),

@@ -270,6 +270,18 @@ describe("passage file", () => {
       expect(store.metadata(1)).toEqual({});
     });
 
+    it.each([
+      ["an ids block claiming far more than its bytes can hold", () => Uint8Array.from([...varint(2 * 2 ** 30 + 1), ...deflateRawSync(Buffer.alloc(1 << 16))])],
+      ["an ids block inflating past its stated length", () => Uint8Array.from([...varint(2 * 4 + 1), ...deflateRawSync(Buffer.alloc(1 << 20, 1))])],
+      ["an ids block stored shorter than it states", () => Uint8Array.from([...varint(2 * 40), 1, 65])],
+      ["an ids block of fewer ids than passages", () => Uint8Array.from([...varint(2 * 2), 1, 65])],
+    ])("raises CorruptIndexError on open, with bounded memory, for %s", (_, idsBlock) => {
+      const file = v3PassageFile({ text: [{ bytes: craftBlock([enc.encode("a"), enc.encode("b")]), count: 2 }], meta: [{ bytes: craftBlock([]), count: 2 }], ids: ["a", "b"], idsBlock: idsBlock() });
+      const before = process.memoryUsage().arrayBuffers;
+      expect(() => new FilePassageStore(written(file))).toThrow(corrupt);
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
+    });
+
     it("raises CorruptIndexError for a block table that does not cover the passages in order, with valid checksums", () => {
       const good = ok(["a", "b", "c"]);
       const { at, nt, nm } = v3Table(good);
