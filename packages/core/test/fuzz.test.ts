@@ -23,4 +23,12 @@ describe("damaged files", () => {
     expect(report.cases).toBe(200);
     expect(report.rejected).toBeGreaterThan(100);
   });
+
+  it("rejects every damaged index or answers exactly as before when its passage file carries a trained dictionary (150 mutations)", async () => {
+    const dir = tempDir("leann-fuzz-dict-");
+    const report = await fuzzIndex(150, 13, dir, {}, true);
+    expect(report.failures).toEqual([]);
+    expect(report.cases).toBe(150);
+    expect(report.rejected).toBeGreaterThan(100);
+  });
 });

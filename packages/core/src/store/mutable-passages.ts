@@ -1,5 +1,5 @@
 import type { PassageFileIdentity } from "./passage-file.js";
-import { FilePassageStore, recordBytes, type Metadata, type PassageRecord, type PassageStore, type StoredParts } from "./passages.js";
+import { FilePassageStore, MemoryPassageStore, passageFileBytes, type Metadata, type PassageRecord, type PassageStore, type StoredBlock } from "./passages.js";
 
 /**
  * The passages of a live index: a base store (a file, or the records given to build)
@@ -28,13 +28,19 @@ export class MutablePassages implements PassageStore {
     return !this.changed && this.base instanceof FilePassageStore ? this.base.identity : undefined;
   }
 
+  /**
+   * Once changed, an estimate of what a rewrite would write, without reading the base: its
+   * size in proportion to the passages kept, plus the appended records compressed alone
+   * (in memory, and never more than an add brought).
+   */
   get bytes(): number {
     if (!this.changed) return this.base.bytes;
-    // What a rewrite would produce: stored records are counted from the table, without reading them.
-    const file = this.base instanceof FilePassageStore ? this.base : undefined;
-    let sum = 16 + 64 + 8;
-    for (const r of this.refs) sum += r >= 0 && file ? file.storedBytes(r) : recordBytes(r >= 0 ? this.base.get(r) : this.extra[-r - 1]!);
-    return sum;
+    let kept = 0;
+    const live: PassageRecord[] = [];
+    for (const r of this.refs) if (r >= 0) kept++;
+    else live.push(this.extra[-r - 1]!);
+    const fromBase = this.base.count > 0 ? Math.round((this.base.bytes * kept) / this.base.count) : this.base.bytes;
+    return fromBase + (live.length > 0 ? passageFileBytes(new MemoryPassageStore(live)) : 0);
   }
 
   id(i: number): string {
@@ -52,9 +58,18 @@ export class MutablePassages implements PassageStore {
     return r >= 0 ? this.base.metadata(r) : this.extra[-r - 1]!.metadata;
   }
 
-  raw(i: number): StoredParts | undefined {
+  dictionary(): Uint8Array | undefined {
+    return this.base.dictionary?.();
+  }
+
+  /** A stored block of the base, when passages i.. are still exactly its passages, in order. */
+  storedBlock(kind: 0 | 1, i: number): StoredBlock | undefined {
     const r = this.refs[i]!;
-    return r >= 0 && this.base.raw ? this.base.raw(r) : undefined;
+    if (r < 0 || !this.base.storedBlock) return undefined;
+    const block = this.base.storedBlock(kind, r);
+    if (!block || i + block.count > this.refs.length) return undefined;
+    for (let j = 1; j < block.count; j++) if (this.refs[i + j] !== r + j) return undefined;
+    return block;
   }
 
   append(rec: PassageRecord): void {

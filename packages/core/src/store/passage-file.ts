@@ -3,91 +3,173 @@ import { writeFileAtomic } from "../format/atomic.js";
 import { crc32 } from "../util/crc32.js";
 import { varintSize, writeVarint } from "../util/varint.js";
 import { encodeWtf8 } from "../util/wtf8.js";
-import { encodeMetaPart, encodeTextPart } from "./record-codec.js";
-import type { PassageStore } from "./passages.js";
+import { BlockBuilder, encodeIds } from "./block-codec.js";
+import { dictionarySizeFor, trainDictionary } from "./dictionary.js";
+import { checkPartSize, metadataBytes } from "./record-codec.js";
+import type { PassageRecord, PassageStore } from "./passages.js";
 
 /**
- * The passage file (`passages.<generation>.leann`), version 2:
+ * The passage file (`passages.<generation>.leann`), version 3 (docs/format.md):
  *
  *   16-byte preamble: magic "LEANNPSG", u32 version, u32 reserved
- *   records: per passage, its text part then its metadata part (empty when it has none);
- *            a part is a varint h = 2 * (byte length) + compressed, then the bytes, as they
- *            are or raw DEFLATE. Text is WTF-8 (every JS string round-trips), metadata JSON.
- *   ids block: per passage, varint length + WTF-8 id
- *   table: f64 record starts (count + 1), f64 metadata starts (count),
- *          u32 CRC-32 of each text part (count), u32 CRC-32 of each metadata part (count)
- *   64-byte footer: magic "LEANNEND", f64 count, f64 ids offset, f64 ids length,
- *                   f64 table offset, u32 CRC-32 of ids block + table, u32 version,
- *                   16-byte random file id
+ *   dictionary: the preset DEFLATE dictionary of the text blocks (0..32 KiB, trained at save)
+ *   blocks: text blocks and metadata blocks (see block-codec), each of consecutive passages
+ *   ids block: per passage, varint length + WTF-8 id; stored as one part (raw DEFLATE when smaller)
+ *   table: per text block then per metadata block: f64 start; then per text block u32
+ *          length, u32 first passage, u32 CRC-32; then the same for the metadata blocks
+ *   88-byte footer: magic "LEANNEND", f64 count, f64 ids offset, f64 ids length,
+ *                   f64 table offset, u32 CRC-32 of dictionary + ids block + table,
+ *                   u32 version, 16-byte random file id, f64 text blocks, f64 metadata
+ *                   blocks, u32 dictionary length, u32 reserved
  *
  * Metadata apart from text lets a filter read and check only the metadata. The file id
  * and the footer checksum are recorded in the index file that uses this passage file, so a
- * passage file of another index or another save is refused. Version 1 (48-byte footer, text
- * and metadata in one part, no file id) is still read.
+ * passage file of another index or another save is refused. Versions 1 and 2 (one record
+ * per passage) are still read.
  */
 export const PSG_MAGIC = "LEANNPSG";
 export const PSG_END_MAGIC = "LEANNEND";
-export const PSG_VERSION = 2;
-export const FOOTER_BYTES: Record<number, number> = { 1: 48, 2: 64 };
+export const PSG_VERSION = 3;
+export const FOOTER_BYTES: Record<number, number> = { 1: 48, 2: 64, 3: 88 };
+/** Table bytes per block: f64 start, u32 length, u32 first passage, u32 CRC-32. */
+export const TABLE_PER_BLOCK = 20;
 
 /** What ties an index file to the passage file it was saved with. */
 export interface PassageFileIdentity {
   /** 32 hex digits, random for each passage file written. */
   uid: string;
-  /** CRC-32 of the ids block and the table (which holds every record's checksum). */
+  /** CRC-32 of the dictionary, the ids block and the table (which holds every block's checksum). */
   crc32: number;
 }
 
-/** Bytes written per chunk: records are gathered into blocks of this size. */
-const BLOCK = 1 << 20;
+/** Bytes written per chunk: blocks are gathered into chunks of this size. */
+const CHUNK = 1 << 20;
+/** Sample text a dictionary is trained on: enough to find the common strings, quick to count. */
+const SAMPLE_BYTES = 1 << 20;
+/** Passages read first to estimate the average text length. */
+const PROBE = 256;
+
+const NO_DICTIONARY = new Uint8Array(0);
+
+/** Passages 0, n/m, 2n/m, ...: a deterministic sample spread over the whole store. */
+function spread(n: number, m: number): number[] {
+  return Array.from({ length: Math.min(n, m) }, (_, j) => Math.floor((j * n) / Math.min(n, m)));
+}
 
 /**
- * Serialises passages 0..count-1 of `src` as the chunks of a passage file, lazily: records
- * are produced one block at a time, so writing a file holds about one block plus the
- * per-passage table (24 bytes a passage) and ids in memory, never the whole file. Records
- * already stored (version 2 sources) are copied byte for byte. `onDone` receives the
- * file's identity once the last chunk is produced.
+ * The dictionary to write `src` with: the one its stored blocks use when that still suits
+ * its size (adds keep the dictionary, so their blocks copy as they are), else one trained
+ * on an even sample of its texts. A dictionary far smaller than the store has grown to
+ * deserve is retrained (the blocks are then re-encoded).
+ */
+function chooseDictionary(src: PassageStore): { dictionary: Uint8Array; reused: boolean } {
+  const n = src.count;
+  const probe = spread(n, PROBE);
+  let probed = 0;
+  for (const i of probe) probed += encodeWtf8(src.get(i).text).length;
+  const mean = probe.length ? probed / probe.length : 0;
+  const size = dictionarySizeFor(mean * n);
+  const stored = src.dictionary?.();
+  if (stored && stored.length > 0 && stored.length * 2 >= size) return { dictionary: stored, reused: true };
+  if (size === 0) return { dictionary: stored ?? new Uint8Array(0), reused: stored !== undefined };
+  const parts: Uint8Array[] = [];
+  let used = 0;
+  for (const i of spread(n, Math.ceil(SAMPLE_BYTES / Math.max(1, mean)))) {
+    if (used >= SAMPLE_BYTES) break;
+    const t = encodeWtf8(src.get(i).text);
+    parts.push(t);
+    used += t.length;
+  }
+  const sample = new Uint8Array(used);
+  let p = 0;
+  for (const t of parts) {
+    sample.set(t, p);
+    p += t.length;
+  }
+  // Blocks stored without a dictionary decode the same under any dictionary: they still copy.
+  return { dictionary: trainDictionary(sample, size), reused: stored !== undefined && stored.length === 0 };
+}
+
+/** Start, length, first passage and checksum of the blocks of one kind, growing as written. */
+class BlockTable {
+  starts: number[] = [];
+  lengths: number[] = [];
+  firsts: number[] = [];
+  crcs: number[] = [];
+  add(start: number, bytes: Uint8Array, first: number, crc = crc32(bytes)): void {
+    this.starts.push(start);
+    this.lengths.push(bytes.length);
+    this.firsts.push(first);
+    this.crcs.push(crc);
+  }
+}
+
+/**
+ * Serialises passages 0..count-1 of `src` as the chunks of a passage file, lazily: blocks
+ * are produced a chunk at a time, so writing a file holds about one chunk plus the ids and
+ * the block table (20 bytes a block of a few passages) in memory, never the whole file.
+ * Blocks already stored with the same dictionary (a file loaded and added to) are copied
+ * byte for byte. `onDone` receives the file's identity once the last chunk is produced.
  * @throws InvalidInputError (while iterating) for a text or metadata beyond MAX_PART_BYTES
  */
 export function* encodePassageFile(src: PassageStore, onDone?: (identity: PassageFileIdentity) => void): Generator<Uint8Array> {
   const n = src.count;
   const uid = randomBytes(16);
+  const { dictionary, reused } = chooseDictionary(src);
   const pre = Buffer.alloc(16);
   pre.write(PSG_MAGIC, 0, "latin1");
   pre.writeUInt32LE(PSG_VERSION, 8);
   yield pre;
-  const starts = new Float64Array(n + 1), metaStarts = new Float64Array(n);
-  const textCrc = new Uint32Array(n), metaCrc = new Uint32Array(n);
-  let pos = 16;
-  let block = Buffer.allocUnsafe(BLOCK);
+  if (dictionary.length > 0) yield dictionary;
+  let pos = 16 + dictionary.length;
+  let chunk = Buffer.allocUnsafe(CHUNK);
   let used = 0;
+  const pending: Uint8Array[] = [];
+  const emit = (bytes: Uint8Array): void => {
+    if (used + bytes.length > CHUNK && used > 0) {
+      pending.push(chunk.subarray(0, used));
+      chunk = Buffer.allocUnsafe(CHUNK);
+      used = 0;
+    }
+    if (bytes.length > CHUNK) pending.push(bytes);
+    else {
+      chunk.set(bytes, used);
+      used += bytes.length;
+    }
+    pos += bytes.length;
+  };
+  const tables = [new BlockTable(), new BlockTable()];
+  const builders = [new BlockBuilder(), new BlockBuilder()];
+  const opened = [0, 0];
+  const flush = (kind: number): void => {
+    if (builders[kind]!.empty) return;
+    // Metadata JSON shares little with the text the dictionary is trained on: its blocks go without.
+    const { bytes } = builders[kind]!.take(kind === 0 ? dictionary : NO_DICTIONARY);
+    tables[kind]!.add(pos, bytes, opened[kind]!);
+    emit(bytes);
+  };
+  const copiedUntil = [0, 0];
   let ids = Buffer.allocUnsafe(Math.max(64, n * 16));
   let idBytes = 0;
   for (let i = 0; i < n; i++) {
-    const stored = src.raw?.(i);
-    let text: Uint8Array, meta: Uint8Array;
-    if (stored) ({ text, meta } = stored);
-    else {
-      const r = src.get(i);
-      text = encodeTextPart(r.text, r.id);
-      meta = encodeMetaPart(r.metadata, r.id);
-    }
-    starts[i] = pos;
-    metaStarts[i] = pos + text.length;
-    textCrc[i] = crc32(text);
-    metaCrc[i] = crc32(meta);
-    pos += text.length + meta.length;
-    for (const part of [text, meta]) {
-      if (used + part.length > BLOCK) {
-        if (used > 0) yield block.subarray(0, used);
-        block = Buffer.allocUnsafe(BLOCK);
-        used = 0;
+    let rec: PassageRecord | undefined;
+    for (const kind of [0, 1] as const) {
+      if (i < copiedUntil[kind]!) continue;
+      // Metadata blocks never use the dictionary: they copy even when it was retrained.
+      const stored = reused || kind === 1 ? src.storedBlock?.(kind, i) : undefined;
+      if (stored) {
+        flush(kind);
+        tables[kind]!.add(pos, stored.bytes, i, stored.crc);
+        emit(stored.bytes);
+        copiedUntil[kind] = i + stored.count;
+        continue;
       }
-      if (part.length > BLOCK) yield part;
-      else {
-        block.set(part, used);
-        used += part.length;
-      }
+      rec ??= src.get(i);
+      const bytes = kind === 0 ? encodeWtf8(rec.text) : metadataBytes(rec.metadata);
+      checkPartSize(bytes.length, `passage ${JSON.stringify(rec.id)}: the ${kind === 0 ? "text" : "metadata"}`);
+      if (builders[kind]!.full(bytes.length)) flush(kind);
+      if (builders[kind]!.empty) opened[kind] = i;
+      builders[kind]!.push(bytes);
     }
     const id = encodeWtf8(src.id(i));
     const need = idBytes + varintSize(id.length) + id.length;
@@ -99,29 +181,42 @@ export function* encodePassageFile(src: PassageStore, onDone?: (identity: Passag
     idBytes = writeVarint(ids, idBytes, id.length);
     ids.set(id, idBytes);
     idBytes += id.length;
+    yield* pending.splice(0);
   }
-  starts[n] = pos;
-  if (used > 0) yield block.subarray(0, used);
-  const idsBlock = ids.subarray(0, idBytes);
-  const table = Buffer.allocUnsafe(24 * n + 8);
-  table.set(new Uint8Array(starts.buffer), 0);
-  table.set(new Uint8Array(metaStarts.buffer), 8 * (n + 1));
-  table.set(new Uint8Array(textCrc.buffer), 16 * n + 8);
-  table.set(new Uint8Array(metaCrc.buffer), 20 * n + 8);
-  const crc = crc32(table, crc32(idsBlock));
+  flush(0);
+  flush(1);
+  if (used > 0) pending.push(chunk.subarray(0, used));
+  yield* pending.splice(0);
+  const idsBlock = encodeIds(ids.subarray(0, idBytes));
+  const [t, m] = tables as [BlockTable, BlockTable];
+  const nt = t.starts.length, nm = m.starts.length;
+  const table = Buffer.allocUnsafe(TABLE_PER_BLOCK * (nt + nm));
+  table.set(new Uint8Array(Float64Array.from([...t.starts, ...m.starts]).buffer), 0);
+  table.set(new Uint8Array(Uint32Array.from([...t.lengths, ...t.firsts, ...t.crcs, ...m.lengths, ...m.firsts, ...m.crcs]).buffer), 8 * (nt + nm));
+  const crc = crc32(table, crc32(idsBlock, crc32(dictionary)));
   const footer = Buffer.alloc(FOOTER_BYTES[PSG_VERSION]!);
   footer.write(PSG_END_MAGIC, 0, "latin1");
   footer.writeDoubleLE(n, 8);
   footer.writeDoubleLE(pos, 16);
-  footer.writeDoubleLE(idBytes, 24);
-  footer.writeDoubleLE(pos + idBytes, 32);
+  footer.writeDoubleLE(idsBlock.length, 24);
+  footer.writeDoubleLE(pos + idsBlock.length, 32);
   footer.writeUInt32LE(crc, 40);
   footer.writeUInt32LE(PSG_VERSION, 44);
   uid.copy(footer, 48);
+  footer.writeDoubleLE(nt, 64);
+  footer.writeDoubleLE(nm, 72);
+  footer.writeUInt32LE(dictionary.length, 80);
   yield idsBlock;
   yield table;
   yield footer;
   onDone?.({ uid: uid.toString("hex"), crc32: crc });
+}
+
+/** Bytes the passage file of `src` takes, encoded now (the file is not written). */
+export function passageFileBytes(src: PassageStore): number {
+  let total = 0;
+  for (const chunk of encodePassageFile(src)) total += chunk.length;
+  return total;
 }
 
 /**

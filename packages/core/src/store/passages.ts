@@ -2,13 +2,15 @@ import { closeSync } from "node:fs";
 import { ClosedError, CorruptIndexError } from "../errors.js";
 import { openRegularFile, readAt } from "../format/read.js";
 import { crc32 } from "../util/crc32.js";
-import { varintSize } from "../util/varint.js";
-import { decodeWtf8, encodeWtf8, hasSurrogate } from "../util/wtf8.js";
-import { FOOTER_BYTES, PSG_END_MAGIC, PSG_MAGIC, type PassageFileIdentity } from "./passage-file.js";
-import { decodeLegacyRecord, decodeMeta, decodeText, encodeMetaPart, encodeTextPart, type Metadata } from "./record-codec.js";
+import { decodeWtf8, hasSurrogate } from "../util/wtf8.js";
+import { blockEntry, decodeBlock, decodeIds, maxIdsBytes, type DecodedBlock } from "./block-codec.js";
+import { BlockIndex } from "./block-index.js";
+import { MAX_DICTIONARY_BYTES } from "./dictionary.js";
+import { FOOTER_BYTES, passageFileBytes, PSG_END_MAGIC, PSG_MAGIC, TABLE_PER_BLOCK, type PassageFileIdentity } from "./passage-file.js";
+import { decodeLegacyRecord, decodeMeta, decodeText, parseMetadata, type Metadata } from "./record-codec.js";
 
 export type { Metadata } from "./record-codec.js";
-export { encodePassageFile, writePassageFile, type PassageFileIdentity } from "./passage-file.js";
+export { encodePassageFile, passageFileBytes, writePassageFile, type PassageFileIdentity } from "./passage-file.js";
 
 export interface PassageRecord {
   id: string;
@@ -22,6 +24,14 @@ export interface StoredParts {
   meta: Uint8Array;
 }
 
+/** A block of a version-3 passage file as stored (checksum verified): saves copy it as it is. */
+export interface StoredBlock {
+  bytes: Uint8Array;
+  crc: number;
+  /** Passages it holds, from the one it was asked for. */
+  count: number;
+}
+
 /** Passages by internal id, with random access to one at a time. */
 export interface PassageStore {
   readonly count: number;
@@ -31,17 +41,28 @@ export interface PassageStore {
   metadata(i: number): Metadata;
   /** Bytes this store takes on disk (or would take, for one in memory). */
   readonly bytes: number;
-  /** The parts as stored (checksums verified), when this store has them: saves copy them as they are. */
-  raw?(i: number): StoredParts | undefined;
+  /** The preset dictionary its stored blocks were compressed with, when it has stored blocks. */
+  dictionary?(): Uint8Array | undefined;
+  /**
+   * The stored block (0 = texts, 1 = metadata) that begins with passage i and holds exactly
+   * the passages i, i+1, ... of this store, when there is one: saves copy it as it is.
+   */
+  storedBlock?(kind: 0 | 1, i: number): StoredBlock | undefined;
   close(): void;
 }
 
-/** Bytes read at once when metadata is read passage after passage. */
+/** Bytes read at once when metadata is read passage after passage (version 2). */
 const READ_AHEAD = 64 * 1024;
 /** Table bytes per passage in a version-2 file: two f64 offsets and two u32 checksums. */
 const TABLE_PER_PASSAGE = 24;
+const NO_DICTIONARY = new Uint8Array(0);
+/** Decoded blocks kept per kind, so that passages read in order decode each block once. */
+const CACHED_BLOCKS = 8;
+/** Blocks larger than this (a single huge passage) are not kept. */
+const MAX_CACHED_BLOCK = 1 << 20;
 
 export class MemoryPassageStore implements PassageStore {
+  private size: number | undefined;
   constructor(private readonly records: PassageRecord[]) {}
   get count(): number {
     return this.records.length;
@@ -55,37 +76,34 @@ export class MemoryPassageStore implements PassageStore {
   metadata(i: number): Metadata {
     return this.records[i]!.metadata;
   }
+  /** Exact: the file is encoded (not written) once, the records never change. */
   get bytes(): number {
-    let b = 16 + FOOTER_BYTES[2]! + 8;
-    for (const r of this.records) b += recordBytes(r);
-    return b;
+    return (this.size ??= passageFileBytes(this));
   }
   close(): void {}
 }
 
-/** Bytes one passage takes in a version-2 file (parts, id, table entries). */
-export function recordBytes(r: PassageRecord): number {
-  const id = encodeWtf8(r.id).length;
-  return encodeTextPart(r.text, r.id).length + encodeMetaPart(r.metadata, r.id).length + varintSize(id) + id + TABLE_PER_PASSAGE;
-}
-
 /**
- * A passage file opened for random access: reads the footer, ids and table (about 24 bytes
- * plus the id per passage); a part is read, and its checksum verified, only when asked for.
- * Reads versions 1 and 2.
+ * A passage file opened for random access: reads the footer, ids and table (version 3: the
+ * dictionary and 20 bytes a block; versions 1 and 2: about 24 bytes a passage); a block or
+ * part is read, and its checksum verified, only when asked for.
  */
 export class FilePassageStore implements PassageStore {
   readonly count: number;
   readonly bytes: number;
   readonly version: number;
-  /** The file id and checksum (version 2), to compare with what the index file recorded. */
+  /** The file id and checksum (versions 2 and 3), to compare with what the index file recorded. */
   readonly identity: PassageFileIdentity | undefined;
   private fd: number | undefined;
-  /** Record i spans starts[i]..starts[i+1]; in version 2 its metadata part begins at metaStarts[i]. */
+  /** Versions 1 and 2: record i spans starts[i]..starts[i+1]; in version 2 its metadata part begins at metaStarts[i]. */
   private readonly starts: Float64Array;
   private readonly metaStarts: Float64Array;
   private readonly textCrc: Uint32Array;
   private readonly metaCrc: Uint32Array;
+  /** Version 3: the preset dictionary and the text and metadata block tables. */
+  private readonly dict: Uint8Array = new Uint8Array(0);
+  private readonly blocks: [BlockIndex, BlockIndex] | undefined;
+  private readonly cache: [Map<number, DecodedBlock>, Map<number, DecodedBlock>] = [new Map(), new Map()];
   private readonly ids: string[];
   /** The last read-ahead of metadata parts, and the passage whose metadata was read last. */
   private window: { start: number; bytes: Buffer } | undefined;
@@ -93,7 +111,7 @@ export class FilePassageStore implements PassageStore {
 
   /**
    * @throws CorruptIndexError when the file is missing, not a regular file, truncated,
-   *   altered or not a passage file
+   *   altered or not a passage file, or its dictionary is longer than 32 KiB
    * @throws StorageError when the file system refuses to open or read it
    */
   constructor(readonly path: string) {
@@ -106,66 +124,72 @@ export class FilePassageStore implements PassageStore {
       const pre = readAt(fd, 16, 0, path);
       if (pre.toString("latin1", 0, 8) !== PSG_MAGIC) fail(`magic is ${JSON.stringify(pre.toString("latin1", 0, 8))}, expected "${PSG_MAGIC}"`);
       const version = pre.readUInt32LE(8);
-      const footerBytes = FOOTER_BYTES[version] ?? fail(`format version ${version} is not supported (this library reads 1 and 2); upgrade @leann/core`);
+      const footerBytes = FOOTER_BYTES[version] ?? fail(`format version ${version} is not supported (this library reads 1, 2 and 3); upgrade @leann/core`);
       if (size < 16 + footerBytes) fail(`file is ${size} bytes, too short for a passage file`);
       const foot = readAt(fd, footerBytes, size - footerBytes, path);
       if (foot.length !== footerBytes || foot.toString("latin1", 0, 8) !== PSG_END_MAGIC) fail("footer magic missing (the file was truncated or overwritten)");
       if (foot.readUInt32LE(44) !== version) fail(`footer version ${foot.readUInt32LE(44)} differs from the preamble's ${version}`);
       const n = foot.readDoubleLE(8), idsOffset = foot.readDoubleLE(16), idsLength = foot.readDoubleLE(24), tableOffset = foot.readDoubleLE(32);
-      const perPassage = version === 1 ? 12 : TABLE_PER_PASSAGE;
+      const nt = version === 3 ? foot.readDoubleLE(64) : 0, nm = version === 3 ? foot.readDoubleLE(72) : 0;
+      const dictLength = version === 3 ? foot.readUInt32LE(80) : 0;
+      const perPassage = version === 1 ? 12 : version === 2 ? TABLE_PER_PASSAGE : 0;
+      if (dictLength > MAX_DICTIONARY_BYTES) fail(`dictionary states ${dictLength} bytes, more than the ${MAX_DICTIONARY_BYTES} DEFLATE can use`);
       // Every field an integer within the file before any allocation sized by it.
+      const tableLength = version === 3 ? TABLE_PER_BLOCK * (nt + nm) : n * perPassage + 8;
       if (
-        !Number.isSafeInteger(n) || n < 0 || n * perPassage > size || !Number.isSafeInteger(idsOffset) || !Number.isSafeInteger(idsLength) || idsLength < 0 ||
-        idsOffset < 16 || idsOffset + idsLength !== tableOffset || tableOffset + n * perPassage + 8 !== size - footerBytes
+        !Number.isSafeInteger(n) || n < 0 || n * perPassage > size || n > (version === 3 ? maxIdsBytes(idsLength) : idsLength) || !Number.isSafeInteger(idsOffset) || !Number.isSafeInteger(idsLength) || idsLength < 0 ||
+        !Number.isSafeInteger(nt) || !Number.isSafeInteger(nm) || nt < 0 || nm < 0 || nt > n || nm > n ||
+        idsOffset < 16 + dictLength || idsOffset + idsLength !== tableOffset || tableOffset + tableLength !== size - footerBytes
       ) {
         fail("footer fields are inconsistent with the file size");
       }
-      const tableLength = n * perPassage + 8;
       const tail = readAt(fd, idsLength + tableLength, idsOffset, path);
-      if (tail.length !== idsLength + tableLength || crc32(tail) !== foot.readUInt32LE(40)) fail("checksum of the id table mismatch");
+      const dict = dictLength > 0 ? readAt(fd, dictLength, 16, path) : new Uint8Array(0);
+      if (tail.length !== idsLength + tableLength || dict.length !== dictLength || crc32(tail, crc32(dict)) !== foot.readUInt32LE(40)) fail("checksum of the id table mismatch");
       // Copied into a fresh buffer: typed views need alignment.
       const tb = new Uint8Array(tableLength);
       tb.set(tail.subarray(idsLength));
-      this.starts = new Float64Array(tb.buffer, 0, n + 1);
-      if (version === 1) {
-        this.metaStarts = new Float64Array(0);
-        this.textCrc = new Uint32Array(tb.buffer, (n + 1) * 8, n);
-        this.metaCrc = new Uint32Array(0);
-      } else {
-        this.metaStarts = new Float64Array(tb.buffer, (n + 1) * 8, n);
-        this.textCrc = new Uint32Array(tb.buffer, 16 * n + 8, n);
-        this.metaCrc = new Uint32Array(tb.buffer, 20 * n + 8, n);
-      }
-      const s = this.starts, ms = this.metaStarts;
-      if (s[0] !== 16 || s[n] !== idsOffset) fail("record table does not cover the records area");
-      for (let i = 0; i < n; i++) {
-        // Integers only: a fractional offset would reach readSync as an invalid position.
-        if (!Number.isInteger(s[i + 1]) || !(s[i + 1]! >= s[i]!)) fail(`record ${i} has an invalid offset or a negative length`);
-        if (version === 2 && (!Number.isInteger(ms[i]) || !(ms[i]! >= s[i]! && ms[i]! <= s[i + 1]!))) fail(`record ${i} has its metadata outside the record`);
-      }
-      this.ids = new Array(n);
-      // Plain UTF-8 (the usual case) decodes without a view per id; ids with lone surrogates need WTF-8.
-      const surrogates = hasSurrogate(tail.subarray(0, idsLength));
-      let p = 0;
-      for (let i = 0; i < n; i++) {
-        let len = 0, shift = 1, b: number;
-        do {
-          if (p >= idsLength || shift > 2 ** 49) fail("id table ends early");
-          b = tail[p++]!;
-          len += (b & 0x7f) * shift;
-          shift *= 128;
-        } while (b & 0x80);
-        if (p + len > idsLength) fail("id table ends early");
-        if (!surrogates) this.ids[i] = tail.toString("utf8", p, p + len);
-        else {
-          try {
-            this.ids[i] = decodeWtf8(tail.subarray(p, p + len));
-          } catch (err) {
-            fail(`id ${i} is not valid text (${(err as Error).message})`);
-          }
+      if (version === 3) {
+        this.dict = dict;
+        try {
+          const area = { start: 16 + dictLength, end: idsOffset };
+          this.blocks = [new BlockIndex(tb.buffer, nt, nm, 0, n, area), new BlockIndex(tb.buffer, nt, nm, 1, n, area)];
+        } catch (err) {
+          fail((err as Error).message);
         }
-        p += len;
+        this.starts = this.metaStarts = new Float64Array(0);
+        this.textCrc = this.metaCrc = new Uint32Array(0);
+      } else {
+        this.starts = new Float64Array(tb.buffer, 0, n + 1);
+        if (version === 1) {
+          this.metaStarts = new Float64Array(0);
+          this.textCrc = new Uint32Array(tb.buffer, (n + 1) * 8, n);
+          this.metaCrc = new Uint32Array(0);
+        } else {
+          this.metaStarts = new Float64Array(tb.buffer, (n + 1) * 8, n);
+          this.textCrc = new Uint32Array(tb.buffer, 16 * n + 8, n);
+          this.metaCrc = new Uint32Array(tb.buffer, 20 * n + 8, n);
+        }
+        const s = this.starts, ms = this.metaStarts;
+        if (s[0] !== 16 || s[n] !== idsOffset) fail("record table does not cover the records area");
+        for (let i = 0; i < n; i++) {
+          // Integers only: a fractional offset would reach readSync as an invalid position.
+          if (!Number.isInteger(s[i + 1]) || !(s[i + 1]! >= s[i]!)) fail(`record ${i} has an invalid offset or a negative length`);
+          if (version === 2 && (!Number.isInteger(ms[i]) || !(ms[i]! >= s[i]! && ms[i]! <= s[i + 1]!))) fail(`record ${i} has its metadata outside the record`);
+        }
       }
+      let idsBlock = tail.subarray(0, idsLength);
+      if (version === 3) {
+        try {
+          const raw = decodeIds(idsBlock);
+          idsBlock = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+        } catch (err) {
+          fail(`id table is not valid (${(err as Error).message})`);
+        }
+        // Each id takes at least its one-byte length: more passages than bytes is damage, not an allocation.
+        if (n > idsBlock.length) fail(`id table of ${idsBlock.length} bytes cannot hold ${n} ids`);
+      }
+      this.ids = readIds(idsBlock, n, fail);
       this.version = version;
       this.identity = version === 1 ? undefined : { uid: foot.toString("hex", 48, 64), crc32: foot.readUInt32LE(40) };
       this.count = n;
@@ -198,11 +222,48 @@ export class FilePassageStore implements PassageStore {
     return part;
   }
 
+  /** Version 2: the parts of passage i as stored (checksums verified). */
   raw(i: number): StoredParts | undefined {
-    if (this.version === 1) return undefined;
+    if (this.version !== 2) return undefined;
     const start = this.starts[i]!, mid = this.metaStarts[i]!;
     const buf = this.read(i, start, this.starts[i + 1]!);
     return { text: this.checked(i, buf.subarray(0, mid - start), this.textCrc[i]!), meta: this.checked(i, buf.subarray(mid - start), this.metaCrc[i]!) };
+  }
+
+  dictionary(): Uint8Array | undefined {
+    return this.version === 3 ? this.dict : undefined;
+  }
+
+  /** Version 3: block b of a kind as stored, checksum verified (passage i names it in errors). */
+  private storedBytes(kind: 0 | 1, b: number, i: number): Uint8Array {
+    const t = this.blocks![kind];
+    const start = t.starts[b]!;
+    return this.checked(i, this.read(i, start, start + t.lengths[b]!), t.crcs[b]!);
+  }
+
+  storedBlock(kind: 0 | 1, i: number): StoredBlock | undefined {
+    if (this.version !== 3) return undefined;
+    const t = this.blocks![kind];
+    const b = t.find(i);
+    if (t.firsts[b] !== i) return undefined;
+    return { bytes: this.storedBytes(kind, b, i), crc: t.crcs[b]!, count: t.firsts[b + 1]! - i };
+  }
+
+  /** Version 3: the bytes of passage i's text (kind 0) or metadata (kind 1), its block decoded or cached. */
+  private entry(kind: 0 | 1, i: number): Uint8Array {
+    const t = this.blocks![kind];
+    const b = t.find(i);
+    const cache = this.cache[kind];
+    let block = cache.get(b);
+    if (block) {
+      cache.delete(b);
+    } else {
+      const stored = this.storedBytes(kind, b, i);
+      block = this.decode(i, () => decodeBlock(stored, t.firsts[b + 1]! - t.firsts[b]!, kind === 0 ? this.dict : NO_DICTIONARY));
+      if (cache.size >= CACHED_BLOCKS) cache.delete(cache.keys().next().value!);
+    }
+    if (block.raw.length <= MAX_CACHED_BLOCK) cache.set(b, block);
+    return blockEntry(block, i - t.firsts[b]!);
   }
 
   private legacy(i: number): { text: string; metadata: Metadata } {
@@ -220,12 +281,20 @@ export class FilePassageStore implements PassageStore {
 
   get(i: number): PassageRecord {
     if (this.version === 1) return { id: this.ids[i]!, ...this.legacy(i) };
+    if (this.version === 3) {
+      const text = this.entry(0, i), meta = this.entry(1, i);
+      return this.decode(i, () => ({ id: this.ids[i]!, text: decodeWtf8(text), metadata: parseMetadata(meta) }));
+    }
     const { text, meta } = this.raw(i)!;
     return this.decode(i, () => ({ id: this.ids[i]!, text: decodeText(text), metadata: decodeMeta(meta) }));
   }
 
   metadata(i: number): Metadata {
     if (this.version === 1) return this.legacy(i).metadata;
+    if (this.version === 3) {
+      const meta = this.entry(1, i);
+      return this.decode(i, () => parseMetadata(meta));
+    }
     const start = this.metaStarts[i]!, end = this.starts[i + 1]!;
     let part: Uint8Array;
     const w = this.window;
@@ -241,16 +310,39 @@ export class FilePassageStore implements PassageStore {
     return this.decode(i, () => decodeMeta(part));
   }
 
-  /** Bytes passage i takes in a version-2 file written from this one (no I/O). */
-  storedBytes(i: number): number {
-    const id = encodeWtf8(this.ids[i]!).length;
-    const parts = this.version === 1 ? undefined : this.starts[i + 1]! - this.starts[i]!;
-    return parts === undefined ? recordBytes(this.get(i)) : parts + varintSize(id) + id + TABLE_PER_PASSAGE;
-  }
-
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     this.window = undefined;
+    this.cache[0].clear();
+    this.cache[1].clear();
   }
+}
+
+/** The ids block: per passage a varint length and the WTF-8 id. */
+function readIds(block: Buffer, n: number, fail: (what: string) => never): string[] {
+  const ids: string[] = new Array(n);
+  // Plain UTF-8 (the usual case) decodes without a view per id; ids with lone surrogates need WTF-8.
+  const surrogates = hasSurrogate(block);
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    let len = 0, shift = 1, b: number;
+    do {
+      if (p >= block.length || shift > 2 ** 49) fail("id table ends early");
+      b = block[p++]!;
+      len += (b & 0x7f) * shift;
+      shift *= 128;
+    } while (b & 0x80);
+    if (p + len > block.length) fail("id table ends early");
+    if (!surrogates) ids[i] = block.toString("utf8", p, p + len);
+    else {
+      try {
+        ids[i] = decodeWtf8(block.subarray(p, p + len));
+      } catch (err) {
+        fail(`id ${i} is not valid text (${(err as Error).message})`);
+      }
+    }
+    p += len;
+  }
+  return ids;
 }

@@ -23,14 +23,24 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * One part (the text or the metadata JSON of a passage): a varint h = 2 * (byte length) +
  * compressed, then the bytes as they are or, when smaller, compressed with raw DEFLATE.
  */
-export function encodePart(bytes: Uint8Array, what: string): Uint8Array {
-  if (bytes.length > MAX_PART_BYTES) {
-    throw new InvalidInputError(`${what} is ${bytes.length} bytes; a passage's text or metadata may take at most ${MAX_PART_BYTES} bytes. Split the document into smaller passages.`);
+export function encodePart(bytes: Uint8Array, what: string, dictionary?: Uint8Array): Uint8Array {
+  checkPartSize(bytes.length, what);
+  return encodeCompressed(bytes, dictionary);
+}
+
+/** @throws InvalidInputError when a text or metadata is beyond MAX_PART_BYTES */
+export function checkPartSize(bytes: number, what: string): void {
+  if (bytes > MAX_PART_BYTES) {
+    throw new InvalidInputError(`${what} is ${bytes} bytes; a passage's text or metadata may take at most ${MAX_PART_BYTES} bytes. Split the document into smaller passages.`);
   }
+}
+
+/** Varint h = 2 * length + compressed, then the bytes, raw DEFLATE (with the preset dictionary) when smaller. */
+export function encodeCompressed(bytes: Uint8Array, dictionary?: Uint8Array): Uint8Array {
   let payload = bytes;
   let flag = 0;
   if (bytes.length >= MIN_COMPRESS) {
-    const z = deflateRawSync(bytes);
+    const z = dictionary && dictionary.length > 0 ? deflateRawSync(bytes, { dictionary }) : deflateRawSync(bytes);
     if (z.length + 1 < bytes.length) {
       payload = z;
       flag = 1;
@@ -68,28 +78,31 @@ function header(buf: Uint8Array): { h: number; p: number } {
 }
 
 /** Inflates at most `limit` bytes: a stream that would grow beyond it is damage, not work. */
-function inflateBounded(payload: Uint8Array, limit: number): Buffer {
+function inflateBounded(payload: Uint8Array, limit: number, dictionary?: Uint8Array): Buffer {
   try {
-    return inflateRawSync(payload, { maxOutputLength: Math.max(1, limit) });
+    return inflateRawSync(payload, dictionary && dictionary.length > 0 ? { maxOutputLength: Math.max(1, limit), dictionary } : { maxOutputLength: Math.max(1, limit) });
   } catch (err) {
     throw new Error(`compressed data is damaged or inflates beyond its stated ${limit} bytes (${(err as Error).message})`);
   }
 }
 
 /** The declared length must fit both the part limit and what the stored bytes can expand to. */
-function checkDeclared(len: number, stored: number, compressed: boolean): void {
-  if (len > MAX_PART_BYTES) throw new Error(`states ${len} bytes, more than the ${MAX_PART_BYTES} a part may hold`);
+function checkDeclared(len: number, stored: number, compressed: boolean, max: number): void {
+  if (len > max) throw new Error(`states ${len} bytes, more than the ${max} a part may hold`);
   if (compressed ? len > stored * MAX_RATIO + 64 : len !== stored) throw new Error(`states ${len} bytes but stores ${stored}`);
 }
 
-/** Decodes one part to its bytes; throws a plain Error when malformed (checksum verified by the caller). */
-export function decodePart(buf: Uint8Array): Uint8Array {
+/**
+ * Decodes one part to its bytes, inflating at most its stated length, which may not exceed
+ * `max`; throws a plain Error when malformed (checksum verified by the caller).
+ */
+export function decodePart(buf: Uint8Array, dictionary?: Uint8Array, max = MAX_PART_BYTES): Uint8Array {
   const { h, p } = header(buf);
   const len = Math.floor(h / 2), compressed = h % 2 === 1;
   const payload = buf.subarray(p);
-  checkDeclared(len, payload.length, compressed);
+  checkDeclared(len, payload.length, compressed, max);
   if (!compressed) return payload;
-  const out = inflateBounded(payload, len);
+  const out = inflateBounded(payload, len, dictionary);
   if (out.length !== len) throw new Error(`inflates to ${out.length} bytes, stated ${len}`);
   return out;
 }
@@ -98,7 +111,7 @@ export function decodeText(part: Uint8Array): string {
   return decodeWtf8(decodePart(part));
 }
 
-function parseMetadata(bytes: Uint8Array): Metadata {
+export function parseMetadata(bytes: Uint8Array): Metadata {
   if (bytes.length === 0) return {};
   const m = JSON.parse(utf8.decode(bytes)) as unknown;
   // The writer stores plain objects only; null or an array would break every filter.

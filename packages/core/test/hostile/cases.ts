@@ -7,10 +7,9 @@ import { createDeflateRaw, deflateRawSync } from "node:zlib";
 import { readCurrent } from "../../src/format/current.js";
 import { checkPassagePairing, readIndexFile } from "../../src/format/index-file.js";
 import { compileFilter, LeannIndex, type SearchFilter } from "../../src/index.js";
-import { FilePassageStore, MemoryPassageStore, writePassageFile, type PassageStore, type StoredParts } from "../../src/store/passages.js";
-import { encodePart, encodeMetaPart, encodeTextPart } from "../../src/store/record-codec.js";
+import { FilePassageStore, MemoryPassageStore, writePassageFile } from "../../src/store/passages.js";
 import { HashEmbedder } from "../fixtures/hash-embedder.js";
-import { refooter, rewriteSections, varint } from "./craft.js";
+import { craftBlock, refooter, rewriteSections, v3PassageFile, varint } from "./craft.js";
 
 /** The defect classes of issue 14. */
 export type HostileClass = "foreign files" | "unbounded work" | "untyped errors" | "filters" | "ids" | "locks and temp files" | "memory";
@@ -74,18 +73,21 @@ async function unchanged(work: string): Promise<string | undefined> {
   }
 }
 
-function planted(parts: StoredParts[]): PassageStore {
-  return { count: parts.length, bytes: 0, id: (i) => passages[i]?.id ?? `p${i}`, get: () => ({ id: "", text: "", metadata: {} }), metadata: () => ({}), raw: (i) => parts[i], close() {} };
-}
-
-/** Replaces the index's passage file with one whose record 0 has the given parts (valid checksums). */
-async function plantRecord(work: string, text: Uint8Array, meta: Uint8Array): Promise<string> {
+/**
+ * Replaces the index's passage file with one whose passage 0 has the given text and
+ * metadata blocks as stored (valid checksums), the other passages in blocks of their own.
+ */
+async function plantRecord(work: string, text: Uint8Array, meta: Uint8Array, dictionary?: Uint8Array): Promise<string> {
   const dir = await savedIndex(work);
-  const file = join(dir, current(dir).passages);
-  const store = new FilePassageStore(file);
-  const parts = Array.from({ length: store.count }, (_, i) => (i === 0 ? { text, meta } : store.raw(i)!));
-  store.close();
-  writePassageFile(file, planted(parts));
+  const rest = passages.slice(1);
+  const block = (entries: string[]) => ({ bytes: craftBlock(entries.map((e) => enc.encode(e))), count: entries.length });
+  const file = v3PassageFile({
+    dictionary,
+    text: [{ bytes: text, count: 1 }, block(rest.map((p) => p.text))],
+    meta: [{ bytes: meta, count: 1 }, block(rest.map((p) => JSON.stringify(p.metadata)))],
+    ids: passages.map((p) => p.id),
+  });
+  writeFileSync(join(dir, current(dir).passages), file);
   return dir;
 }
 
@@ -109,18 +111,20 @@ const expectIds = (want: string[]) => (r: unknown) => {
 };
 const CORRUPT = ["CORRUPT_INDEX"];
 
-/** Raw DEFLATE of 1 GiB of zeros (about 1 MB), compressed a MiB at a time so making it stays small. */
-async function gibibyteOfZeros(): Promise<Buffer> {
-  const z = createDeflateRaw();
+/** Raw DEFLATE of `times` copies of `chunk`, compressed a chunk at a time so making it stays small. */
+async function deflatedRepeats(chunk: Buffer, times: number, dictionary?: Buffer): Promise<Buffer> {
+  const z = createDeflateRaw(dictionary ? { dictionary } : {});
   const out: Buffer[] = [];
   z.on("data", (d: Buffer) => out.push(d));
   const done = new Promise((r) => z.on("end", r));
-  const mib = Buffer.alloc(1 << 20);
-  for (let i = 0; i < 1024; i++) if (!z.write(mib)) await new Promise((r) => z.once("drain", r));
+  for (let i = 0; i < times; i++) if (!z.write(chunk)) await new Promise((r) => z.once("drain", r));
   z.end();
   await done;
   return Buffer.concat(out);
 }
+
+/** Raw DEFLATE of 1 GiB of zeros (about 1 MB). */
+const gibibyteOfZeros = () => deflatedRepeats(Buffer.alloc(1 << 20), 1024);
 const enc = new TextEncoder();
 
 export const CASES: HostileCase[] = [
@@ -152,7 +156,7 @@ export const CASES: HostileCase[] = [
     rejects: CORRUPT,
     boundMb: 96,
     async run(work) {
-      const dir = await plantRecord(work, Uint8Array.from([...varint(2 ** 31 + 1), ...(await gibibyteOfZeros())]), new Uint8Array(0));
+      const dir = await plantRecord(work, Uint8Array.from([...varint(2 ** 31 + 1), ...(await gibibyteOfZeros())]), craftBlock([new Uint8Array(0)]));
       return withStore(dir, (s) => s.get(0));
     },
   },
@@ -162,7 +166,35 @@ export const CASES: HostileCase[] = [
     rejects: CORRUPT,
     boundMb: 96,
     async run(work) {
-      const dir = await plantRecord(work, Uint8Array.from([...varint(2 * 64 + 1), ...deflateRawSync(Buffer.alloc(8 << 20, 0x61))]), new Uint8Array(0));
+      const dir = await plantRecord(work, Uint8Array.from([...varint(2 * 64 + 1), ...deflateRawSync(Buffer.alloc(8 << 20, 0x61))]), craftBlock([new Uint8Array(0)]));
+      return withStore(dir, (s) => s.get(0));
+    },
+  },
+  {
+    cls: "unbounded work",
+    name: "block inflating through its preset dictionary far past its stated length (dictionary bomb)",
+    rejects: CORRUPT,
+    boundMb: 96,
+    async run(work) {
+      const dictionary = randomBytes(16 * 1024);
+      // 256 MiB made by repeating the random dictionary: back-references into it, a few hundred kB.
+      const bomb = await deflatedRepeats(dictionary, 16384, dictionary);
+      const dir = await plantRecord(work, Uint8Array.from([...varint(2 * 200 + 1), ...bomb]), craftBlock([new Uint8Array(0)]), dictionary);
+      return withStore(dir, (s) => s.get(0));
+    },
+  },
+  {
+    cls: "unbounded work",
+    name: "passage file stating a 4 GiB dictionary",
+    rejects: CORRUPT,
+    boundMb: 96,
+    async run(work) {
+      const dir = await savedIndex(work);
+      const file = join(dir, current(dir).passages);
+      const buf = readFileSync(file);
+      buf.writeUInt32LE(2 ** 32 - 1, buf.length - 88 + 80);
+      refooter(buf, 88);
+      writeFileSync(file, buf);
       return withStore(dir, (s) => s.get(0));
     },
   },
@@ -223,15 +255,15 @@ export const CASES: HostileCase[] = [
   },
   {
     cls: "untyped errors",
-    name: "fractional record offset",
+    name: "fractional block offset",
     rejects: CORRUPT,
     async run(work) {
       const dir = await savedIndex(work);
       const file = join(dir, current(dir).passages);
       const buf = readFileSync(file);
-      const tableAt = buf.readDoubleLE(buf.length - 64 + 32);
-      buf.writeDoubleLE(buf.readDoubleLE(tableAt + 8) + 0.5, tableAt + 8);
-      refooter(buf, 64);
+      const tableAt = buf.readDoubleLE(buf.length - 88 + 32);
+      buf.writeDoubleLE(buf.readDoubleLE(tableAt) + 0.5, tableAt);
+      refooter(buf, 88);
       writeFileSync(file, buf);
       return withStore(dir, (s) => s.get(0));
     },
@@ -241,7 +273,7 @@ export const CASES: HostileCase[] = [
     name: "metadata JSON null, read by a filter",
     rejects: CORRUPT,
     async run(work) {
-      const dir = await plantRecord(work, encodeTextPart(passages[0]!.text, "x"), encodePart(enc.encode("null"), "m"));
+      const dir = await plantRecord(work, craftBlock([enc.encode(passages[0]!.text)]), craftBlock([enc.encode("null")]));
       const filter = compileFilter({ filters: [{ key: "k", operator: "!=", value: -1 }] })!;
       return withStore(dir, (s) => filter(s.metadata(0), s.id(0)));
     },
@@ -371,7 +403,7 @@ export const CASES: HostileCase[] = [
     cls: "memory",
     name: "metadata read without the text (8 MiB text beside it)",
     async run(work) {
-      const dir = await plantRecord(work, encodeTextPart(randomBytes(6 << 20).toString("base64"), "big"), encodeMetaPart({ k: 0 }, "big"));
+      const dir = await plantRecord(work, craftBlock([enc.encode(randomBytes(6 << 20).toString("base64"))], {}), craftBlock([enc.encode(JSON.stringify({ k: 0 }))]));
       return withStore(dir, (store) => {
         const before = process.memoryUsage().arrayBuffers;
         const metadata = store.metadata(0);

@@ -3,7 +3,10 @@ import { join } from "node:path";
 import { deflateRawSync } from "node:zlib";
 import { readCurrent } from "../../src/format/current.js";
 import { decodeIndexFile, encodeIndexFile, readIndexFile, type SectionData } from "../../src/format/index-file.js";
+import type { StoredParts } from "../../src/store/passages.js";
+import { encodeMetaPart, encodeTextPart } from "../../src/store/record-codec.js";
 import { crc32 } from "../../src/util/crc32.js";
+import { encodeWtf8 } from "../../src/util/wtf8.js";
 
 /** Hand-made files in older or damaged layouts, with valid checksums (docs/format.md). */
 
@@ -54,11 +57,112 @@ export function legacyPassageFile(records: { id: string; text: string; metadata:
   return Buffer.concat([pre, ...recs, ids, table, footer]);
 }
 
-/** Recomputes the footer checksum of a passage file after its ids or table were edited. */
+/**
+ * A version-2 passage file (each text and metadata part compressed alone, 24 table bytes a
+ * passage, 64-byte footer), as this library wrote before version 3. `parts` replaces the
+ * encoded parts of chosen passages (planted damage, with valid checksums).
+ */
+export function v2PassageFile(records: { id: string; text: string; metadata: Record<string, unknown> }[], parts: (StoredParts | undefined)[] = []): Buffer {
+  const n = records.length;
+  const pre = Buffer.alloc(16);
+  pre.write("LEANNPSG", 0, "latin1");
+  pre.writeUInt32LE(2, 8);
+  const starts = new Float64Array(n + 1), metaStarts = new Float64Array(n);
+  const textCrc = new Uint32Array(n), metaCrc = new Uint32Array(n);
+  const recs: Uint8Array[] = [];
+  let pos = 16;
+  records.forEach((r, i) => {
+    const { text, meta } = parts[i] ?? { text: encodeTextPart(r.text, r.id), meta: encodeMetaPart(r.metadata, r.id) };
+    starts[i] = pos;
+    metaStarts[i] = pos + text.length;
+    textCrc[i] = crc32(text);
+    metaCrc[i] = crc32(meta);
+    pos += text.length + meta.length;
+    recs.push(text, meta);
+  });
+  starts[n] = pos;
+  const ids = Buffer.concat(records.map((r) => Buffer.from([...varint(encodeWtf8(r.id).length), ...encodeWtf8(r.id)])));
+  const table = Buffer.concat([starts, metaStarts, textCrc, metaCrc].map((a) => Buffer.from(a.buffer)));
+  const footer = Buffer.alloc(64);
+  footer.write("LEANNEND", 0, "latin1");
+  footer.writeDoubleLE(n, 8);
+  footer.writeDoubleLE(pos, 16);
+  footer.writeDoubleLE(ids.length, 24);
+  footer.writeDoubleLE(pos + ids.length, 32);
+  footer.writeUInt32LE(crc32(table, crc32(ids)), 40);
+  footer.writeUInt32LE(2, 44);
+  Buffer.from("0123456789abcdef0123456789abcdef", "hex").copy(footer, 48);
+  return Buffer.concat([pre, ...recs, ids, table, footer]);
+}
+
+/** A stored block of a version-3 passage file: its bytes as written and the passages it holds. */
+export interface CraftedBlock {
+  bytes: Uint8Array;
+  count: number;
+}
+
+/** The stored form of a block of entries: varint 2 * length + compressed, then the bytes. */
+export function craftBlock(entries: Uint8Array[], compress?: { dictionary?: Uint8Array }): Uint8Array {
+  const raw = Buffer.concat(entries.flatMap((e) => [Buffer.from(varint(e.length)), Buffer.from(e)]));
+  const body = compress ? deflateRawSync(raw, compress.dictionary ? { dictionary: compress.dictionary } : {}) : raw;
+  return Buffer.concat([Buffer.from(varint(raw.length * 2 + (compress ? 1 : 0))), body]);
+}
+
+/**
+ * A version-3 passage file from given parts, with valid checksums: dictionary, text and
+ * metadata blocks as stored, ids (stored uncompressed unless `idsBlock` gives the stored ids
+ * block); `dictionaryLength` overrides the length the footer states.
+ */
+export function v3PassageFile(o: { dictionary?: Uint8Array; text: CraftedBlock[]; meta: CraftedBlock[]; ids: string[]; dictionaryLength?: number; idsBlock?: Uint8Array }): Buffer {
+  const dict = Buffer.from(o.dictionary ?? new Uint8Array(0));
+  const pre = Buffer.alloc(16);
+  pre.write("LEANNPSG", 0, "latin1");
+  pre.writeUInt32LE(3, 8);
+  let pos = 16 + dict.length;
+  const table = (blocks: CraftedBlock[]) => {
+    let first = 0;
+    return blocks.map((b) => {
+      const row = { start: pos, length: b.bytes.length, first, crc: crc32(b.bytes) };
+      pos += b.bytes.length;
+      first += b.count;
+      return row;
+    });
+  };
+  const t = table(o.text), m = table(o.meta);
+  const idsRaw = Buffer.concat(o.ids.map((id) => Buffer.from([...varint(encodeWtf8(id).length), ...encodeWtf8(id)])));
+  const ids = Buffer.from(o.idsBlock ?? Buffer.concat([Buffer.from(varint(idsRaw.length * 2)), idsRaw]));
+  const rows = [...t, ...m];
+  const tb = Buffer.concat([
+    Buffer.from(Float64Array.from(rows.map((r) => r.start)).buffer),
+    ...[t, m].map((k) => Buffer.from(Uint32Array.from([...k.map((r) => r.length), ...k.map((r) => r.first), ...k.map((r) => r.crc)]).buffer)),
+  ]);
+  const footer = Buffer.alloc(88);
+  footer.write("LEANNEND", 0, "latin1");
+  footer.writeDoubleLE(o.ids.length, 8);
+  footer.writeDoubleLE(pos, 16);
+  footer.writeDoubleLE(ids.length, 24);
+  footer.writeDoubleLE(pos + ids.length, 32);
+  footer.writeUInt32LE(crc32(tb, crc32(ids, crc32(dict))), 40);
+  footer.writeUInt32LE(3, 44);
+  Buffer.from("00112233445566778899aabbccddeeff", "hex").copy(footer, 48);
+  footer.writeDoubleLE(t.length, 64);
+  footer.writeDoubleLE(m.length, 72);
+  footer.writeUInt32LE(o.dictionaryLength ?? dict.length, 80);
+  return Buffer.concat([pre, dict, ...[...o.text, ...o.meta].map((b) => Buffer.from(b.bytes)), ids, tb, footer]);
+}
+
+/** Where the table of a version-3 passage file starts, and its block counts. */
+export function v3Table(buf: Buffer): { at: number; nt: number; nm: number } {
+  const f = buf.length - 88;
+  return { at: buf.readDoubleLE(f + 32), nt: buf.readDoubleLE(f + 64), nm: buf.readDoubleLE(f + 72) };
+}
+
+/** Recomputes the footer checksum of a passage file after its ids, table (or version-3 dictionary) were edited. */
 export function refooter(buf: Buffer, footerBytes: number): void {
   const f = buf.length - footerBytes;
   const idsOffset = buf.readDoubleLE(f + 16);
-  buf.writeUInt32LE(crc32(buf.subarray(idsOffset, f)), f + 40);
+  const dict = footerBytes === 88 ? buf.subarray(16, 16 + Math.min(buf.readUInt32LE(f + 80), idsOffset - 16)) : new Uint8Array(0);
+  buf.writeUInt32LE(crc32(buf.subarray(idsOffset, f), crc32(dict)), f + 40);
 }
 
 /** Rewrites the current index file of `dir` with `edit` applied to its sections, checksums recomputed. */
