@@ -65,6 +65,17 @@ describe("hybrid search", () => {
     expect(hybridRecomputed).toBeGreaterThanOrEqual(denseRecomputed);
   }, 60_000);
 
+  it("does return the same hybrid hits from a warm cache as from a cold one", async () => {
+    const { index } = await build();
+    for (const q of QUERIES) {
+      const cold = await index.search(q, { k: 10 });
+      const warm = await index.search(q, { k: 10 });
+      expect(warm.stats.recomputed).toBeLessThan(cold.stats.recomputed);
+      expect(warm.hits).toEqual(cold.hits);
+      expect(warm.stats.fused).toEqual(cold.stats.fused);
+    }
+  });
+
   it("does find a passage by a rare identifier that only the keyword side knows", async () => {
     const passages = [...PASSAGES, { id: "needle", text: "The helper reorderForLocality renumbers the graph nodes." }];
     const embedder = new HashEmbedder({ dims: 32, vectors: "text-seeded" });
