@@ -76,6 +76,19 @@ describe("hybrid search", () => {
     }
   });
 
+  it("does return exact vectors with includeVectors for the hits scored exactly, none at alpha 0", async () => {
+    const { index, embedder } = await build();
+    const r = await index.search("guitar melody piano", { k: 10, includeVectors: true });
+    const withVector = r.hits.filter((h) => h.vector);
+    expect(withVector.length).toBeGreaterThan(0);
+    for (const h of withVector) {
+      const v = embedder.vector(h.text);
+      const norm = Math.hypot(...v);
+      h.vector!.forEach((x, i) => expect(x).toBeCloseTo(v[i]! / norm, 5));
+    }
+    for (const h of (await index.search("guitar", { k: 5, alpha: 0, includeVectors: true })).hits) expect(h.vector).toBeUndefined();
+  });
+
   it("does find a passage by a rare identifier that only the keyword side knows", async () => {
     const passages = [...PASSAGES, { id: "needle", text: "The helper reorderForLocality renumbers the graph nodes." }];
     const embedder = new HashEmbedder({ dims: 32, vectors: "text-seeded" });
