@@ -65,6 +65,30 @@ describe("hybrid search", () => {
     expect(hybridRecomputed).toBeGreaterThanOrEqual(denseRecomputed);
   }, 60_000);
 
+  it("does return the same hybrid hits from a warm cache as from a cold one", async () => {
+    const { index } = await build();
+    for (const q of QUERIES) {
+      const cold = await index.search(q, { k: 10 });
+      const warm = await index.search(q, { k: 10 });
+      expect(warm.stats.recomputed).toBeLessThan(cold.stats.recomputed);
+      expect(warm.hits).toEqual(cold.hits);
+      expect(warm.stats.fused).toEqual(cold.stats.fused);
+    }
+  });
+
+  it("does return exact vectors with includeVectors for the hits scored exactly, none at alpha 0", async () => {
+    const { index, embedder } = await build();
+    const r = await index.search("guitar melody piano", { k: 10, includeVectors: true });
+    const withVector = r.hits.filter((h) => h.vector);
+    expect(withVector.length).toBeGreaterThan(0);
+    for (const h of withVector) {
+      const v = embedder.vector(h.text);
+      const norm = Math.hypot(...v);
+      h.vector!.forEach((x, i) => expect(x).toBeCloseTo(v[i]! / norm, 5));
+    }
+    for (const h of (await index.search("guitar", { k: 5, alpha: 0, includeVectors: true })).hits) expect(h.vector).toBeUndefined();
+  });
+
   it("does find a passage by a rare identifier that only the keyword side knows", async () => {
     const passages = [...PASSAGES, { id: "needle", text: "The helper reorderForLocality renumbers the graph nodes." }];
     const embedder = new HashEmbedder({ dims: 32, vectors: "text-seeded" });

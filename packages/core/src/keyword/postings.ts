@@ -50,6 +50,8 @@ export class PostingsIndex {
   private last: number[] = [];
   /** Out-of-order postings per term, [doc, tf, doc, tf, ...], merged by `flush`. */
   private pending = new Map<number, number[]>();
+  /** Per term id, its count in the document being added (zero between adds). */
+  private tfScratch = new Uint32Array(0);
 
   /** Builds an index from decoded parts (codec.ts checks them first). */
   static fromState(s: PostingsState): PostingsIndex {
@@ -163,20 +165,31 @@ export class PostingsIndex {
       );
     }
     this.ensureCapacity(docId + 1);
-    const tf = new Map<string, number>();
-    for (const t of tokens) tf.set(t, Math.min(MAX_TF, (tf.get(t) ?? 0) + 1));
-    for (const [term, f] of tf) {
-      let id = this.termIds.get(term);
+    // Term frequencies counted by term id in a reused array (a Map per document cost more than the postings).
+    const touched: number[] = [];
+    for (const t of tokens) {
+      let id = this.termIds.get(t);
       if (id === undefined) {
         id = this.terms.length;
-        this.termIds.set(term, id);
-        this.terms.push(term);
+        this.termIds.set(t, id);
+        this.terms.push(t);
         this.lists.push(new Uint8Array(8));
         this.used.push(0);
         this.df.push(0);
         this.last.push(-1);
       }
-      if (docId > this.last[id]! && !this.pending.has(id)) this.append(id, docId, f);
+      if (id >= this.tfScratch.length) {
+        const grown = new Uint32Array(Math.max(1024, this.tfScratch.length * 2, id + 1));
+        grown.set(this.tfScratch);
+        this.tfScratch = grown;
+      }
+      if (this.tfScratch[id] === 0) touched.push(id);
+      if (this.tfScratch[id]! < MAX_TF) this.tfScratch[id]!++;
+    }
+    for (const id of touched) {
+      const f = this.tfScratch[id]!;
+      this.tfScratch[id] = 0;
+      if (docId > this.last[id]! && (this.pending.size === 0 || !this.pending.has(id))) this.append(id, docId, f);
       else {
         let p = this.pending.get(id);
         if (!p) this.pending.set(id, (p = []));

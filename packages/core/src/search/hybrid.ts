@@ -11,8 +11,9 @@
  *   recomputations as `alpha: 1`); their BM25 scores come from the keyword pass (`scoreIds`);
  * - keyword candidates the walk did not meet get the PQ estimate of their dense score, which is free; only
  *   those that could still enter the fused top k (estimate plus the codes' measured error margin) are
- *   recomputed, at most RESCORE_SHARE of the dense search's recomputations, so a hybrid search embeds at most
- *   1.25 times what a dense one does.
+ *   recomputed, at most RESCORE_SHARE of the exact vectors the dense search asked for, so with a cold cache a
+ *   hybrid search embeds at most 1.25 times what a dense one does (when the index stores no hub vectors: those
+ *   the dense walk meets are free, a keyword candidate's rarely are).
  */
 import { InvalidInputError, InvalidOptionsError } from "../errors.js";
 import { relativeScoreFusion } from "../keyword/fusion.js";
@@ -96,7 +97,7 @@ export async function hybridSearch(state: IndexState, query: string, req: Hybrid
       return vecs;
     },
   };
-  await runDense(state, ctx, o, mode, req.filtered ? accept : undefined, accept, pendingQuery, stats);
+  const walk = await runDense(state, ctx, o, mode, req.filtered ? accept : undefined, accept, pendingQuery, stats);
   const q = await pendingQuery;
   const depth = Math.min(MAX_K, Math.max(o.k, CANDIDATE_DEPTH));
   const dense = [...exact]
@@ -124,12 +125,12 @@ export async function hybridSearch(state: IndexState, query: string, req: Hybrid
   }
   const sd = c.params.scoreErrorSd;
   const margin = sd === undefined ? Infinity : ERROR_MARGIN * sd;
-  // Stored vectors make exact scores free; otherwise a quarter of what the dense search recomputed.
-  const budget = mode === "stored" ? Infinity : Math.floor(RESCORE_SHARE * stats.recomputed);
-  const spent0 = stats.recomputed;
+  // Stored vectors make exact scores free; otherwise a quarter of the exact vectors the dense search asked for,
+  // counted as requests whether the cache serves them or not, so that the results do not depend on what is cached.
+  const budget = mode === "stored" ? Infinity : Math.floor(RESCORE_SHARE * walk.exact);
   let rescored = 0;
   while (estimate.size > 0 && ids.length > o.k) {
-    const room = budget - (stats.recomputed - spent0);
+    const room = budget - rescored;
     if (room < 1) break;
     const want = contenders(ids, exact, estimate, bm25, alpha, o.k, margin);
     if (want.length === 0) break;
