@@ -64,7 +64,7 @@ describe("save and load", () => {
     const raw = long.reduce((s, p) => s + Buffer.byteLength(p.text), 0);
     expect(sizes.indexTotal / 2000).toBeLessThan(64);
     expect(sizes.passages).toBeLessThan(raw * 1.1);
-    expect(sizes.graph + sizes.pqCodes + sizes.pqCodebooks + sizes.other).toBe(sizes.indexTotal);
+    expect(sizes.graph + sizes.pqCodes + sizes.pqCodebooks + sizes.rotation + sizes.storedVectors + sizes.other).toBe(sizes.indexTotal);
   });
 
   it("raises IndexNotFoundError for a directory without an index", async () => {

@@ -56,8 +56,9 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
     graph: per(sizes.graph),
     pqCodes: per(sizes.pqCodes),
     pqCodebooks: per(sizes.pqCodebooks),
+    rotation: per(sizes.rotation),
     storedVectors: per(sizes.storedVectors),
-    // Headers, seeds, degrees and a learnt rotation (sizes() counts it here).
+    // Headers, seeds and degrees.
     other: per(sizes.other),
     indexTotal: per(sizes.indexTotal),
   };
@@ -98,8 +99,9 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
       ["  graph", formatBytes(sizes.graph), "pruned neighbour lists, compressed"],
       ["  PQ codes", formatBytes(sizes.pqCodes), "the approximate distances the search walks on"],
       ["  PQ codebooks", formatBytes(sizes.pqCodebooks), ""],
+      ...(sizes.rotation ? [["  PQ rotation", formatBytes(sizes.rotation), "learnt before PQ, shared by all passages"]] : []),
       ...(sizes.storedVectors ? [["  stored vectors", formatBytes(sizes.storedVectors), ""]] : []),
-      ["  other", formatBytes(sizes.other), "headers, seeds, degrees, PQ rotation"],
+      ["  other", formatBytes(sizes.other), "headers, seeds, degrees"],
       ["  passages", formatBytes(sizes.passages), "text, ids and metadata"],
       ["  leann.json", formatBytes(metaBytes), "model, chunking, file list"],
     ],
@@ -112,7 +114,7 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
   ctx.out(`Budget     ${params.budget === undefined ? "none recorded (index built before budgets)" : typeof params.budget === "number" ? `${params.budget} B a passage` : params.budget}`);
   if (params.layout) ctx.out(`Layout     ${params.layout}`);
   ctx.out(
-    `Per passage ${bpp(perPassage.indexTotal)} of index: graph ${bpp(perPassage.graph)}, PQ codes ${bpp(perPassage.pqCodes)}, codebooks ${bpp(perPassage.pqCodebooks)}, stored vectors ${bpp(perPassage.storedVectors)}, other ${bpp(perPassage.other)}`,
+    `Per passage ${bpp(perPassage.indexTotal)} of index: graph ${bpp(perPassage.graph)}, PQ codes ${bpp(perPassage.pqCodes)}, codebooks ${bpp(perPassage.pqCodebooks)}, rotation ${bpp(perPassage.rotation)}, stored vectors ${bpp(perPassage.storedVectors)}, other ${bpp(perPassage.other)}`,
   );
   ctx.out(`Updated    ${meta.updatedAt}`);
 }

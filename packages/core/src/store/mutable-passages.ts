@@ -9,6 +9,14 @@ import { FilePassageStore, recordBytes, type Metadata, type PassageRecord, type 
 export class MutablePassages implements PassageStore {
   private refs: number[];
   private extra: PassageRecord[] = [];
+  /** True when refs are no longer 0, 1, ... of the base (kept by compact and truncate, so `changed` is O(1)). */
+  private renumbered = false;
+  /**
+   * Bytes of the records of refs[0 .. each.length) in a rewritten file, and their sum:
+   * measured on first use, then kept current by append (lazily), truncate and compact, so
+   * `bytes` after a change costs what changed.
+   */
+  private sized: { each: number[]; total: number } | null = null;
 
   constructor(private base: PassageStore) {
     this.refs = Array.from({ length: base.count }, (_, i) => i);
@@ -20,7 +28,7 @@ export class MutablePassages implements PassageStore {
 
   /** True when the records differ from the base store as stored. */
   get changed(): boolean {
-    return this.extra.length > 0 || this.refs.length !== this.base.count || this.refs.some((r, i) => r !== i);
+    return this.extra.length > 0 || this.refs.length !== this.base.count || this.renumbered;
   }
 
   /** Identity of the passage file the records are stored in, while they are unchanged. */
@@ -30,11 +38,24 @@ export class MutablePassages implements PassageStore {
 
   get bytes(): number {
     if (!this.changed) return this.base.bytes;
-    // What a rewrite would produce: stored records are counted from the table, without reading them.
-    const file = this.base instanceof FilePassageStore ? this.base : undefined;
-    let sum = 16 + 64 + 8;
-    for (const r of this.refs) sum += r >= 0 && file ? file.storedBytes(r) : recordBytes(r >= 0 ? this.base.get(r) : this.extra[-r - 1]!);
-    return sum;
+    return 16 + 64 + 8 + this.measured().total;
+  }
+
+  /** What a rewrite would write for ref r: stored records are counted from the store's table, without reading them. */
+  private recordSize(r: number): number {
+    if (r < 0) return recordBytes(this.extra[-r - 1]!);
+    return this.base.storedBytes ? this.base.storedBytes(r) : recordBytes(this.base.get(r));
+  }
+
+  private measured(): { each: number[]; total: number } {
+    if (!this.sized) this.sized = { each: [], total: 0 };
+    const s = this.sized;
+    for (let i = s.each.length; i < this.refs.length; i++) {
+      const b = this.recordSize(this.refs[i]!);
+      s.each.push(b);
+      s.total += b;
+    }
+    return s;
   }
 
   id(i: number): string {
@@ -68,11 +89,20 @@ export class MutablePassages implements PassageStore {
       const r = this.refs.pop()!;
       if (r < 0 && -r === this.extra.length) this.extra.pop();
     }
+    const s = this.sized;
+    while (s && s.each.length > count) s.total -= s.each.pop()!;
+    this.renumbered = this.refs.some((r, i) => r !== i);
   }
 
   /** Keeps only the records at `keep` (old internal ids, ascending), renumbered 0.. */
   compact(keep: number[]): void {
+    if (this.sized) {
+      const each = this.measured().each;
+      const kept = keep.map((i) => each[i]!);
+      this.sized = { each: kept, total: kept.reduce((a, b) => a + b, 0) };
+    }
     this.refs = keep.map((i) => this.refs[i]!);
+    this.renumbered = this.refs.some((r, i) => r !== i);
   }
 
   /** Switches to a freshly written store holding exactly the current records. */
@@ -81,6 +111,8 @@ export class MutablePassages implements PassageStore {
     this.base = store;
     this.refs = Array.from({ length: store.count }, (_, i) => i);
     this.extra = [];
+    this.renumbered = false;
+    this.sized = null;
   }
 
   close(): void {

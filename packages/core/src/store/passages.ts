@@ -31,6 +31,8 @@ export interface PassageStore {
   metadata(i: number): Metadata;
   /** Bytes this store takes on disk (or would take, for one in memory). */
   readonly bytes: number;
+  /** Bytes passage i takes in the file (or would take), when the store can tell without a rewrite. */
+  storedBytes?(i: number): number;
   /** The parts as stored (checksums verified), when this store has them: saves copy them as they are. */
   raw?(i: number): StoredParts | undefined;
   close(): void;
@@ -55,10 +57,20 @@ export class MemoryPassageStore implements PassageStore {
   metadata(i: number): Metadata {
     return this.records[i]!.metadata;
   }
+  /** Bytes of each record as a file stores it, and their sum: measured once (the records never change). */
+  private sized: { each: number[]; total: number } | null = null;
+  private measured(): { each: number[]; total: number } {
+    if (!this.sized) {
+      const each = this.records.map(recordBytes);
+      this.sized = { each, total: each.reduce((a, b) => a + b, 0) };
+    }
+    return this.sized;
+  }
+  storedBytes(i: number): number {
+    return this.measured().each[i]!;
+  }
   get bytes(): number {
-    let b = 16 + FOOTER_BYTES[2]! + 8;
-    for (const r of this.records) b += recordBytes(r);
-    return b;
+    return 16 + FOOTER_BYTES[2]! + 8 + this.measured().total;
   }
   close(): void {}
 }
