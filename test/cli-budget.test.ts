@@ -58,6 +58,7 @@ describe("leann build --budget and leann info", () => {
       expect(per.graph).toBeCloseTo(x.bytes.graph / x.passages, 1);
       expect(per.pqCodes).toBeCloseTo(x.bytes.pqCodes / x.passages, 1);
       expect(per.pqCodebooks).toBeCloseTo(x.bytes.pqCodebooks / x.passages, 1);
+      expect(per.rotation).toBeCloseTo(x.bytes.rotation / x.passages, 1);
       expect(per.storedVectors).toBeCloseTo(x.bytes.storedVectors / x.passages, 1);
       expect(per.other).toBeCloseTo(x.bytes.other / x.passages, 1);
       expect(per.indexTotal).toBeCloseTo(x.bytes.indexTotal / x.passages, 1);
@@ -74,7 +75,7 @@ describe("leann build --budget and leann info", () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^Budget\s+fast$/m);
     expect(text.stdout).toContain(`Layout     ${f.layout}`);
-    expect(text.stdout).toMatch(new RegExp(`^Per passage ${f.bytesPerPassage.indexTotal} B of index: graph ${f.bytesPerPassage.graph} B, PQ codes ${f.bytesPerPassage.pqCodes} B, codebooks [\\d.]+ B, stored vectors [\\d.]+ B, other [\\d.]+ B$`, "m"));
+    expect(text.stdout).toMatch(new RegExp(`^Per passage ${f.bytesPerPassage.indexTotal} B of index: graph ${f.bytesPerPassage.graph} B, PQ codes ${f.bytesPerPassage.pqCodes} B, codebooks [\\d.]+ B, rotation [\\d.]+ B, stored vectors [\\d.]+ B, keyword index [\\d.]+ B, other [\\d.]+ B$`, "m"));
   });
 
   it("keeps the recorded budget when rebuilt with --force and no --budget, and takes a number of bytes", async () => {

@@ -23,7 +23,7 @@ describe("leann info, list and remove", () => {
     expect(info.modelId).toBe(DEFAULT_MODEL);
     expect(info.rawTextBytes).toBeGreaterThan(GUIDE.length);
     const b = info.bytes;
-    expect(b.graph + b.pqCodes + b.pqCodebooks + b.storedVectors + b.keyword + b.other).toBe(b.indexTotal);
+    expect(b.graph + b.pqCodes + b.pqCodebooks + b.rotation + b.storedVectors + b.keyword + b.other).toBe(b.indexTotal);
     expect(b.total).toBeGreaterThanOrEqual(b.indexTotal + b.passages + b.meta);
     expect(info.shareOfRawText).toBeCloseTo(b.total / info.rawTextBytes, 6);
     expect(info.float32EmbeddingsBytes).toBe(info.passages * 64 * 4);

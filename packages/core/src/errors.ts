@@ -127,10 +127,13 @@ export class ClosedError extends LeannError {
   }
 }
 
-/** Another writer holds the index directory. */
+/** Another writer holds the index directory (or another process holds a lock file of it). */
 export class LockedError extends LeannError {
-  constructor(message: string) {
+  /** The process that holds the lock, when its lock file says. */
+  readonly holder: { pid: number; host: string; since: string } | undefined;
+  constructor(message: string, holder?: { pid: number; host: string; since: string }) {
     super("LOCKED", message);
+    this.holder = holder;
   }
 }
 

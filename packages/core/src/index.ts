@@ -2,6 +2,7 @@ export * from "./errors.js";
 export * from "./embedder.js";
 export { LeannIndex } from "./leann-index.js";
 export { withWriterLock } from "./persist/writer-lock.js";
+export { acquireLock } from "./format/lock.js";
 export { checkTexts, embedInBatches, Limiter } from "./remote-batches.js";
 export type {
   AddOptions,

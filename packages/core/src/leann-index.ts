@@ -232,19 +232,28 @@ export class LeannIndex {
     return i === undefined ? undefined : this.state.passages.get(i);
   }
 
-  /** Bytes of each part as saved. */
+  /**
+   * Bytes of each part as a save would write it (deleted passages count until compaction).
+   * Kept current as the index changes: a call after an update costs what the update changed.
+   */
   sizes(): IndexSizes {
-    // Read-only: an add in flight keeps working on the adjacency lists.
+    // Read-only: an add in flight keeps working on its own copies of the adjacency lists.
     const { core: c, passages } = this.state;
-    const frozen = c.graph.frozen().graph;
-    const graph = frozen.offsets.byteLength + frozen.data.byteLength;
-    const pqCodes = c.codes.byteLength;
-    const pqCodebooks = c.pq.centroids.length * 2 + c.pq.bounds.byteLength;
-    const storedVectors = (c.storedVectors?.byteLength ?? 0) + c.hubVectors.byteLength + c.hubIds.byteLength;
+    const graph = c.graph.savedBytes();
     const kw = keywordBytes(this.state);
-    const keyword = kw?.byteLength ?? 0;
-    const total = coreFileSize(c, passages.count, frozen, kw);
-    return { graph, pqCodes, pqCodebooks, storedVectors, keyword, other: total - graph - pqCodes - pqCodebooks - storedVectors - keyword, indexTotal: total, passages: passages.bytes };
+    // Each part of the index file with an entry of its own; `other` is the rest (headers, seeds, degrees, alignment).
+    const parts = {
+      graph: graph.offsets + graph.data,
+      pqCodes: c.codes.byteLength,
+      pqCodebooks: c.pq.centroids.length * 2 + c.pq.bounds.byteLength,
+      // Half floats, dims x dims: shared by all passages, so it weighs on small indexes.
+      rotation: (c.pq.rotation?.length ?? 0) * 2,
+      storedVectors: (c.storedVectors?.byteLength ?? 0) + c.hubVectors.byteLength + c.hubIds.byteLength,
+      keyword: kw?.byteLength ?? 0,
+    };
+    const indexTotal = coreFileSize(c, passages.count, graph, kw);
+    const counted = Object.values(parts).reduce((a, b) => a + b, 0);
+    return { ...parts, other: indexTotal - counted, indexTotal, passages: passages.bytes };
   }
 
   /**

@@ -214,9 +214,12 @@ export interface IndexSizes {
   graph: number;
   pqCodes: number;
   pqCodebooks: number;
+  /** The learnt rotation before PQ (dims x dims half floats); 0 without one. */
+  rotation: number;
   storedVectors: number;
   /** The keyword (BM25) index: compressed postings, dictionary and passage lengths (0 without one). */
   keyword: number;
+  /** The rest of the index file: headers, seeds, degrees, alignment. */
   other: number;
   /** Everything but passage text, ids and metadata. */
   indexTotal: number;

@@ -67,7 +67,7 @@ describe("save and load", () => {
     expect(sizes.keyword).toBeGreaterThan(0);
     expect(sizes.keyword).toBeLessThan(raw * 0.1);
     expect(sizes.passages).toBeLessThan(raw * 1.1);
-    expect(sizes.graph + sizes.pqCodes + sizes.pqCodebooks + sizes.keyword + sizes.other).toBe(sizes.indexTotal);
+    expect(sizes.graph + sizes.pqCodes + sizes.pqCodebooks + sizes.rotation + sizes.storedVectors + sizes.keyword + sizes.other).toBe(sizes.indexTotal);
   });
 
   it("raises IndexNotFoundError for a directory without an index", async () => {

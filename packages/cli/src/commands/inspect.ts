@@ -57,9 +57,10 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
     graph: per(sizes.graph),
     pqCodes: per(sizes.pqCodes),
     pqCodebooks: per(sizes.pqCodebooks),
+    rotation: per(sizes.rotation),
     storedVectors: per(sizes.storedVectors),
     keyword: per(sizes.keyword),
-    // Headers, seeds, degrees and a learnt rotation (sizes() counts it here).
+    // Headers, seeds and degrees.
     other: per(sizes.other),
     indexTotal: per(sizes.indexTotal),
   };
@@ -101,9 +102,10 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
       ["  graph", formatBytes(sizes.graph), "pruned neighbour lists, compressed"],
       ["  PQ codes", formatBytes(sizes.pqCodes), "the approximate distances the search walks on"],
       ["  PQ codebooks", formatBytes(sizes.pqCodebooks), ""],
+      ...(sizes.rotation ? [["  PQ rotation", formatBytes(sizes.rotation), "learnt before PQ, shared by all passages"]] : []),
       ...(sizes.storedVectors ? [["  stored vectors", formatBytes(sizes.storedVectors), ""]] : []),
       ...(sizes.keyword ? [["  keyword index", formatBytes(sizes.keyword), "BM25 postings, compressed"]] : []),
-      ["  other", formatBytes(sizes.other), "headers, seeds, degrees, PQ rotation"],
+      ["  other", formatBytes(sizes.other), "headers, seeds, degrees"],
       ["  passages", formatBytes(sizes.passages), "text, ids and metadata"],
       ["  leann.json", formatBytes(metaBytes), "model, chunking, file list"],
     ],
@@ -117,7 +119,7 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
   if (params.layout) ctx.out(`Layout     ${params.layout}`);
   ctx.out(`Keywords   ${keywordIndex ? "BM25 keyword index: searches are hybrid (meaning and exact words; --alpha)" : "no keyword index: searches match meaning only (rebuild without --no-keyword-index for hybrid)"}`);
   ctx.out(
-    `Per passage ${bpp(perPassage.indexTotal)} of index: graph ${bpp(perPassage.graph)}, PQ codes ${bpp(perPassage.pqCodes)}, codebooks ${bpp(perPassage.pqCodebooks)}, stored vectors ${bpp(perPassage.storedVectors)}, keyword index ${bpp(perPassage.keyword)}, other ${bpp(perPassage.other)}`,
+    `Per passage ${bpp(perPassage.indexTotal)} of index: graph ${bpp(perPassage.graph)}, PQ codes ${bpp(perPassage.pqCodes)}, codebooks ${bpp(perPassage.pqCodebooks)}, rotation ${bpp(perPassage.rotation)}, stored vectors ${bpp(perPassage.storedVectors)}, keyword index ${bpp(perPassage.keyword)}, other ${bpp(perPassage.other)}`,
   );
   ctx.out(`Updated    ${meta.updatedAt}`);
 }

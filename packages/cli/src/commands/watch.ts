@@ -5,14 +5,43 @@
  * disk is always a complete saved generation, and a watcher killed at any point loses
  * nothing: the next start catches up with one sync.
  */
+import { join } from "node:path";
+import { acquireLock, LeannError, type LockedError } from "@leann/core";
 import { num, type Ctx } from "../context.js";
-import { classify } from "../exit-codes.js";
+import { CliError, classify, EXIT } from "../exit-codes.js";
 import { indexDir, readMeta } from "../home.js";
 import type { CollectOptions } from "../sources.js";
 import { SyncScheduler } from "../watch/scheduler.js";
-import { takeWatchLock } from "../watch/watch-lock.js";
 import { watchRoots } from "../watch/fs-events.js";
 import { add } from "./update.js";
+
+/**
+ * One watcher per index: two would both see each change and both try to add it. This lock
+ * file in the index folder names the watching process; it is taken like the index's writer
+ * lock (packages/core format/lock.ts), so one left by a process that no longer runs (a
+ * crash, a kill -9, or a restarted container whose new process has the same pid) is taken
+ * over. Other writers (`leann add`, `leann delete`) are kept apart by the writer lock at save.
+ */
+export const WATCH_LOCK = "watch.lock";
+
+/**
+ * Takes the watch lock of the index in `dir`; returns its release.
+ * @throws CliError CONFLICT (code LOCKED) when a live process already watches this index
+ */
+export function takeWatchLock(dir: string, name: string): () => void {
+  try {
+    return acquireLock(dir, WATCH_LOCK);
+  } catch (err) {
+    if (!LeannError.isInstance(err) || err.code !== "LOCKED") throw err;
+    const h = (err as LockedError).holder;
+    throw new CliError(
+      EXIT.CONFLICT,
+      "LOCKED",
+      h ? `Index "${name}" is already watched by process ${h.pid} on ${h.host} (since ${h.since}).` : `Index "${name}" is already watched (${err.message})`,
+      `Stop that watcher first; if it is gone, delete ${join(dir, WATCH_LOCK)}.`,
+    );
+  }
+}
 
 /** Quiet time before a sync: long enough to cover a burst (a save, a checkout), short enough to feel live. */
 export const DEFAULT_DEBOUNCE_MS = 500;

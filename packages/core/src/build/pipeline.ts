@@ -3,7 +3,7 @@ import { compressGraph } from "../graph/csr.js";
 import { buildHnsw, defaultThreads } from "../graph/hnsw-build.js";
 import { LiveGraph } from "../graph/live-graph.js";
 import { pruneSteps } from "../graph/prune.js";
-import { reorderForLocality } from "../graph/reorder.js";
+import { reorderSteps } from "../graph/reorder.js";
 import { allocateVectors } from "../graph/simd.js";
 import { type ResolvedBuildOptions } from "../options.js";
 import { scoreErrorSteps } from "../quantize/error.js";
@@ -54,6 +54,7 @@ export async function buildFromPassages(
     const { vectors, dims } = vectorsFrom(given, n, alloc);
     if (o.metric === "cosine") normalizeRows(vectors, dims);
     timings.embed = performance.now() - t0;
+    await pacer.point();
     built = await buildCore(vectors, dims, o, progress, timings, undefined, pacer);
   } else built = await embedAndBuild(records, embedder, o, progress, timings, t0, pacer);
   const { core, order } = built;
@@ -241,10 +242,10 @@ export async function buildCore(
     ...(ready ? { ready } : {}),
   });
   timings.graph = lap();
-  // From here on, nodes are numbered for locality; `order` maps back to the input order.
-  const { graph: g, vectors, order } = reorderForLocality(built, input, dims);
   pacer.begin("prune");
   progress("prune", 0, 1);
+  // From here on, nodes are numbered for locality; `order` maps back to the input order.
+  const { graph: g, vectors, order } = await pacer.run(reorderSteps(built, input, dims));
   const pruned = await pacer.run(pruneSteps(g, vectors, dims, { hubShare: o.hubShare, hubDegree: o.M, degree: o.prunedDegree, graphBudget: layout.graphBytesPerPassage, metric: walkMetric }));
   await pacer.point();
   const graph = compressGraph(pruned.adjacency);

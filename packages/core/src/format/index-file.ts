@@ -56,7 +56,14 @@ export type SectionData = Uint8Array | Uint16Array | Uint32Array | Float32Array;
 
 const align8 = (x: number) => (x + 7) & ~7;
 
-function typeOf(a: SectionData): SectionType {
+/** A section described by its element type and length alone: enough to size a file. */
+export interface SectionShape {
+  type: SectionType;
+  byteLength: number;
+}
+
+function typeOf(a: SectionData | SectionShape): SectionType {
+  if (!ArrayBuffer.isView(a)) return a.type;
   return a instanceof Uint32Array ? "u32" : a instanceof Float32Array ? "f32" : a instanceof Uint16Array ? "f16" : "u8";
 }
 
@@ -69,7 +76,7 @@ function bytesOf(a: SectionData): Uint8Array {
  * the sections: what `sizes()` reports after every change. Checksums are counted at their
  * longest decimal form, so this is the written size or at most a few bytes more.
  */
-export function indexFileSize(header: Omit<IndexHeader, "sections" | "format" | "version">, sections: Record<string, SectionData>): number {
+export function indexFileSize(header: Omit<IndexHeader, "sections" | "format" | "version">, sections: Record<string, SectionData | SectionShape>): number {
   const names = Object.keys(sections);
   let headerLen = 0;
   let pos = 0;

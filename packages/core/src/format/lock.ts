@@ -2,14 +2,17 @@ import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, r
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { LeannError, LockedError, StorageError } from "../errors.js";
+import { InvalidOptionsError, LeannError, LockedError, StorageError } from "../errors.js";
 import { removeAtomicTemps } from "./atomic.js";
 
+/** The index directory's writer lock. */
 export const LOCK_FILE = "LOCK";
-/** A lock file that cannot be read is taken for a writer still starting up until it is this old. */
+/** A lock file that cannot be read is taken for a holder still starting up until it is this old. */
 const UNREADABLE_GRACE_MS = 10_000;
-/** Lock-taking leftovers: `LOCK.<pid>-<hex>.tmp` and `LOCK.stale-<pid>-<hex>-<attempt>`. */
-const LOCK_TEMP = /^LOCK\.(?:stale-)?(\d+)-([0-9a-f]{16})(?:\.tmp|-\d+)$/;
+/** Lock-taking leftovers of lock `file`: `<file>.<pid>-<hex>.tmp` and `<file>.stale-<pid>-<hex>-<attempt>`. */
+const lockTemp = (file: string) => new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.(?:stale-)?(\\d+)-([0-9a-f]{16})(?:\\.tmp|-\\d+)$`);
+/** Lock file names: one plain name in the directory (no path, not hidden). */
+const LOCK_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
 interface LockInfo {
   pid: number;
@@ -96,15 +99,16 @@ function ageMs(path: string): number | undefined {
  * whose process has ended (their names carry the pid and token), or that are older than
  * any live contender keeps one (they exist for microseconds).
  */
-function removeLockTemps(dir: string): void {
+function removeLockTemps(dir: string, file: string): void {
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
     return;
   }
+  const temp = lockTemp(file);
   for (const name of names) {
-    const m = LOCK_TEMP.exec(name);
+    const m = temp.exec(name);
     if (!m) continue;
     const path = join(dir, name);
     const pid = Number(m[1]), token = `${m[1]}-${m[2]}`;
@@ -122,20 +126,28 @@ function io<T>(path: string, fn: () => T): T {
 }
 
 /**
- * Takes the directory's writer lock and returns its release function.
+ * Takes the lock `file` of `dir` (by default LOCK, the directory's writer lock) and returns
+ * its release function. Other lock files (e.g. the CLI's `watch.lock`, one watcher per
+ * index) work the same way and independently of LOCK.
  *
- * The LOCK file appears complete in one step (written under a temporary name, then
- * hard-linked: link fails if LOCK exists). A lock whose process no longer runs on this
+ * The lock file appears complete in one step (written under a temporary name, then
+ * hard-linked: link fails if it exists). A lock whose process no longer runs on this
  * host is stale (a process is told from a later one with the same pid by its start time,
- * and this process knows the tokens it holds): it is moved aside by rename (only one
+ * and this process knows the tokens it holds, so a lock naming this very pid, as PID 1 of
+ * a restarted container does, is recovered): it is moved aside by rename (only one
  * contender can win that), and the winner checks it moved the stale lock and not a fresh
- * one. Once held, leftovers of killed writers (temporary lock and data files) are removed.
- * Release removes LOCK only if it still holds this writer's token.
- * @throws LockedError when a live writer holds the directory
+ * one. Once held, leftovers of killed contenders are removed (and, for the writer lock,
+ * the temporary data files of killed writers). Release removes the file only if it still
+ * holds this holder's token.
+ * @throws LockedError when a live process holds the lock (`holder` says which)
  * @throws StorageError when the lock file cannot be written (read-only, full, no permission)
+ * @throws InvalidOptionsError when `file` is not a plain file name
  */
-export function acquireLock(dir: string): () => void {
-  const path = join(dir, LOCK_FILE);
+export function acquireLock(dir: string, file: string = LOCK_FILE): () => void {
+  if (typeof file !== "string" || !LOCK_NAME.test(file)) {
+    throw new InvalidOptionsError(`acquireLock: the lock file name must be a plain file name (letters, digits, ".", "_", "-"; at most 64), received ${JSON.stringify(file)}.`);
+  }
+  const path = join(dir, file);
   const token = `${process.pid}-${randomBytes(8).toString("hex")}`;
   const me: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString(), token };
   const start = processStart(process.pid);
@@ -156,8 +168,10 @@ export function acquireLock(dir: string): () => void {
       try {
         linkSync(tmp, path);
         held = true;
-        removeLockTemps(dir);
-        removeAtomicTemps(dir);
+        removeLockTemps(dir, file);
+        // Only the writer lock's holder writes data files: another lock's holder must leave
+        // the temporaries of a writer saving meanwhile alone.
+        if (file === LOCK_FILE) removeAtomicTemps(dir);
         return () => {
           HELD.delete(token);
           if (readLock(path).info?.token === token) rmSync(path, { force: true });
@@ -175,8 +189,12 @@ export function acquireLock(dir: string): () => void {
       }
       if (!stale) {
         const who = info ? `process ${info.pid} on ${info.host} since ${info.since}` : "another process";
+        const holder = info ? { pid: info.pid, host: info.host, since: info.since } : undefined;
         throw new LockedError(
-          `${dir} is being written by ${who}. Only one writer may save to an index directory at a time; wait for it to finish. If that process is gone, delete ${path}.`,
+          file === LOCK_FILE
+            ? `${dir} is being written by ${who}. Only one writer may save to an index directory at a time; wait for it to finish. If that process is gone, delete ${path}.`
+            : `${path} is held by ${who}; wait for it to end. If that process is gone, delete ${path}.`,
+          holder,
         );
       }
       const aside = `${path}.stale-${token}-${attempt}`;
@@ -197,7 +215,7 @@ export function acquireLock(dir: string): () => void {
       }
       rmSync(aside, { force: true });
     }
-    throw new LockedError(`Could not take the writer lock ${path} after 5 attempts (other writers keep taking it); retry later.`);
+    throw new LockedError(`Could not take the lock ${path} after 5 attempts (other processes keep taking it); retry later.`);
   } finally {
     if (!held) HELD.delete(token);
     rmSync(tmp, { force: true });

@@ -20,6 +20,12 @@ function listBytes(v: number, ids: ArrayLike<number>, start: number, end: number
   return bytes;
 }
 
+/** Bytes node v's list takes in the compressed form (sorted in a copy; the list is left as it is). */
+export function encodedListBytes(v: number, list: readonly number[]): number {
+  const ids = Uint32Array.from(list).sort();
+  return listBytes(v, ids, 0, ids.length);
+}
+
 /** Plain CSR: node v's neighbours are ids[starts[v] .. starts[v + 1]). */
 export interface Adjacency {
   starts: Uint32Array;

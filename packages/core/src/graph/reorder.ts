@@ -1,4 +1,8 @@
+import type { Steps } from "../util/steps.js";
 import type { HnswGraph } from "./hnsw-build.js";
+
+/** Nodes visited, renumbered or moved between two safe points (util/steps.ts). */
+const STEP = 4096;
 
 /**
  * Renumbers nodes in breadth-first order from the entry point over the level-0 graph, so
@@ -7,8 +11,9 @@ import type { HnswGraph } from "./hnsw-build.js";
  * nodes), and the budget buys a denser graph. Returns the renumbered level-0 graph
  * (upper levels are dropped: nothing after construction reads them) and `order` (new id ->
  * old id); the rows of `vectors` are permuted in place (no second copy of the vectors).
+ * Cut at safe points.
  */
-export function reorderForLocality(g: HnswGraph, vectors: Float32Array, dims: number): { graph: HnswGraph; vectors: Float32Array; order: Uint32Array } {
+export function* reorderSteps(g: HnswGraph, vectors: Float32Array, dims: number): Steps<{ graph: HnswGraph; vectors: Float32Array; order: Uint32Array }> {
   const { n, M0, level0 } = g;
   const order = new Uint32Array(n);
   const perm = new Int32Array(n).fill(-1);
@@ -24,6 +29,7 @@ export function reorderForLocality(g: HnswGraph, vectors: Float32Array, dims: nu
       while (perm[start] !== -1) start++;
       visit(start);
     }
+    if (head % STEP === 0) yield;
     const v = order[head++]!;
     const b = v * (M0 + 1);
     for (let j = 1; j <= level0[b]!; j++) {
@@ -34,6 +40,7 @@ export function reorderForLocality(g: HnswGraph, vectors: Float32Array, dims: nu
   const l0 = new Int32Array(level0.length);
   const levels = new Uint8Array(n);
   for (let v = 0; v < n; v++) {
+    if (v % STEP === 0) yield;
     const old = order[v]!;
     const ob = old * (M0 + 1), nb = v * (M0 + 1);
     const c = level0[ob]!;
@@ -44,11 +51,13 @@ export function reorderForLocality(g: HnswGraph, vectors: Float32Array, dims: nu
   // Permute rows in place, cycle by cycle: row `old` moves to row perm[old].
   const row = new Float32Array(dims), spare = new Float32Array(dims);
   const done = new Uint8Array(n);
+  let moved = 0;
   for (let start = 0; start < n; start++) {
     if (done[start] || perm[start] === start) continue;
     row.set(vectors.subarray(start * dims, (start + 1) * dims));
     let at = start;
     do {
+      if (++moved % STEP === 0) yield;
       const to = perm[at]!;
       spare.set(vectors.subarray(to * dims, (to + 1) * dims));
       vectors.set(row, to * dims);

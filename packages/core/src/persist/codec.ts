@@ -1,5 +1,5 @@
 import { CorruptIndexError, LeannError } from "../errors.js";
-import { decodeIndexFile, encodeIndexFile, indexFileSize, type IndexHeader, type SectionData } from "../format/index-file.js";
+import { decodeIndexFile, encodeIndexFile, indexFileSize, type IndexHeader, type SectionData, type SectionShape } from "../format/index-file.js";
 import type { PassageFileIdentity } from "../store/passage-file.js";
 import { neighbors, type CompressedGraph } from "../graph/csr.js";
 import { LiveGraph } from "../graph/live-graph.js";
@@ -29,11 +29,18 @@ export function encodeCore(core: Core, count: number, graph: CompressedGraph, pa
   return encodeIndexFile(header, sections);
 }
 
-/** The size `encodeCore` would write (to within a few bytes), without encoding anything large. */
-export function coreFileSize(core: Core, count: number, graph: CompressedGraph, keyword?: Uint8Array | null): number {
+const NO_GRAPH: CompressedGraph = { offsets: new Uint32Array(0), data: new Uint8Array(0) };
+
+/**
+ * The size `encodeCore` would write (to within a few bytes), without encoding anything
+ * large: the graph is given by the bytes of its two sections (LiveGraph.savedBytes).
+ */
+export function coreFileSize(core: Core, count: number, graph: { offsets: number; data: number }, keyword?: Uint8Array | null): number {
   // A save records the passage file's identity; count it at its longest form.
-  const { header, sections } = coreFile(core, count, graph, { uid: "0".repeat(32), crc32: 0xffffffff }, keyword);
-  return indexFileSize(header, sections);
+  const { header, sections } = coreFile(core, count, NO_GRAPH, { uid: "0".repeat(32), crc32: 0xffffffff }, keyword);
+  // Same keys in the same order, the graph's by their sizes alone.
+  const shapes: Record<string, SectionData | SectionShape> = { ...sections, "graph.offsets": { type: "u32", byteLength: graph.offsets }, "graph.data": { type: "u8", byteLength: graph.data } };
+  return indexFileSize(header, shapes);
 }
 
 /** The header and sections of the index file for `core`: one layout for saving and for sizing. */

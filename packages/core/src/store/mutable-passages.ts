@@ -9,6 +9,8 @@ import { FilePassageStore, MemoryPassageStore, passageFileBytes, type Metadata, 
 export class MutablePassages implements PassageStore {
   private refs: number[];
   private extra: PassageRecord[] = [];
+  /** True when refs are no longer 0, 1, ... of the base (kept by compact and truncate, so `changed` is O(1)). */
+  private renumbered = false;
 
   constructor(private base: PassageStore) {
     this.refs = Array.from({ length: base.count }, (_, i) => i);
@@ -20,7 +22,7 @@ export class MutablePassages implements PassageStore {
 
   /** True when the records differ from the base store as stored. */
   get changed(): boolean {
-    return this.extra.length > 0 || this.refs.length !== this.base.count || this.refs.some((r, i) => r !== i);
+    return this.extra.length > 0 || this.refs.length !== this.base.count || this.renumbered;
   }
 
   /** Identity of the passage file the records are stored in, while they are unchanged. */
@@ -83,11 +85,13 @@ export class MutablePassages implements PassageStore {
       const r = this.refs.pop()!;
       if (r < 0 && -r === this.extra.length) this.extra.pop();
     }
+    this.renumbered = this.refs.some((r, i) => r !== i);
   }
 
   /** Keeps only the records at `keep` (old internal ids, ascending), renumbered 0.. */
   compact(keep: number[]): void {
     this.refs = keep.map((i) => this.refs[i]!);
+    this.renumbered = this.refs.some((r, i) => r !== i);
   }
 
   /** Switches to a freshly written store holding exactly the current records. */
@@ -96,6 +100,7 @@ export class MutablePassages implements PassageStore {
     this.base = store;
     this.refs = Array.from({ length: store.count }, (_, i) => i);
     this.extra = [];
+    this.renumbered = false;
   }
 
   close(): void {

@@ -113,7 +113,7 @@ export async function insert(state: IndexState, records: PassageRecord[], vector
     c.storedVectors = sv;
   }
   for (const rec of records) state.passages.append(rec);
-  c.graph.setLists(lists);
+  c.graph.setLists(lists, copied);
   c.graph.maxDegree = maxDegree;
   c.codes = codes;
   c.inDegree = inDegree;

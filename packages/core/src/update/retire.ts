@@ -25,6 +25,8 @@ export function retire(state: IndexState, nodes: number[]): void {
   }
   keywordsRetired(state, nodes);
   const isDead = (v: number) => state.deleted[v] === 1;
+  // Lists replaced or grown here: the graph remeasures only these for sizes().
+  const changed: number[] = [];
   for (let u = 0; u < lists.length; u++) {
     if (isDead(u)) continue;
     const l = lists[u]!;
@@ -43,8 +45,10 @@ export function retire(state: IndexState, nodes: number[]): void {
       }
     }
     lists[u] = keep;
+    changed.push(u);
   }
   for (const x of nodes) lists[x] = [];
+  changed.push(...nodes);
   // Keep walks startable and every live node reachable.
   const liveSeeds = [...c.seeds].filter((s) => !isDead(s));
   if (liveSeeds.length === 0) {
@@ -59,9 +63,12 @@ export function retire(state: IndexState, nodes: number[]): void {
     const sizes = view.map((l) => l.length);
     ensureReachable(view, c.entry, isDead);
     view.forEach((l, v) => {
-      if (l.length !== sizes[v]) lists[v] = l;
+      if (l.length === sizes[v]) return;
+      lists[v] = l;
+      changed.push(v);
     });
     for (const l of lists) if (l.length > c.graph.maxDegree) c.graph.maxDegree = l.length;
   }
+  c.graph.touched(changed);
   if (state.deletedCount > lists.length * COMPACT_SHARE) compact(state);
 }

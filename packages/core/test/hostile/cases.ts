@@ -6,13 +6,14 @@ import { join } from "node:path";
 import { createDeflateRaw, deflateRawSync } from "node:zlib";
 import { readCurrent } from "../../src/format/current.js";
 import { checkPassagePairing, readIndexFile } from "../../src/format/index-file.js";
-import { compileFilter, LeannIndex, type SearchFilter } from "../../src/index.js";
+import { acquireLock } from "../../src/format/lock.js";
+import { AbortedError, compileFilter, LeannIndex, type BuildPhase, type SearchFilter } from "../../src/index.js";
 import { FilePassageStore, MemoryPassageStore, writePassageFile } from "../../src/store/passages.js";
 import { HashEmbedder } from "../fixtures/hash-embedder.js";
 import { craftBlock, refooter, rewriteSections, v3PassageFile, varint } from "./craft.js";
 
 /** The defect classes of issue 14. */
-export type HostileClass = "foreign files" | "unbounded work" | "untyped errors" | "filters" | "ids" | "locks and temp files" | "memory";
+export type HostileClass = "foreign files" | "unbounded work" | "untyped errors" | "filters" | "ids" | "locks and temp files" | "memory" | "interrupts";
 
 export interface HostileCase {
   cls: HostileClass;
@@ -126,6 +127,37 @@ async function deflatedRepeats(chunk: Buffer, times: number, dictionary?: Buffer
 /** Raw DEFLATE of 1 GiB of zeros (about 1 MB). */
 const gibibyteOfZeros = () => deflatedRepeats(Buffer.alloc(1 << 20), 1024);
 const enc = new TextEncoder();
+
+/**
+ * Ctrl-C in the middle of a synchronous build step: the abort comes from the event loop (as
+ * a SIGINT handler runs), scheduled when `phase` begins, so it is seen only if the step lets
+ * the loop run. Returns where the build stopped.
+ */
+async function interruptIn(phase: BuildPhase): Promise<{ code?: string; phase?: string; finished: boolean }> {
+  const controller = new AbortController();
+  let finished = false;
+  const many = Array.from({ length: 800 }, (_, k) => ({ id: `i${k}`, text: `interrupted passage ${k} on topic ${k % 13}` }));
+  try {
+    await LeannIndex.build(many, {
+      embedder,
+      pqRotation: true,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.phase === phase && p.done === 0) setImmediate(() => controller.abort());
+        if (p.phase === phase && p.done === p.total) finished = true;
+      },
+    });
+    return { finished: true };
+  } catch (err) {
+    if (!(err instanceof AbortedError)) throw err;
+    return { code: err.code, phase: err.phase, finished };
+  }
+}
+const stoppedIn = (phase: BuildPhase) => (r: unknown) => {
+  const { code, phase: at, finished } = r as { code?: string; phase?: string; finished: boolean };
+  if (code !== "ABORTED") return "the build ran to its end after the abort";
+  return at === phase && !finished ? undefined : `stopped in the ${at} step${finished ? ` after the ${phase} step had finished` : ""}, expected inside ${phase}`;
+};
 
 export const CASES: HostileCase[] = [
   {
@@ -399,6 +431,20 @@ export const CASES: HostileCase[] = [
     check: (r) => ((r as string[]).length === 0 ? undefined : `left: ${(r as string[]).join(", ")}`),
     intact: unchanged,
   },
+  {
+    cls: "locks and temp files",
+    name: "stale lock file of another name (watch.lock) holding this process's own pid",
+    async run(work) {
+      const dir = await savedIndex(work);
+      writeFileSync(join(dir, "watch.lock"), JSON.stringify({ pid: process.pid, host: hostname(), since: "before a restart", token: `${process.pid}-00000000deadbeef` }));
+      acquireLock(dir, "watch.lock")();
+      return existsSync(join(dir, "watch.lock"));
+    },
+    check: (r) => (r === false ? undefined : "watch.lock was not taken over or was left behind"),
+    intact: unchanged,
+  },
+  { cls: "interrupts", name: "Ctrl-C while the graph is pruned", run: () => interruptIn("prune"), check: stoppedIn("prune") },
+  { cls: "interrupts", name: "Ctrl-C while the rotation and codebooks are trained", run: () => interruptIn("quantize"), check: stoppedIn("quantize") },
   {
     cls: "memory",
     name: "metadata read without the text (8 MiB text beside it)",

@@ -53,4 +53,22 @@ describe("writer lock", () => {
     acquireLock(dir)();
     expect(readdirSync(dir).sort()).toEqual(keep.sort());
   });
+
+  it("takes a lock file of another name independently of the writer lock, with the same staleness rules and cleanup", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "watch.lock"), lockOf(process.pid, `${process.pid}-0123456789abcdef`));
+    const left = [`watch.lock.${DEAD_PID}-00112233445566ff.tmp`, `watch.lock.stale-${DEAD_PID}-00112233445566ff-0`];
+    for (const f of left) writeFileSync(join(dir, f), "");
+    const writer = acquireLock(dir);
+    const watcher = acquireLock(dir, "watch.lock");
+    expect(() => acquireLock(dir, "watch.lock")).toThrow(expect.objectContaining({ code: "LOCKED", holder: expect.objectContaining({ pid: process.pid }) }));
+    expect(readdirSync(dir).sort()).toEqual(["LOCK", "watch.lock"]);
+    watcher();
+    writer();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it.each(["../LOCK", "sub/LOCK", ".hidden", ""])("refuses the lock file name %j", (name) => {
+    expect(() => acquireLock(tempDir(), name)).toThrow(expect.objectContaining({ code: "INVALID_OPTIONS" }));
+  });
 });

@@ -8,6 +8,6 @@ describe("hostile-input suite (issue 14)", () => {
     console.log(formatReport(report));
     expect(report.results.filter((r) => r.outcome !== "ok")).toEqual([]);
     expect(report.results).toHaveLength(CASES.length);
-    expect(new Set(CASES.map((c) => c.cls)).size).toBe(7);
+    expect(new Set(CASES.map((c) => c.cls)).size).toBe(8);
   }, 240_000);
 });
