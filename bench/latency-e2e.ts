@@ -12,6 +12,7 @@
  *
  *   pnpm exec tsx latency-e2e.ts                                  # sotu-use-384p, 10k passages, 20 check queries
  *   pnpm exec tsx latency-e2e.ts --dataset sotu-use-512 --queries 20 --before-core /tmp/old/packages/core/src/index.ts
+ *   pnpm exec tsx latency-e2e.ts --only after --budget fast        # one part; updates the results file
  *
  * --before-core: the @leann/core sources from before budgets (e.g. `git archive f5e0336 packages/core/src | tar -x -C
  * /tmp/old`, plus packages/core/package.json and a node_modules link), measured with their defaults (4-bit PQ,
@@ -19,7 +20,7 @@
  * approximated on the current core with the old layout (pqBits 4, pqSubspaces 64) — the new stop rule then still acts.
  * Writes results/latency-e2e-<dataset>.json.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalEmbeddings } from "../packages/onnx/src/index.ts";
@@ -39,6 +40,8 @@ const limit = Number(arg("limit") ?? 10_000);
 const queryCount = Number(arg("queries") ?? 20);
 const beforeCore = arg("before-core");
 const only = (arg("only") ?? "before,after,hnswlib").split(",");
+/** Budget of the "after" index (default: the default budget, balanced). */
+const budget = arg("budget");
 
 /** Runs the synthetic encoder on the texts asked for (the cost), returns the cached vectors (the geometry). */
 class PricedEmbedder {
@@ -165,7 +168,13 @@ async function hnswlib() {
 console.log(`${dataset}: ${ds.meta.count} passages, ${d}-d, ${ds.meta.queryCount} queries, k = 10; encoder: synthetic MiniLM-L6 (random weights, real cost)`);
 try {
   if (only.includes("hnswlib")) results.hnswlib = await hnswlib();
-  if (only.includes("after")) results.after = await leann("after: default budget (balanced)", await import("../packages/core/src/index.ts"), {});
+  if (only.includes("after")) {
+    results[budget ? `after-${budget}` : "after"] = await leann(
+      budget ? `after: budget ${budget}` : "after: default budget (balanced)",
+      await import("../packages/core/src/index.ts"),
+      budget ? { budget: /^\d+$/.test(budget) ? Number(budget) : budget } : {},
+    );
+  }
   if (only.includes("before")) {
     results.before = beforeCore
       ? await leann(`before: core before budgets (${beforeCore}), its defaults`, (await import(beforeCore)) as Core, {})
@@ -177,4 +186,7 @@ try {
 }
 results.loadAverageAtEnd = loadavg()[0];
 mkdirSync("results", { recursive: true });
-writeFileSync(join("results", `latency-e2e-${dataset}.json`), JSON.stringify(results, null, 2) + "\n");
+// Runs of parts (--only, --budget) update the dataset's file rather than replace it.
+const file = join("results", `latency-e2e-${dataset}.json`);
+const earlier = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+writeFileSync(file, JSON.stringify({ ...earlier, ...results }, null, 2) + "\n");
