@@ -12,7 +12,7 @@ import type { Core } from "../state.js";
  */
 
 /** Named budgets, bytes a passage. */
-export const BUDGET_PRESETS = { tiny: 64, balanced: 96, fast: 192 } as const;
+export const BUDGET_PRESETS = { tiny: 64, balanced: 128, fast: 192 } as const;
 export type BudgetPreset = keyof typeof BUDGET_PRESETS;
 
 /** What a budget chose, recorded in the index's parameters (`params.layout`). */
