@@ -9,7 +9,9 @@
  *
  * Options: --datasets a,b (cached datasets, see README), --presets tiny,balanced,fast or bytes (e.g. 128),
  * --limit N (index only the first N passages), --queries tune|check|all (default check: the odd-numbered half of
- * the held-out queries, never used to choose constants; tune = the even half), --search '{"maxRecompute":32}'.
+ * the held-out queries, never used to choose constants; tune = the even half), --search '{"maxRecompute":32}',
+ * --hnswlib (also time hnswlib-node's build of the same vectors, M 16 and M 32 at efConstruction 200, in this process
+ * and at this load, for the build-time comparison; buildMs per phase is printed per preset).
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,7 +20,7 @@ import { LeannIndex, type SearchOptions } from "../packages/core/src/index.ts";
 import { datasetExists, loadDataset, type Dataset } from "./lib/datasets.ts";
 import { exactTopKIds, recallAtK } from "./lib/exact.ts";
 import { CachedEmbedder } from "./lib/leann.ts";
-import { percentile } from "./lib/peers.ts";
+import { hnswlibBare, percentile } from "./lib/peers.ts";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,6 +31,7 @@ const presets = (arg("presets") ?? "tiny,balanced,fast").split(",").map((p) => (
 const limit = Number(arg("limit") ?? 0);
 const which = (arg("queries") ?? "check") as "tune" | "check" | "all";
 const extra = JSON.parse(arg("search") ?? "{}") as SearchOptions;
+const withHnswlib = process.argv.includes("--hnswlib");
 
 /** The dataset cut to `limit` passages and to the chosen half of its queries. */
 function subset(ds: Dataset): Dataset {
@@ -69,6 +72,7 @@ async function run(ds: Dataset, budget: number | "tiny" | "balanced" | "fast", t
       structuresBPerPassage: Number(((sizes.indexTotal) / ds.meta.count).toFixed(1)),
       folderOverRaw: Number((folder / raw).toFixed(3)),
       buildS: Number(buildS.toFixed(1)),
+      buildMs: JSON.stringify(Object.fromEntries(Object.entries(built.buildTimings ?? {}).map(([k, v]) => [k, Math.round(v)]))),
     };
     for (const k of [3, 10]) {
       // Fresh load: the cache starts with the stored hub vectors only (cold cache).
@@ -103,6 +107,12 @@ for (const name of datasets) {
   const ds = subset(loadDataset(name));
   const truth = exactTopKIds(ds.vectors, ds.meta.dims, ds.passages.map((p) => p.id), ds.queryVectors, 10);
   console.log(`\n${name}: ${ds.meta.count} passages, ${ds.meta.dims}-d, ${ds.meta.queryCount} queries (${which})`);
+  if (withHnswlib) {
+    for (const M of [16, 32]) {
+      const r = await hnswlibBare(ds.vectors, ds.meta.dims, ds.passages, ds.queryVectors, 10, { M, efConstruction: 200 });
+      console.log(JSON.stringify({ peer: `hnswlib-node M ${M} efConstruction 200`, buildS: Number((r.buildMs / 1000).toFixed(1)) }));
+    }
+  }
   for (const budget of presets) {
     const r = await run(ds, budget, truth);
     const { layout, ...nums } = r;

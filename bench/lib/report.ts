@@ -5,7 +5,7 @@
  *
  *   cd bench && pnpm exec tsx lib/report.ts [results/latest-full.json]     # re-render without running anything
  */
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { barChart, xyChart, type Series } from "./svg.ts";
@@ -533,6 +533,9 @@ function skippedSection(res: BenchResults): string {
   return [...groups.entries()].map(([k, cases]) => `- ${k} (${cases.join(", ")})`).join("\n");
 }
 
+/** Everything from this line on in the page is hand-written (other scripts' measurements) and kept as is. */
+export const KEPT_MARKER = "<!-- Hand-written sections below: kept by bench/lib/report.ts when it regenerates the page. -->";
+
 /** Writes the page and its SVGs; returns the paths written (relative to the repository). */
 export function writeReport(res: BenchResults, repoDir: string): string[] {
   const full = res.mode === "full";
@@ -631,6 +634,10 @@ export function writeReport(res: BenchResults, repoDir: string): string[] {
     }
   }
   p.push("");
+  // Hand-written sections (measured by other scripts) follow KEPT_MARKER and survive a regeneration.
+  const old = existsSync(mdPath) ? readFileSync(mdPath, "utf8") : "";
+  const kept = old.indexOf(KEPT_MARKER);
+  if (kept >= 0) p.push(old.slice(kept).trimEnd(), "");
   mkdirSync(resolve(mdPath, ".."), { recursive: true });
   writeFileSync(mdPath, p.join("\n"));
   written.unshift(relative(repoDir, mdPath));

@@ -141,7 +141,7 @@ progress bar and ETA. An interrupted build resumes where it stopped when run aga
   --force           rebuild an index that already exists
   --fresh           discard the checkpoint of an interrupted build
   --budget B        bytes a passage for the index structures (graph, codes, stored vectors):
-                    tiny (~64), balanced (~96, default), fast (~192) or a number from 8
+                    tiny (~64), balanced (~128, default), fast (~192) or a number from 8
                     to 65536. More bytes, fewer embeddings recomputed a search; a rebuild
                     keeps the index's budget. \`leann info\` shows what it chose (docs/tuning.md)
   --no-keyword-index

@@ -33,10 +33,17 @@ describe("storage budget", () => {
     expect(l.expectedBytes).toBeLessThanOrEqual(BUDGET_PRESETS.balanced);
   });
 
+  it("buys a rotation with 8-bit codes under fast once 10k passages of 512-d share their cost, while balanced stays unrotated", () => {
+    const fast = chooseLayout("fast", 10_000, 512, {});
+    expect(fast).toMatchObject({ pqBits: 8, rotate: true });
+    expect(fast.expectedBytes).toBeLessThanOrEqual(BUDGET_PRESETS.fast);
+    expect(chooseLayout("balanced", 10_000, 512, {})).toMatchObject({ pqBits: 8, rotate: false });
+  });
+
   it("keeps 4-bit unrotated codes when a small collection cannot carry the codebooks", () => {
     const l = chooseLayout("balanced", 678, 384, {});
     expect(l).toMatchObject({ pqBits: 4, rotate: false });
-    expect(l.reason).toMatch(/more than a quarter of the budget over 678 passages/);
+    expect(l.reason).toMatch(/more than half the budget over 678 passages/);
     expect(chooseLayout("tiny", 678, 384, {}).expectedBytes).toBeLessThanOrEqual(64);
   });
 

@@ -113,7 +113,7 @@ export async function info(ctx: Ctx, name: string): Promise<void> {
   )) {
     ctx.out(line);
   }
-  ctx.out(`Index proper (graph + PQ): ${formatBytes(sizes.indexTotal)}, ${pct(sizes.indexTotal)}. Float32 embeddings would take ${formatBytes(float32)}; none are stored.`);
+  ctx.out(`Index proper (graph, PQ codes, keyword index): ${formatBytes(sizes.indexTotal)}, ${pct(sizes.indexTotal)}. Float32 embeddings would take ${formatBytes(float32)}; none are stored.`);
   const bpp = (v: number | null) => (v === null ? "-" : `${v} B`);
   ctx.out(`Budget     ${params.budget === undefined ? "none recorded (index built before budgets)" : typeof params.budget === "number" ? `${params.budget} B a passage` : params.budget}`);
   if (params.layout) ctx.out(`Layout     ${params.layout}`);
