@@ -33,7 +33,7 @@ export const DEFAULTS = {
   pqBits: 4 as 4 | 8,
   /**
    * Bytes a passage the index structures may use (graph, codes, stored hub vectors, shared
-   * codebooks), or "tiny" (64), "balanced" (128), "fast" (192). The build picks the code layout,
+   * codebooks), or "tiny" (64), "balanced" (128; 96 up to 64 dimensions), "fast" (192). The build picks the code layout,
    * graph budget and hub share from it; the detailed options above override its choice. The
    * values above are what an index gets when those options are given without the rest.
    */

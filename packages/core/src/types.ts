@@ -42,7 +42,7 @@ export interface BuildOptions {
   pqRotation?: boolean;
   /**
    * Bytes a passage the index structures may use (graph, codes, stored hub vectors, shared codebooks), or a preset:
-   * "tiny" (64), "balanced" (128, the default), "fast" (192). The build chooses the code layout, graph budget and
+   * "tiny" (64), "balanced" (128; 96 up to 64 dimensions; the default), "fast" (192). The build chooses the code layout, graph budget and
    * stored hub share from it (`params.layout` says what and why); the detailed options override its choice.
    */
   budget?: number | "tiny" | "balanced" | "fast";

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BUDGET_PRESETS, chooseLayout } from "../src/build/budget.js";
+import { BUDGET_PRESETS, chooseLayout, presetBytes } from "../src/build/budget.js";
 import { InvalidOptionsError, LeannIndex } from "../src/index.js";
 import { estimateScoreError } from "../src/quantize/error.js";
 import { decodePq, encodePq, pqScore, pqTable, trainPq } from "../src/quantize/pq.js";
@@ -29,8 +29,17 @@ function correlated(n: number, dims: number, seed: number): Float32Array {
 describe("storage budget", () => {
   it("chooses 8-bit codes after a rotation when many passages share their fixed cost", () => {
     const l = chooseLayout("balanced", 100_000, 64, {});
-    expect(l).toMatchObject({ pqBits: 8, rotate: true, budget: BUDGET_PRESETS.balanced, preset: "balanced" });
-    expect(l.expectedBytes).toBeLessThanOrEqual(BUDGET_PRESETS.balanced);
+    expect(l).toMatchObject({ pqBits: 8, rotate: true, budget: presetBytes("balanced", 64), preset: "balanced" });
+    expect(l.expectedBytes).toBeLessThanOrEqual(presetBytes("balanced", 64));
+  });
+
+  it("spends at most 1.5 bytes a dimension under balanced when the vectors are narrow, and the full preset when wide", () => {
+    expect(presetBytes("balanced", 64)).toBe(96);
+    expect(presetBytes("balanced", 16)).toBe(96);
+    expect(presetBytes("balanced", 384)).toBe(BUDGET_PRESETS.balanced);
+    expect(presetBytes("fast", 64)).toBe(BUDGET_PRESETS.fast);
+    expect(presetBytes("tiny", 64)).toBe(BUDGET_PRESETS.tiny);
+    expect(chooseLayout("balanced", 600, 64, {}).budget).toBe(96);
   });
 
   it("buys a rotation with 8-bit codes under fast once 10k passages of 512-d share their cost, while balanced stays unrotated", () => {
