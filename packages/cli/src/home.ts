@@ -62,7 +62,7 @@ export interface IndexMeta {
   /** Indexed files by absolute path. */
   files: Record<string, FileEntry>;
   passages: number;
-  /** The --budget the index was built with (the core's record of it), kept by a --force rebuild; absent in older records. */
+  /** The --budget the user gave, kept by a --force rebuild; absent when the default was used (it scales with the passages). */
   budget?: number | string;
   createdAt: string;
   updatedAt: string;

@@ -149,7 +149,7 @@ export const buildOptionsSchema = z.strictObject({
   /** Learn a rotation before PQ (OPQ). Absent: the budget decides (off when pqBits or pqSubspaces is given). */
   pqRotation: z.boolean().optional(),
   /** Bytes a passage for the index structures, or a preset; see build/budget.ts. */
-  budget: z.union([z.number().min(8).max(65_536), z.enum(["tiny", "balanced", "fast"])]).default(DEFAULTS.budget),
+  budget: z.union([z.number().min(8).max(65_536), z.enum(["tiny", "balanced", "fast"])]).optional(),
   pqSample: bounded("pqSample").default(DEFAULTS.pqSample),
   pqIterations: bounded("pqIterations").default(DEFAULTS.pqIterations),
   embedBatchSize: bounded("embedBatchSize").default(DEFAULTS.embedBatchSize),
@@ -170,7 +170,10 @@ export const buildOptionsSchema = z.strictObject({
     ...(o.pqBits !== undefined ? { pqBits: o.pqBits } : {}),
     ...(o.storedHubShare !== undefined ? { storedHubShare: o.storedHubShare } : {}),
     ...(o.pqRotation !== undefined ? { pqRotation: o.pqRotation } : {}),
+    // Absent when defaulted: the default budget may scale with the passages' length (build/budget.ts).
+    ...(o.budget !== undefined ? { budget: o.budget } : {}),
   }),
+  budget: o.budget ?? DEFAULTS.budget,
   graphBytesPerPassage: o.graphBytesPerPassage ?? DEFAULTS.graphBytesPerPassage,
   pqSubspaces: o.pqSubspaces ?? DEFAULTS.pqSubspaces,
   pqBits: o.pqBits ?? DEFAULTS.pqBits,

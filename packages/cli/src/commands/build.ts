@@ -164,7 +164,8 @@ export async function build(ctx: Ctx, a: BuildArgs): Promise<void> {
       sources: a.paths.map((p) => resolve(ctx.io.cwd, p)),
       files,
       passages: index.size,
-      ...(index.params.budget !== undefined ? { budget: index.params.budget } : {}),
+      // Only a budget the user gave is kept for a --force rebuild: the default one scales with the passages' length.
+      ...(budget !== undefined ? { budget } : {}),
       createdAt: now,
       updatedAt: now,
     };

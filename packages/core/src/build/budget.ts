@@ -32,6 +32,38 @@ export function presetBytes(preset: BudgetPreset, dims: number): number {
   return preset === "balanced" ? Math.min(bytes, Math.max(BALANCED_FLOOR, Math.floor(BALANCED_BYTES_PER_DIMENSION * dims))) : bytes;
 }
 
+/**
+ * The default budget (balanced, when the caller named none) follows the text: the whole folder must stay within
+ * 0.8x the raw text (issue 15), and for short passages the passage file (0.407x on faq-100k, block-compressed)
+ * and the keyword section (0.163x) leave about 0.23x of the text's bytes for the index structures. Measured on
+ * faq-100k (100k passages of 229 B, potion 64-d): 96 B gave a folder of 0.983x, 128 B would give ~1.03x. On
+ * 100k real 64-d vectors, 48 B reached recall@10 0.940 at 26.9 recomputations and 56 B 0.960 at 23.0
+ * (bench/budget.ts, check queries), so the share is what short passages can afford, not less.
+ * A budget the caller gave, by number or by name, is never scaled.
+ */
+const TEXT_SHARE = 0.225;
+/** A scaled default never goes below this: 16 B of graph and ~24 B of codes still find neighbours (see docs/tuning.md). */
+const MIN_SCALED_BUDGET = 40;
+
+/**
+ * The bytes a passage of the default budget for passages of `meanTextBytes` bytes of text (UTF-8) on average:
+ * `preset` (the balanced preset's bytes for the vectors' width, presetBytes), or TEXT_SHARE of the text when that
+ * is smaller (never below MIN_SCALED_BUDGET).
+ * Deterministic in its argument; an unknown mean (no passages yet) keeps the preset.
+ */
+export function scaledDefaultBudget(meanTextBytes: number | undefined, preset: number = BUDGET_PRESETS.balanced): number {
+  if (meanTextBytes === undefined || !Number.isFinite(meanTextBytes) || meanTextBytes <= 0) return preset;
+  return Math.min(preset, Math.max(MIN_SCALED_BUDGET, Math.floor(TEXT_SHARE * meanTextBytes)));
+}
+
+/** Mean UTF-8 bytes of the passages' text, or undefined for none. */
+export function meanTextBytes(texts: readonly string[]): number | undefined {
+  if (texts.length === 0) return undefined;
+  let sum = 0;
+  for (const t of texts) sum += Buffer.byteLength(t, "utf8");
+  return sum / texts.length;
+}
+
 /** What a budget chose, recorded in the index's parameters (`params.layout`). */
 export interface Layout {
   /** The budget asked for, bytes a passage, and its preset name if it was one. */
@@ -42,6 +74,8 @@ export interface Layout {
   pqSubspaces: number;
   rotate: boolean;
   storedHubShare: number;
+  /** Mean text bytes a passage the default budget was scaled down for, or null when it was not scaled. */
+  scaledForTextBytes: number | null;
   /** Expected bytes a passage of what was chosen (graph at its budget). */
   expectedBytes: number;
   /** Why, in one line. */
@@ -71,7 +105,8 @@ const MIN_CODE_BYTES = 4;
 const MIN_HUB_SHARE = 0.005;
 const MAX_HUB_SHARE = 0.05;
 
-export type Given = Partial<Pick<ResolvedBuildOptions, "pqBits" | "pqSubspaces" | "graphBytesPerPassage" | "storedHubShare" | "pqRotation">>;
+/** Options the caller gave; `budget` only when named or given as a number (absent: the default, which may scale). */
+export type Given = Partial<Pick<ResolvedBuildOptions, "pqBits" | "pqSubspaces" | "graphBytesPerPassage" | "storedHubShare" | "pqRotation" | "budget">>;
 
 /** Bytes a passage of the codebooks and rotation, shared by n passages. */
 function fixedBytes(bits: 4 | 8, rotate: boolean, dims: number, n: number): number {
@@ -80,11 +115,16 @@ function fixedBytes(bits: 4 | 8, rotate: boolean, dims: number, n: number): numb
 
 /**
  * The layout for `budget` (bytes or preset) over n passages of `dims` dimensions; options
- * the caller gave (`given`) are kept as they are and the rest is fitted around them.
+ * the caller gave (`given`) are kept as they are and the rest is fitted around them. When the
+ * budget is the default (balanced, not in `given`) and the passages' mean text bytes are known,
+ * the budget shrinks to `scaledDefaultBudget` of them, so short passages keep the folder small.
  */
-export function chooseLayout(budget: number | BudgetPreset, n: number, dims: number, given: Given): Layout {
+export function chooseLayout(budget: number | BudgetPreset, n: number, dims: number, given: Given, textBytes?: number): Layout {
   const preset = typeof budget === "string" ? budget : null;
-  const bytes = typeof budget === "string" ? presetBytes(budget, dims) : budget;
+  const named = typeof budget === "string" ? presetBytes(budget, dims) : budget;
+  const scalable = given.budget === undefined && budget === "balanced";
+  const bytes = scalable ? scaledDefaultBudget(textBytes, named) : named;
+  const scaledFor = bytes < named && textBytes !== undefined ? Number(textBytes.toFixed(1)) : null;
   let graph = given.graphBytesPerPassage ?? (bytes <= BUDGET_PRESETS.tiny ? TINY_GRAPH_BYTES : GRAPH_BYTES);
   const layoutGiven = given.pqBits !== undefined || given.pqSubspaces !== undefined;
   // An expert's code layout stays exactly as asked: no rotation unless asked for too.
@@ -131,16 +171,20 @@ export function chooseLayout(budget: number | BudgetPreset, n: number, dims: num
     : chosen.rotate || chosen.bits === 8
       ? `its fixed cost (${fixed.toFixed(1)} B a passage over ${n} passages) is within half the budget, and it ranks best per byte`
       : `a rotation or 8-bit codebooks would cost more than half the budget over ${n} passages`;
+  const asked = scaledFor !== null
+    ? `${preset} budget ${named} B a passage scaled to ${bytes} B (${TEXT_SHARE * 100}% of the passages' mean ${Math.round(scaledFor)} B of text, so the folder stays within 0.8x the text; name a budget to keep it)`
+    : `${preset ?? "custom"} budget ${bytes} B a passage`;
   return {
     budget: bytes,
     preset,
+    scaledForTextBytes: scaledFor,
     graphBytesPerPassage: graph,
     pqBits: chosen.bits,
     pqSubspaces: chosen.subspaces,
     rotate: chosen.rotate,
     storedHubShare: hubShare,
     expectedBytes: Number(expectedBytes.toFixed(1)),
-    reason: `${preset ?? "custom"} budget ${bytes} B a passage: ${kind}, graph ${graph} B${hubShare > 0 ? `, ${(hubShare * 100).toFixed(1)}% hub vectors stored` : ""}; ${why}.`,
+    reason: `${asked}: ${kind}, graph ${graph} B${hubShare > 0 ? `, ${(hubShare * 100).toFixed(1)}% hub vectors stored` : ""}; ${why}.`,
   };
 }
 
@@ -161,6 +205,8 @@ export function readGiven(json: unknown): Given | undefined {
   if (typeof r.graphBytesPerPassage === "number" && r.graphBytesPerPassage > 0) out.graphBytesPerPassage = r.graphBytesPerPassage;
   if (typeof r.storedHubShare === "number" && r.storedHubShare >= 0 && r.storedHubShare <= 1) out.storedHubShare = r.storedHubShare;
   if (typeof r.pqRotation === "boolean") out.pqRotation = r.pqRotation;
+  if (r.budget === "tiny" || r.budget === "balanced" || r.budget === "fast") out.budget = r.budget;
+  else if (typeof r.budget === "number" && r.budget >= 8 && r.budget <= 65_536) out.budget = r.budget;
   return out;
 }
 
@@ -168,9 +214,14 @@ export function readGiven(json: unknown): Given | undefined {
  * The layout options a rebuild (LeannIndex.add while the index is small) passes to the
  * build: the budget and the options the caller gave, so the layout is chosen again for
  * the new size; an index from before budgets keeps its realised layout, as it always did.
+ * The default budget is recorded as "balanced" but is absent from `given`: it is left out,
+ * so the rebuild chooses (and scales) the default again for the new passages. Files from
+ * before that distinction named no other preset or number unless the caller did.
  */
 export function rebuildLayoutOptions(c: Pick<Core, "pq" | "params">): Record<string, unknown> {
   const p = c.params;
   if (p.budget === undefined) return { graphBytesPerPassage: p.graphBytesPerPassage, pqSubspaces: c.pq.subspaces, pqBits: c.pq.bits, storedHubShare: p.storedHubShare };
-  return { budget: p.budget, ...(readGiven(p.given) ?? {}) };
+  const given = readGiven(p.given) ?? {};
+  const budget = given.budget ?? (p.budget === "balanced" ? undefined : p.budget);
+  return { ...(budget !== undefined ? { budget } : {}), ...given };
 }

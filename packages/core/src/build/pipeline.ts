@@ -14,7 +14,7 @@ import type { BuildPhase, BuildProgress } from "../types.js";
 import { roundToHalf } from "../util/f16.js";
 import { normalizeRows } from "../util/vector.js";
 import { vectorsFrom } from "../validate.js";
-import { chooseLayout, type Layout } from "./budget.js";
+import { chooseLayout, meanTextBytes, type Layout } from "./budget.js";
 import { chooseStoredHubs, pickSeeds } from "./hubs.js";
 import { Pacer } from "./pacer.js";
 
@@ -49,14 +49,16 @@ export async function buildFromPassages(
   // The vectors go straight into memory that graph construction uses as it is (no copies).
   const alloc = (length: number, d: number) => allocateVectors(length / d, d);
   const timings: BuildTimings = { embed: 0, graph: 0, prune: 0, quantize: 0, total: 0 };
+  // The default budget scales with the passages' length (build/budget.ts).
+  const textBytes = meanTextBytes(records.map((r) => r.text));
   let built: { core: Core; order: Uint32Array };
   if (given !== undefined) {
     const { vectors, dims } = vectorsFrom(given, n, alloc);
     if (o.metric === "cosine") normalizeRows(vectors, dims);
     timings.embed = performance.now() - t0;
     await pacer.point();
-    built = await buildCore(vectors, dims, o, progress, timings, undefined, pacer);
-  } else built = await embedAndBuild(records, embedder, o, progress, timings, t0, pacer);
+    built = await buildCore(vectors, dims, o, progress, timings, undefined, pacer, textBytes);
+  } else built = await embedAndBuild(records, embedder, o, progress, timings, t0, pacer, textBytes);
   const { core, order } = built;
   core.model = o.modelId ?? embedderIdentity(embedder) ?? null;
   timings.total = performance.now() - t0;
@@ -77,6 +79,7 @@ async function embedAndBuild(
   timings: BuildTimings,
   t0: number,
   pacer: Pacer,
+  textBytes: number | undefined,
 ): Promise<{ core: Core; order: Uint32Array }> {
   const n = records.length;
   const rows = new RowsArrived(n);
@@ -107,7 +110,7 @@ async function embedAndBuild(
   await Promise.race([ready, embedding]);
   const m = memory as { vectors: Float32Array; dims: number } | null;
   if (!m) throw new Error("unreachable: the embedding resolved without allocating its vectors");
-  const [, built] = await Promise.all([embedding, buildCore(m.vectors, m.dims, o, progress, timings, (count) => rows.until(count), pacer)]);
+  const [, built] = await Promise.all([embedding, buildCore(m.vectors, m.dims, o, progress, timings, (count) => rows.until(count), pacer, textBytes)]);
   return built;
 }
 
@@ -207,7 +210,8 @@ function recordedParams(
  * vectors -> HNSW graph -> renumbering for locality -> pruning -> compressed graph -> PQ
  * -> hub choice. `order` maps the new node numbers back to the input rows. The long
  * steps run in slices paced by `pacer` (a signal checked at every safe point, the event
- * loop let in between slices); the slicing changes no result.
+ * loop let in between slices); the slicing changes no result. `textBytes`, the passages'
+ * mean text bytes, scales the default budget (build/budget.ts); absent, it is not scaled.
  * @throws AbortedError when the pacer's signal aborts
  */
 export async function buildCore(
@@ -218,6 +222,7 @@ export async function buildCore(
   timings: { graph: number; prune: number; quantize: number },
   ready?: (count: number) => Promise<void>,
   pacer: Pacer = new Pacer(undefined),
+  textBytes?: number,
 ): Promise<{ core: Core; order: Uint32Array }> {
   let t = performance.now();
   const lap = () => {
@@ -227,7 +232,7 @@ export async function buildCore(
     return d;
   };
   const n = input.length / dims;
-  const layout = chooseLayout(o.budget, n, dims, o.given);
+  const layout = chooseLayout(o.budget, n, dims, o.given, textBytes);
   const walkMetric = o.metric === "l2" ? "l2" : "ip";
   const threads = o.threads === 0 ? defaultThreads(n) : o.threads;
   pacer.begin("graph");

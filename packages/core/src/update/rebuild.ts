@@ -2,7 +2,7 @@ import { buildCore } from "../build/pipeline.js";
 import { allocateVectors } from "../graph/simd.js";
 import { decodePq } from "../quantize/pq.js";
 import { normalizeRows } from "../util/vector.js";
-import { rebuildLayoutOptions } from "../build/budget.js";
+import { meanTextBytes, rebuildLayoutOptions } from "../build/budget.js";
 import { buildOptionsSchema, parseOptions, type ResolvedBuildOptions } from "../options.js";
 import type { Core, IndexState } from "../state.js";
 import { MemoryPassageStore, type PassageRecord } from "../store/passages.js";
@@ -56,9 +56,10 @@ export async function rebuild(state: IndexState, records: PassageRecord[], vecto
     }
   });
   all.set(vectors, keep.length * dims);
-  const { core, order } = await buildCore(all, dims, rebuildOptions(c), () => {}, { graph: 0, prune: 0, quantize: 0 });
-  core.model = c.model;
   const allRecords = [...keep, ...records];
+  const textBytes = meanTextBytes(allRecords.map((r) => r.text));
+  const { core, order } = await buildCore(all, dims, rebuildOptions(c), () => {}, { graph: 0, prune: 0, quantize: 0 }, undefined, undefined, textBytes);
+  core.model = c.model;
   state.core = core;
   const ordered = Array.from(order, (i) => allRecords[i]!);
   state.passages.rebase(new MemoryPassageStore(ordered));

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { BUDGET_PRESETS, chooseLayout, meanTextBytes, readGiven, rebuildLayoutOptions, scaledDefaultBudget } from "../src/build/budget.js";
+import { LeannIndex } from "../src/index.js";
+import { clustered, rows, tempDir, TableEmbedder } from "./helpers.js";
+
+describe("default budget from the passages' length", () => {
+  it("does scale the default budget to 22.5% of the mean text when passages are short, the same for the same input", () => {
+    expect(scaledDefaultBudget(229.4)).toBe(51);
+    expect(scaledDefaultBudget(10)).toBe(40);
+    expect(scaledDefaultBudget(1000)).toBe(BUDGET_PRESETS.balanced);
+    expect(scaledDefaultBudget(undefined)).toBe(BUDGET_PRESETS.balanced);
+    const a = chooseLayout("balanced", 100_000, 384, {}, 229.4);
+    expect(a).toEqual(chooseLayout("balanced", 100_000, 384, {}, 229.4));
+    expect(a).toMatchObject({ budget: 51, preset: "balanced", scaledForTextBytes: 229.4 });
+    expect(a.expectedBytes).toBeLessThanOrEqual(51);
+    expect(a.reason).toMatch(/^balanced budget 128 B a passage scaled to 51 B \(22.5% of the passages' mean 229 B of text/);
+  });
+
+  it("does keep the preset when passages are long enough or their length is unknown", () => {
+    for (const t of [900, undefined]) {
+      const l = chooseLayout("balanced", 100_000, 384, {}, t);
+      expect(l).toMatchObject({ budget: BUDGET_PRESETS.balanced, scaledForTextBytes: null });
+      expect(l.reason).toMatch(/^balanced budget 128 B a passage: /);
+    }
+  });
+
+  it("does honour a budget the caller named or gave as a number, however short the passages", () => {
+    expect(chooseLayout("balanced", 100_000, 384, { budget: "balanced" }, 50)).toMatchObject({ budget: 128, scaledForTextBytes: null });
+    expect(chooseLayout("tiny", 100_000, 384, { budget: "tiny" }, 50)).toMatchObject({ budget: 64, scaledForTextBytes: null });
+    expect(chooseLayout(200, 100_000, 384, { budget: 200 }, 50)).toMatchObject({ budget: 200, scaledForTextBytes: null });
+  });
+
+  it("does measure text in UTF-8 bytes", () => {
+    expect(meanTextBytes([])).toBeUndefined();
+    expect(meanTextBytes(["ab", "é€"])).toBe((2 + 5) / 2);
+  });
+
+  it("does rebuild with the default again when none was given, and with the caller's budget when one was", () => {
+    const pq = { subspaces: 8, bits: 4 } as never;
+    expect(rebuildLayoutOptions({ pq, params: { budget: "balanced", given: "{}" } as never })).toEqual({});
+    expect(rebuildLayoutOptions({ pq, params: { budget: "balanced", given: '{"budget":"balanced"}' } as never })).toEqual({ budget: "balanced" });
+    // Files from before the distinction: a preset other than the default, or a number, was the caller's.
+    expect(rebuildLayoutOptions({ pq, params: { budget: 96, given: "{}" } as never })).toEqual({ budget: 96 });
+    expect(readGiven('{"budget":2}')).toEqual({});
+  });
+
+  it("does record why in params.layout, scaled when no budget is given and as given when one is, also after save and load", async () => {
+    const dims = 16, n = 300;
+    const data = rows(clustered(n, dims, 7), dims);
+    const texts = data.map((_, i) => `passage ${i}`);
+    const embedder = new TableEmbedder(texts, data);
+    const input = texts.map((text) => ({ text }));
+    const auto = await LeannIndex.build(input, { embedder, threads: 1 });
+    expect(auto.params.budget).toBe("balanced");
+    // 16-d vectors: the balanced preset is 96 B there (presetBytes), scaled down for 11-byte passages.
+    expect(auto.params.layout).toMatch(/^balanced budget 96 B a passage scaled to 40 B \(22.5% of the passages' mean 11 B of text/);
+    const dir = tempDir("leann-budget-default-");
+    await auto.save(dir);
+    const loaded = await LeannIndex.load(dir, { embedder, probe: false });
+    expect(loaded.params.layout).toBe(auto.params.layout);
+    // A rebuild while small chooses the default again for the passages it then holds.
+    await loaded.add([{ text: texts[0]! }]);
+    expect(loaded.params.layout).toMatch(/scaled to 40 B/);
+    const named = await LeannIndex.build(input, { embedder, threads: 1, budget: "balanced" });
+    expect(named.params.layout).toMatch(/^balanced budget 96 B a passage: /);
+    expect(named.sizes().indexTotal).toBeGreaterThan(auto.sizes().indexTotal);
+    await Promise.all([auto.close(), loaded.close(), named.close()]);
+  });
+});
