@@ -35,13 +35,19 @@ export function presetBytes(preset: BudgetPreset, dims: number): number {
 /**
  * The default budget (balanced, when the caller named none) follows the text: the whole folder must stay within
  * 0.8x the raw text (issue 15), and for short passages the passage file (0.407x on faq-100k, block-compressed)
- * and the keyword section (0.163x) leave about 0.23x of the text's bytes for the index structures. Measured on
- * faq-100k (100k passages of 229 B, potion 64-d): 96 B gave a folder of 0.983x, 128 B would give ~1.03x. On
- * 100k real 64-d vectors, 48 B reached recall@10 0.940 at 26.9 recomputations and 56 B 0.960 at 23.0
- * (bench/budget.ts, check queries), so the share is what short passages can afford, not less.
- * A budget the caller gave, by number or by name, is never scaled.
+ * and the keyword section (0.163x) leave about 0.23-0.24x of the text's bytes for the index structures. Measured
+ * on faq-100k (100k passages of 229 B, potion 64-d, bench/folder-ratio.ts and hybrid-engine.ts): 96 B gave a
+ * folder of 0.983x; 51 B 0.778x with hybrid hit@10 0.386; 55 B (this share) 0.796x with hit@10 0.394, as at
+ * 96 B. On 100k real 64-d vectors (bench/budget.ts, check queries) recall@10 was 0.940 at 48 B (26.9
+ * recomputations), 0.957 at 51 B (25.3) and 0.960 at 56 B (23.0). A budget the caller gave is never scaled.
  */
-const TEXT_SHARE = 0.225;
+const TEXT_SHARE = 0.24;
+/**
+ * Fewer passages keep the preset: there the codebooks and rotation cost too much a passage for a small budget to
+ * buy 8-bit rotated codes, and 4-bit codes of ~24 B lost recall@10 (0.69-0.90 on the test suite's collections of
+ * a few hundred to a few thousand short passages), while the bytes saved are small in absolute terms.
+ */
+const MIN_SCALED_PASSAGES = 10_000;
 /** A scaled default never goes below this: 16 B of graph and ~24 B of codes still find neighbours (see docs/tuning.md). */
 const MIN_SCALED_BUDGET = 40;
 
@@ -116,14 +122,16 @@ function fixedBytes(bits: 4 | 8, rotate: boolean, dims: number, n: number): numb
 /**
  * The layout for `budget` (bytes or preset) over n passages of `dims` dimensions; options
  * the caller gave (`given`) are kept as they are and the rest is fitted around them. When the
- * budget is the default (balanced, not in `given`) and the passages' mean text bytes are known,
- * the budget shrinks to `scaledDefaultBudget` of them, so short passages keep the folder small.
+ * budget is the default (balanced, not in `given`), the passages' mean text bytes are known and
+ * there are MIN_SCALED_PASSAGES passages or more, the budget shrinks to `scaledDefaultBudget` of
+ * them, so short passages keep the folder small.
  */
 export function chooseLayout(budget: number | BudgetPreset, n: number, dims: number, given: Given, textBytes?: number): Layout {
   const preset = typeof budget === "string" ? budget : null;
   const named = typeof budget === "string" ? presetBytes(budget, dims) : budget;
-  const scalable = given.budget === undefined && budget === "balanced";
-  const bytes = scalable ? scaledDefaultBudget(textBytes, named) : named;
+  const isDefault = given.budget === undefined && budget === "balanced";
+  const shorter = isDefault && scaledDefaultBudget(textBytes, named) < named;
+  const bytes = shorter && n >= MIN_SCALED_PASSAGES ? scaledDefaultBudget(textBytes, named) : named;
   const scaledFor = bytes < named && textBytes !== undefined ? Number(textBytes.toFixed(1)) : null;
   let graph = given.graphBytesPerPassage ?? (bytes <= BUDGET_PRESETS.tiny ? TINY_GRAPH_BYTES : GRAPH_BYTES);
   const layoutGiven = given.pqBits !== undefined || given.pqSubspaces !== undefined;
@@ -173,7 +181,7 @@ export function chooseLayout(budget: number | BudgetPreset, n: number, dims: num
       : `a rotation or 8-bit codebooks would cost more than half the budget over ${n} passages`;
   const asked = scaledFor !== null
     ? `${preset} budget ${named} B a passage scaled to ${bytes} B (${TEXT_SHARE * 100}% of the passages' mean ${Math.round(scaledFor)} B of text, so the folder stays within 0.8x the text; name a budget to keep it)`
-    : `${preset ?? "custom"} budget ${bytes} B a passage`;
+    : `${preset ?? "custom"} budget ${bytes} B a passage${shorter ? ` (not scaled to the passages' short text under ${MIN_SCALED_PASSAGES} passages)` : ""}`;
   return {
     budget: bytes,
     preset,
