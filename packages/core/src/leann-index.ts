@@ -149,9 +149,13 @@ export class LeannIndex {
    * Searches by text (embedded with the embedder's embedQuery) or by a query vector. With a
    * keyword index (the default), a text query is searched both ways and the two fused
    * (`alpha`, see SearchOptions); `alpha: 1` is the dense search alone, `alpha: 0` BM25 alone.
+   * A text query's embedding may be passed as `queryVector` (the embedder is then not called).
    * @throws InvalidOptionsError for bad options (k not a positive integer, alpha not in [0, 1],
-   *   unknown keys), and for alpha < 1 with a vector query or an index without a keyword index
-   * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves
+   *   unknown keys, queryVector not an array or given with a vector query), and for alpha < 1 with
+   *   a vector query or an index without a keyword index
+   * @throws InvalidInputError for an empty query text or a query vector / queryVector with NaN or infinite values
+   * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves, or a query vector /
+   *   queryVector has the wrong length
    */
   search(query: string | ArrayLike<number>, options: SearchOptions = {}): Promise<SearchResult> {
     if (this.closing) return Promise.reject(this.closedError());
