@@ -8,6 +8,7 @@ import { buildOptionsSchema, loadOptionsSchema, parseOptions, type ResolvedBuild
 import { coreFileSize } from "./persist/codec.js";
 import { save } from "./persist/generations.js";
 import { open } from "./persist/open.js";
+import type { KeywordIndex } from "./keyword/keyword-index.js";
 import { holdWriterLock } from "./persist/writer-lock.js";
 import { search } from "./search/searcher.js";
 import { IndexState, type IndexParams } from "./state.js";
@@ -85,7 +86,7 @@ export class LeannIndex {
     const records = validatePassages(passages);
     if (records.length === 0) throw new InvalidInputError("LeannIndex.build: no passages given; an index needs at least one passage.");
     const built = await buildFromPassages(records, embedder, vectors, o, onProgress, pacer);
-    const index = new LeannIndex(LeannIndex.state(built.core, built.records, embedder, o));
+    const index = new LeannIndex(LeannIndex.state(built.core, built.records, embedder, o, built.keyword));
     index.buildTimings = built.timings;
     return index;
   }
@@ -106,7 +107,7 @@ export class LeannIndex {
     return new LeannIndex(state);
   }
 
-  private static state(core: IndexState["core"], records: PassageRecord[], embedder: Embedder, o: ResolvedBuildOptions): IndexState {
+  private static state(core: IndexState["core"], records: PassageRecord[], embedder: Embedder, o: ResolvedBuildOptions, keyword?: KeywordIndex | null): IndexState {
     const state = new IndexState(core, new MutablePassages(new MemoryPassageStore(records)), {
       embedder,
       batchSize: o.embedBatchSize,
@@ -114,7 +115,7 @@ export class LeannIndex {
       concurrency: o.embedConcurrency,
       cacheBytes: o.cacheBytes,
     });
-    if (o.keywordIndex) state.keyword = keywordIndexOf(records);
+    if (o.keywordIndex) state.keyword = keyword ?? keywordIndexOf(records);
     return state;
   }
 
