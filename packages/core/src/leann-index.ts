@@ -8,6 +8,7 @@ import { buildOptionsSchema, loadOptionsSchema, parseOptions, type ResolvedBuild
 import { coreFileSize } from "./persist/codec.js";
 import { save } from "./persist/generations.js";
 import { open } from "./persist/open.js";
+import type { KeywordIndex } from "./keyword/keyword-index.js";
 import { holdWriterLock } from "./persist/writer-lock.js";
 import { search } from "./search/searcher.js";
 import { IndexState, type IndexParams } from "./state.js";
@@ -85,7 +86,7 @@ export class LeannIndex {
     const records = validatePassages(passages);
     if (records.length === 0) throw new InvalidInputError("LeannIndex.build: no passages given; an index needs at least one passage.");
     const built = await buildFromPassages(records, embedder, vectors, o, onProgress, pacer);
-    const index = new LeannIndex(LeannIndex.state(built.core, built.records, embedder, o));
+    const index = new LeannIndex(LeannIndex.state(built.core, built.records, embedder, o, built.keyword));
     index.buildTimings = built.timings;
     return index;
   }
@@ -106,7 +107,7 @@ export class LeannIndex {
     return new LeannIndex(state);
   }
 
-  private static state(core: IndexState["core"], records: PassageRecord[], embedder: Embedder, o: ResolvedBuildOptions): IndexState {
+  private static state(core: IndexState["core"], records: PassageRecord[], embedder: Embedder, o: ResolvedBuildOptions, keyword?: KeywordIndex | null): IndexState {
     const state = new IndexState(core, new MutablePassages(new MemoryPassageStore(records)), {
       embedder,
       batchSize: o.embedBatchSize,
@@ -114,7 +115,7 @@ export class LeannIndex {
       concurrency: o.embedConcurrency,
       cacheBytes: o.cacheBytes,
     });
-    if (o.keywordIndex) state.keyword = keywordIndexOf(records);
+    if (o.keywordIndex) state.keyword = keyword ?? keywordIndexOf(records);
     return state;
   }
 
@@ -149,9 +150,13 @@ export class LeannIndex {
    * Searches by text (embedded with the embedder's embedQuery) or by a query vector. With a
    * keyword index (the default), a text query is searched both ways and the two fused
    * (`alpha`, see SearchOptions); `alpha: 1` is the dense search alone, `alpha: 0` BM25 alone.
+   * A text query's embedding may be passed as `queryVector` (the embedder is then not called).
    * @throws InvalidOptionsError for bad options (k not a positive integer, alpha not in [0, 1],
-   *   unknown keys), and for alpha < 1 with a vector query or an index without a keyword index
-   * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves
+   *   unknown keys, queryVector not an array or given with a vector query), and for alpha < 1 with
+   *   a vector query or an index without a keyword index
+   * @throws InvalidInputError for an empty query text or a query vector / queryVector with NaN or infinite values
+   * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves, or a query vector /
+   *   queryVector has the wrong length
    */
   search(query: string | ArrayLike<number>, options: SearchOptions = {}): Promise<SearchResult> {
     if (this.closing) return Promise.reject(this.closedError());

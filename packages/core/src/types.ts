@@ -120,6 +120,14 @@ export interface SearchOptions {
    * scores (alpha 0: BM25 scores).
    */
   alpha?: number;
+  /**
+   * The text query's embedding, when the caller already has it (as LlamaIndex does): the dense side uses this
+   * vector instead of calling the embedder, the keyword side the text. It must come from the index's model and
+   * is checked as a vector query is (dimensions, finite values; normalised for cosine), so `alpha: 1` with a
+   * queryVector equals a search by that vector. Only with a text query (a vector query is an
+   * InvalidOptionsError).
+   */
+  queryVector?: ArrayLike<number>;
 }
 
 export interface SearchHit {

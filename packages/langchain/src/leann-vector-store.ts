@@ -37,7 +37,7 @@ export interface LeannVectorStoreArgs {
   /** Tuning of the index (`LeannIndex.create`: metric, M, efConstruction, pqBits, ...); the first add builds with it. */
   buildOptions?: Omit<BuildOptions, "embedder" | "vectors">;
   /** Defaults of every search (ef, maxRecompute, mode, ...); `k`, `filter` and `alpha` come from each call. */
-  searchOptions?: Omit<SearchOptions, "k" | "filter" | "includeVectors" | "alpha">;
+  searchOptions?: Omit<SearchOptions, "k" | "filter" | "includeVectors" | "alpha" | "queryVector">;
   /** Options of `LeannIndex.load`, used by `LeannVectorStore.load` (allowModelMismatch, cacheBytes, ...). */
   loadOptions?: Omit<LoadOptions, "embedder">;
 }

@@ -85,6 +85,17 @@ export function embedderFromLlamaIndex(embedModel: BaseEmbedding): LlamaIndexEmb
 }
 
 /**
+ * False when `queryModel` and the store's model have different names (the check checkQueryModel makes); true when
+ * they are one object or either name is unknown.
+ */
+export function sameQueryModel(queryModel: BaseEmbedding, storeModel: BaseEmbedding, recorded: string | null | undefined): boolean {
+  if (queryModel === storeModel) return true;
+  const used = embeddingModelName(queryModel);
+  const own = embeddingModelName(storeModel) ?? recorded ?? undefined;
+  return used === undefined || own === undefined || used === own;
+}
+
+/**
  * Checks that the model that embedded a query is the store's model, by name, as the core checks
  * the recomputing model when an index opens. VectorStoreIndex embeds queries with its own model
  * (`Settings.embedModel`), not the store's; two models of the same dimensions give vectors that
@@ -92,10 +103,9 @@ export function embedderFromLlamaIndex(embedModel: BaseEmbedding): LlamaIndexEmb
  * @throws ModelMismatchError naming both models
  */
 export function checkQueryModel(queryModel: BaseEmbedding, storeModel: BaseEmbedding, recorded: string | null | undefined): void {
-  if (queryModel === storeModel) return;
+  if (sameQueryModel(queryModel, storeModel, recorded)) return;
   const used = embeddingModelName(queryModel);
   const own = embeddingModelName(storeModel) ?? recorded ?? undefined;
-  if (used === undefined || own === undefined || used === own) return;
   throw new ModelMismatchError(
     `LeannVectorStore.query: the query vector comes from Settings.embedModel, model "${used}" (${queryModel.constructor.name}), ` +
       `but the store recomputes passages with model "${own}" (${storeModel.constructor.name}); similarities across two models are meaningless. ` +

@@ -26,7 +26,7 @@ import {
   type VectorStoreQuery,
   type VectorStoreQueryResult,
 } from "llamaindex";
-import { checkEmbedModel, checkQueryModel, embedderFromLlamaIndex } from "./embedder.js";
+import { checkEmbedModel, checkQueryModel, embedderFromLlamaIndex, sameQueryModel } from "./embedder.js";
 import { guardKvStoreDelete } from "./kv-store-guard.js";
 import { LeannEmbedding } from "./leann-embedding.js";
 import { nodeToPassage, passageToNode, refDocIdOf } from "./node-codec.js";
@@ -37,7 +37,7 @@ export type LeannBuildOptions = Omit<BuildOptions, "embedder" | "vectors">;
 /** Options for opening a saved index (allowModelMismatch, probe, cacheBytes, ...). */
 export type LeannLoadOptions = Omit<LoadOptions, "embedder">;
 /** Search tuning (ef, maxRecompute, batchSize, mode, ...); k, filters and the dense share come from the query. */
-export type LeannSearchTuning = Omit<SearchOptions, "k" | "filter" | "includeVectors" | "alpha">;
+export type LeannSearchTuning = Omit<SearchOptions, "k" | "filter" | "includeVectors" | "alpha" | "queryVector">;
 
 export interface LeannVectorStoreOptions extends VectorStoreBaseParams {
   /** Build tuning used when the first `add` builds the index. */
@@ -231,8 +231,8 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex, LeannQueryPara
    * Top `similarityTopK` nodes for the query, by its `mode`:
    * - `default`: dense search of `queryEmbedding` (or, without one, `queryStr` embedded with the embed model);
    * - `mmr`: the same, re-ranked by maximal marginal relevance (`mmrThreshold`, default 0.5);
-   * - `hybrid`: `queryStr` searched both ways (dense, embedded with the store's own model, and BM25 over the
-   *   keyword index), fused with dense share `alpha` (`query.alpha`, else `customParams.alpha`, else the store's
+   * - `hybrid`: `queryStr` searched both ways (dense, by `queryEmbedding` when it comes from the store's model,
+   *   else by `queryStr` embedded with the store's own model; and BM25 over the keyword index), fused with dense share `alpha` (`query.alpha`, else `customParams.alpha`, else the store's
    *   `alpha` option, else the core's default); similarities are then the fused scores, in [0, 1];
    * - `sparse` or `text_search`: BM25 over `queryStr` only, without calling the embed model; similarities are
    *   BM25 scores.
@@ -247,9 +247,10 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex, LeannQueryPara
   async query(query: VectorStoreQuery<LeannQueryParams>, _options?: object): Promise<VectorStoreQueryResult> {
     const plan = planQuery(query, this.alpha);
     const k = positiveInt(query.similarityTopK ?? DEFAULT_SIMILARITY_TOP_K, "query.similarityTopK");
-    // Hybrid and keyword queries search by the text: a query vector, if any, goes unused.
+    // Hybrid and keyword queries search by the text; a hybrid one's dense side takes the query vector when there is one.
     const input = plan.kind === "text" ? plan.text : this.queryInput(query);
     if (typeof input !== "string") this.checkQueryModel();
+    const precomputed = plan.kind === "text" && plan.alpha > 0 ? this.hybridQueryVector(query) : undefined;
     const filter = this.filterOf(query);
     const index = this.index;
     if (index.size === 0) return empty();
@@ -259,7 +260,8 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex, LeannQueryPara
     if (plan.kind !== "mmr") {
       // alpha 1 for `default`: a text query would otherwise get the core's hybrid default.
       const alpha = plan.kind === "dense" ? 1 : plan.alpha;
-      const { hits } = await index.search(input, { ...tuning, ...withFilter, alpha, k: Math.min(k, index.size) });
+      const withVector = precomputed ? { queryVector: precomputed } : {};
+      const { hits } = await index.search(input, { ...tuning, ...withFilter, ...withVector, alpha, k: Math.min(k, index.size) });
       return this.result(hits, hits.map((h) => h.score));
     }
 
@@ -330,6 +332,19 @@ export class LeannVectorStore extends BaseVectorStore<LeannIndex, LeannQueryPara
     const queryModel = settingsEmbedModel();
     if (this.allowModelMismatch || !queryModel) return;
     checkQueryModel(queryModel, this.embedModel, this.index.model);
+  }
+
+  /**
+   * The query vector a hybrid query's dense side can use instead of embedding `queryStr` again (VectorStoreIndex's
+   * retrievers always send one): only when it comes from the store's model, as checkQueryModel decides; otherwise
+   * (or without one) undefined, and the core embeds the text with the store's model, as before.
+   */
+  private hybridQueryVector(query: VectorStoreQuery<LeannQueryParams>): number[] | undefined {
+    const e = query.queryEmbedding;
+    if (!Array.isArray(e) || e.length === 0) return undefined;
+    const queryModel = settingsEmbedModel();
+    const same = this.allowModelMismatch || !queryModel || sameQueryModel(queryModel, this.embedModel, this.index.model);
+    return same ? e : undefined;
   }
 
   private async embedQuery(text: string): Promise<number[]> {

@@ -104,6 +104,45 @@ describe("LeannVectorStore.query modes", () => {
     expect(byText.similarities).toEqual(byVector.similarities);
   });
 
+  it("does embed a HYBRID query once through a retriever: the store's model is not called again for the text", async () => {
+    const index = await indexWithNeedle();
+    embed.queries.length = 0;
+    const hybrid = await index.asRetriever({ similarityTopK: 3, mode: VectorStoreQueryMode.HYBRID }).retrieve({ query: QUERY });
+    expect(hybrid[0]!.node.id_).toBe("needle");
+    // The retriever's own queryEmbedding, and nothing from the store.
+    expect(embed.queries).toEqual([QUERY]);
+  });
+
+  it("does return the same HYBRID nodes and similarities for queryEmbedding as for queryStr alone, without embedding the query", async () => {
+    const store = await storeWithNeedle();
+    embed.queries.length = 0;
+    const byText = await store.query(query(VectorStoreQueryMode.HYBRID));
+    expect(embed.queries).toEqual([QUERY]);
+    for (const alpha of [undefined, 0.7, 1]) {
+      const extra = alpha === undefined ? {} : { alpha };
+      embed.queries.length = 0;
+      const reference = alpha === undefined ? byText : await store.query(query(VectorStoreQueryMode.HYBRID, extra));
+      const given = await store.query(query(VectorStoreQueryMode.HYBRID, { ...extra, queryEmbedding: embed.embed(QUERY) }));
+      expect(given.ids).toEqual(reference.ids);
+      expect(given.similarities).toEqual(reference.similarities);
+      expect(embed.queries).toEqual(alpha === undefined ? [] : [QUERY]);
+    }
+  });
+
+  it("does embed a HYBRID query's text with the store's model when queryEmbedding comes from another model", async () => {
+    const store = await storeWithNeedle();
+    const other = new HashEmbedding(64, "another-model");
+    restore();
+    restore = useSettings({ embedModel: other });
+    embed.queries.length = 0;
+    const byText = await store.query(query(VectorStoreQueryMode.HYBRID));
+    // Another model's vector (here: of other words) must not steer the dense side.
+    const given = await store.query(query(VectorStoreQueryMode.HYBRID, { queryEmbedding: other.embed("unrelated words entirely") }));
+    expect(given.ids).toEqual(byText.ids);
+    expect(given.similarities).toEqual(byText.similarities);
+    expect(embed.queries).toEqual([QUERY, QUERY]);
+  });
+
   it("does throw InvalidInputError for HYBRID, SPARSE or text_search without queryStr", async () => {
     const store = await storeWithNeedle();
     for (const mode of [VectorStoreQueryMode.HYBRID, VectorStoreQueryMode.SPARSE, TEXT_SEARCH_MODE]) {

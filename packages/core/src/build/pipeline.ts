@@ -7,6 +7,7 @@ import { reorderSteps } from "../graph/reorder.js";
 import { allocateVectors } from "../graph/simd.js";
 import { type ResolvedBuildOptions } from "../options.js";
 import { scoreErrorSteps } from "../quantize/error.js";
+import { KeywordIndex } from "../keyword/keyword-index.js";
 import { encodePqSteps, trainPqSteps } from "../quantize/pq.js";
 import type { Core } from "../state.js";
 import type { PassageRecord } from "../store/passages.js";
@@ -16,16 +17,19 @@ import { normalizeRows } from "../util/vector.js";
 import { vectorsFrom } from "../validate.js";
 import { chooseLayout, meanTextBytes, type Layout } from "./budget.js";
 import { chooseStoredHubs, pickSeeds } from "./hubs.js";
+import { KeywordTokens } from "./keyword-tokens.js";
 import { Pacer } from "./pacer.js";
 
-export type BuildTimings = Record<"embed" | "graph" | "prune" | "quantize" | "total", number>;
+/** Milliseconds per phase; `keyword`: adding the keyword postings after the graph (their tokenising overlaps the rest). */
+export type BuildTimings = Record<"embed" | "graph" | "prune" | "quantize" | "keyword" | "total", number>;
 type Progress = (phase: BuildPhase, done: number, total: number) => void;
 
 /**
  * The whole build: embed the passages in batches (or take the caller's vectors), then
- * the structures (`buildCore`). Returns the records in the index's node order. `pacer`
- * checks the caller's signal at every safe point and lets the event loop run between
- * slices of work, in every phase.
+ * the structures (`buildCore`), and the keyword index when `o.keywordIndex` (its passages
+ * tokenised meanwhile, in the main thread's idle time: see keyword-tokens.ts). Returns the
+ * records in the index's node order. `pacer` checks the caller's signal at every safe point
+ * and lets the event loop run between slices of work, in every phase.
  * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves
  * @throws AbortedError when the pacer's signal aborts
  */
@@ -36,7 +40,7 @@ export async function buildFromPassages(
   o: ResolvedBuildOptions,
   onProgress: ((p: BuildProgress) => void) | undefined,
   pacer: Pacer,
-): Promise<{ core: Core; records: PassageRecord[]; timings: BuildTimings }> {
+): Promise<{ core: Core; records: PassageRecord[]; timings: BuildTimings; keyword: KeywordIndex | null }> {
   const n = records.length;
   const progress: Progress = (phase, done, total) => {
     // A throw here stops the embedding from starting more calls.
@@ -48,21 +52,31 @@ export async function buildFromPassages(
   const t0 = performance.now();
   // The vectors go straight into memory that graph construction uses as it is (no copies).
   const alloc = (length: number, d: number) => allocateVectors(length / d, d);
-  const timings: BuildTimings = { embed: 0, graph: 0, prune: 0, quantize: 0, total: 0 };
+  const timings: BuildTimings = { embed: 0, graph: 0, prune: 0, quantize: 0, keyword: 0, total: 0 };
   // The default budget scales with the passages' length (build/budget.ts).
   const textBytes = meanTextBytes(records.map((r) => r.text));
+  const keyword = o.keywordIndex ? KeywordIndex.create() : null;
+  const tokens = keyword ? new KeywordTokens(records.map((r) => r.text), keyword.tokenizer) : null;
+  tokens?.start();
   let built: { core: Core; order: Uint32Array };
-  if (given !== undefined) {
-    const { vectors, dims } = vectorsFrom(given, n, alloc);
-    if (o.metric === "cosine") normalizeRows(vectors, dims);
-    timings.embed = performance.now() - t0;
-    await pacer.point();
-    built = await buildCore(vectors, dims, o, progress, timings, undefined, pacer, textBytes);
-  } else built = await embedAndBuild(records, embedder, o, progress, timings, t0, pacer, textBytes);
+  try {
+    if (given !== undefined) {
+      const { vectors, dims } = vectorsFrom(given, n, alloc);
+      if (o.metric === "cosine") normalizeRows(vectors, dims);
+      timings.embed = performance.now() - t0;
+      await pacer.point();
+      built = await buildCore(vectors, dims, o, progress, timings, undefined, pacer, textBytes);
+    } else built = await embedAndBuild(records, embedder, o, progress, timings, t0, pacer, textBytes);
+  } finally {
+    tokens?.stop();
+  }
   const { core, order } = built;
   core.model = o.modelId ?? embedderIdentity(embedder) ?? null;
+  const tk = performance.now();
+  if (keyword) tokens!.addTo(keyword, order);
+  timings.keyword = performance.now() - tk;
   timings.total = performance.now() - t0;
-  return { core, records: Array.from(order, (i) => records[i]!), timings };
+  return { core, records: Array.from(order, (i) => records[i]!), timings, keyword };
 }
 
 /**

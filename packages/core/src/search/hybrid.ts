@@ -44,6 +44,8 @@ export interface HybridRequest {
   includeVectors: boolean;
   /** When the search started (performance.now()). */
   t0: number;
+  /** The checked `queryVector` option: the dense side uses it instead of embedding the text. */
+  precomputed?: Float32Array | null | undefined;
 }
 
 /**
@@ -74,7 +76,7 @@ export function resolveAlpha(state: IndexState, query: unknown, given: number | 
 /**
  * Keyword-only (alpha 0) or hybrid search of `query` over an index with a keyword index.
  * @throws InvalidInputError when the query text is empty
- * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves (hybrid only)
+ * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves (hybrid without a precomputed vector)
  */
 export async function hybridSearch(state: IndexState, query: string, req: HybridRequest): Promise<SearchResult> {
   if (query.trim().length === 0) throw new InvalidInputError("LeannIndex.search: the query text is empty.");
@@ -82,7 +84,7 @@ export async function hybridSearch(state: IndexState, query: string, req: Hybrid
   if (alpha === 0) return keywordOnly(state, query, req);
   const mode = denseMode(state, o);
   const stats = newStats(mode, alpha);
-  const pendingQuery = queryVector(state, query, stats);
+  const pendingQuery = queryVector(state, query, stats, req.precomputed);
   pendingQuery.catch(() => {}); // awaited below; this only keeps a planning failure from leaving it unhandled
   const vectors = req.includeVectors ? new Map<number, Float32Array>() : undefined;
   const base = walkContext(state, stats, { useStored: mode === "stored", ...(vectors ? { capture: vectors } : {}) });

@@ -43,16 +43,19 @@ export interface SearchPlan {
  */
 export async function search(state: IndexState, query: string | ArrayLike<number>, options: SearchOptions): Promise<SearchResult> {
   const t0 = performance.now();
-  const { filter, includeVectors, ...tuning } = options ?? {};
+  const { filter, includeVectors, queryVector: given, ...tuning } = options ?? {};
   const o = parseOptions(searchOptionsSchema, tuning, "LeannIndex.search");
   const alpha = resolveAlpha(state, query, o.alpha);
+  const precomputed = givenQueryVector(state, query, given);
   const predicate = compileFilter(filter);
   const accept = acceptTest(state, predicate);
-  if (alpha < 1) return hybridSearch(state, query as string, { o, alpha, accept, filtered: predicate !== undefined, includeVectors: includeVectors === true, t0 });
+  if (alpha < 1) {
+    return hybridSearch(state, query as string, { o, alpha, accept, filtered: predicate !== undefined, includeVectors: includeVectors === true, t0, precomputed });
+  }
   const mode = denseMode(state, o);
   const stats = newStats(mode, 1);
   // The query is embedded while the search plans; a scan also sends its first batch meanwhile.
-  const pendingQuery = queryVector(state, query, stats);
+  const pendingQuery = queryVector(state, query, stats, precomputed);
   pendingQuery.catch(() => {}); // awaited below; this only keeps a planning failure from leaving it unhandled
   const vectors = includeVectors ? new Map<number, Float32Array>() : undefined;
   const ctx = walkContext(state, stats, { useStored: mode === "stored", ...(vectors ? { capture: vectors } : {}) });
@@ -112,27 +115,69 @@ export async function runDense(
   return r;
 }
 
-/** The query as a normalised vector; null for an empty index that has not learnt its dimensions. */
-export async function queryVector(state: IndexState, query: string | ArrayLike<number>, stats: SearchStats): Promise<Float32Array | null> {
+/**
+ * The query as a normalised vector; null for an empty index that has not learnt its dimensions. A text query is
+ * embedded, unless `precomputed` (the checked `queryVector` option) stands in for its embedding.
+ */
+export async function queryVector(
+  state: IndexState,
+  query: string | ArrayLike<number>,
+  stats: SearchStats,
+  precomputed?: Float32Array | null,
+): Promise<Float32Array | null> {
   const { dims, metric } = state.core;
   let q: Float32Array;
   if (typeof query === "string") {
     if (query.trim().length === 0) throw new InvalidInputError("LeannIndex.search: the query text is empty.");
     if (dims === 0) return null;
-    const te = performance.now();
-    q = await embedQueryChecked(state.embed.embedder, query, dims, { timeoutMs: state.embed.timeoutMs });
-    stats.embedderCalls++;
-    stats.ms.embed += performance.now() - te;
+    if (precomputed) {
+      q = precomputed;
+    } else {
+      const te = performance.now();
+      q = await embedQueryChecked(state.embed.embedder, query, dims, { timeoutMs: state.embed.timeoutMs });
+      stats.embedderCalls++;
+      stats.ms.embed += performance.now() - te;
+    }
   } else {
     if (query === null || typeof query !== "object" || typeof query.length !== "number") {
       throw new InvalidInputError(`LeannIndex.search: query must be a string or an array of ${dims} numbers, received ${query === null ? "null" : typeof query}.`);
     }
-    if (dims === 0) return null;
-    if (query.length !== dims) throw new DimensionMismatchError(dims, query.length, "LeannIndex.search query vector");
-    q = Float32Array.from(query);
-    if (!q.every(Number.isFinite)) throw new InvalidInputError("LeannIndex.search: the query vector holds NaN or infinite values.");
+    const v = checkedVector(state, query, "query vector");
+    if (v === null) return null;
+    q = v;
   }
   if (metric === "cosine") normalizeRows(q, dims);
+  return q;
+}
+
+/**
+ * The `queryVector` option, checked as a vector query is (a fresh copy, not yet normalised); undefined when absent,
+ * null when the index has not learnt its dimensions.
+ * @throws InvalidOptionsError when it is not an array of numbers or the query is not text
+ * @throws DimensionMismatchError / InvalidInputError when its length or values are wrong
+ */
+function givenQueryVector(state: IndexState, query: unknown, given: unknown): Float32Array | null | undefined {
+  if (given === undefined) return undefined;
+  if (given === null || typeof given !== "object" || typeof (given as ArrayLike<number>).length !== "number") {
+    throw new InvalidOptionsError(
+      `LeannIndex.search: queryVector must be an array of ${state.core.dims} numbers (the query text's embedding), received ${given === null ? "null" : typeof given}.`,
+    );
+  }
+  if (typeof query !== "string") {
+    throw new InvalidOptionsError(
+      "LeannIndex.search: queryVector is the embedding of a text query, but the query is already a vector. Pass the query text with queryVector, or the vector alone.",
+    );
+  }
+  return checkedVector(state, given as ArrayLike<number>, "queryVector");
+}
+
+/** `v` as a Float32Array of the index's dimensions with finite values; null when the index has none yet. */
+function checkedVector(state: IndexState, v: ArrayLike<number>, what: string): Float32Array | null {
+  const { dims } = state.core;
+  if (dims === 0) return null;
+  if (v.length !== dims) throw new DimensionMismatchError(dims, v.length, `LeannIndex.search ${what}`);
+  const q = Float32Array.from(v);
+  if (!q.every(Number.isFinite)) throw new InvalidInputError(`LeannIndex.search: the ${what} holds NaN or infinite values.`);
   return q;
 }
 

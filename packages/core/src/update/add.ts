@@ -6,7 +6,8 @@ import type { AddResult } from "../types.js";
 import { normalizeRows } from "../util/vector.js";
 import { vectorsFrom } from "../validate.js";
 import { insert } from "./insert.js";
-import { keywordsAdded } from "./keywords.js";
+import type { KeywordTokens } from "../build/keyword-tokens.js";
+import { keywordsAdded, tokenizeAdded } from "./keywords.js";
 import { rebuild } from "./rebuild.js";
 import { retire } from "./retire.js";
 
@@ -18,8 +19,18 @@ import { retire } from "./retire.js";
  * @throws EmbedderError when the embedder misbehaves
  */
 export async function add(state: IndexState, records: PassageRecord[], given: ArrayLike<number>[] | undefined): Promise<AddResult> {
+  if (records.length === 0) return { ids: [], stats: { embedded: 0, recomputed: 0, cacheHits: 0, replaced: 0, rebuilt: false } };
+  // Tokenised for the keyword index while the embedder and the graph insertion run.
+  const tokens = tokenizeAdded(state, records);
+  try {
+    return await addRecords(state, records, given, tokens);
+  } finally {
+    tokens?.stop();
+  }
+}
+
+async function addRecords(state: IndexState, records: PassageRecord[], given: ArrayLike<number>[] | undefined, tokens: KeywordTokens | null): Promise<AddResult> {
   const stats = { embedded: 0, recomputed: 0, cacheHits: 0, replaced: 0, rebuilt: false };
-  if (records.length === 0) return { ids: [], stats };
   const c = state.core;
   if (c.dims === 0 && state.learnsModel) {
     await loadModel(state.embed.embedder, state.embed.timeoutMs);
@@ -58,7 +69,7 @@ export async function add(state: IndexState, records: PassageRecord[], given: Ar
     map.set(rec.id, n0 + j);
   });
   stats.replaced = old.length;
-  keywordsAdded(state, n0, records);
+  keywordsAdded(state, n0, records, tokens ?? undefined);
   if (old.length) retire(state, old);
   return { ids, stats };
 }

@@ -2,6 +2,7 @@
  * Keeps the keyword index in step with the passages: same internal ids, a deleted node deleted there too. Every
  * change goes through here, and drops the cached encoding that `sizes()` and `save` reuse while nothing changes.
  */
+import { KeywordTokens } from "../build/keyword-tokens.js";
 import { KeywordIndex } from "../keyword/keyword-index.js";
 import type { IndexState } from "../state.js";
 import type { PassageRecord } from "../store/passages.js";
@@ -17,13 +18,26 @@ export function keywordIndexOf(records: readonly PassageRecord[]): KeywordIndex 
  * Indexes passages just appended as nodes first, first + 1, ... New nodes always take fresh ids (an upsert
  * retires the old node and appends a new one), so the ids are unused here; should postings of a node past
  * `first` ever remain (the postings index refuses to reuse a deleted id until compaction), they are dropped first.
+ * `tokens`: the records' texts, tokenised while they were embedded (same order).
  */
-export function keywordsAdded(state: IndexState, first: number, records: readonly PassageRecord[]): void {
+export function keywordsAdded(state: IndexState, first: number, records: readonly PassageRecord[], tokens?: KeywordTokens): void {
   const kw = state.keyword;
   if (!kw) return;
   if (kw.postings.docCapacity > first) kw.compact((id) => (id < first ? id : -1));
-  records.forEach((r, j) => kw.add(first + j, r.text));
+  if (tokens) tokens.addTo(kw, undefined, first);
+  else records.forEach((r, j) => kw.add(first + j, r.text));
   state.keywordBytes = null;
+}
+
+/**
+ * The texts of `records` tokenised for the keyword index in the background (see KeywordTokens), started now;
+ * null without a keyword index. The caller stops it if it does not reach keywordsAdded.
+ */
+export function tokenizeAdded(state: IndexState, records: readonly PassageRecord[]): KeywordTokens | null {
+  if (!state.keyword) return null;
+  const tokens = new KeywordTokens(records.map((r) => r.text), state.keyword.tokenizer);
+  tokens.start();
+  return tokens;
 }
 
 /** Deletes retired nodes. */

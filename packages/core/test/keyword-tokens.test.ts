@@ -1,0 +1,77 @@
+import { deferred, HashEmbedder, topicPassages } from "@leann/testing";
+import { describe, expect, it } from "vitest";
+import { KeywordTokens } from "../src/build/keyword-tokens.js";
+import { LeannIndex } from "../src/index.js";
+import { KeywordIndex } from "../src/keyword/keyword-index.js";
+import { createTokenizer, type Tokenizer } from "../src/keyword/tokenize.js";
+import type { IndexState } from "../src/state.js";
+import { keywordIndexOf } from "../src/update/keywords.js";
+
+const stateOf = (index: LeannIndex) => (index as unknown as { state: IndexState }).state;
+/** The keyword section as tokenising every passage after the build, in node order, gives it. */
+const tokenisedAfter = (state: IndexState) => keywordIndexOf(Array.from({ length: state.passages.count }, (_, i) => state.passages.get(i))).toBytes();
+
+const PASSAGES = topicPassages(600, 3).map((p, i) => (i % 7 === 0 ? { ...p, text: `${p.text} reorderForLocality snake_case_name --rebase-merges 東京の天気` } : p));
+
+describe("keyword tokens made while the build waits", () => {
+  it("does tokenise every text in the background, before addTo is called", async () => {
+    const texts = PASSAGES.map((p) => p.text);
+    const inner = createTokenizer();
+    const last = deferred();
+    let calls = 0;
+    const tokenizer: Tokenizer = {
+      language: inner.language,
+      tokenize: (t) => {
+        if (++calls === texts.length) last.resolve();
+        return inner.tokenize(t);
+      },
+    };
+    const tokens = new KeywordTokens(texts, tokenizer);
+    tokens.start();
+    expect(tokens.tokenized).toBe(0); // the first slice waits for a turn of the event loop
+    await last.promise;
+    expect(tokens.tokenized).toBe(texts.length);
+    const kw = KeywordIndex.create();
+    tokens.addTo(kw);
+    expect(calls).toBe(texts.length); // nothing tokenised twice
+    const reference = KeywordIndex.create();
+    texts.forEach((t, i) => reference.add(i, t));
+    expect(kw.toBytes()).toEqual(reference.toBytes());
+  });
+
+  it("does add the texts in the given order under ids from firstId, tokenising what the background did not reach", () => {
+    const texts = PASSAGES.slice(0, 50).map((p) => p.text);
+    const order = Array.from(texts, (_, i) => (i * 17) % texts.length);
+    const kw = KeywordIndex.create();
+    const tokens = new KeywordTokens(texts, kw.tokenizer);
+    tokens.addTo(kw, order, 0); // never started: all tokenised here
+    const reference = KeywordIndex.create();
+    order.forEach((row, j) => reference.add(j, texts[row]!));
+    expect(kw.toBytes()).toEqual(reference.toBytes());
+  });
+
+  it("does build the same keyword section as tokenising after the build, embedding or with vectors given", async () => {
+    const embedder = new HashEmbedder({ dims: 32 });
+    const embedded = await LeannIndex.build(PASSAGES, { embedder, threads: 1 });
+    expect(embedded.buildTimings!.keyword).toBeGreaterThanOrEqual(0);
+    expect(stateOf(embedded).keyword!.toBytes()).toEqual(tokenisedAfter(stateOf(embedded)));
+    const vectors = PASSAGES.map((p) => embedder.vector(p.text));
+    const given = await LeannIndex.build(PASSAGES, { embedder, vectors, threads: 2 });
+    expect(stateOf(given).keyword!.toBytes()).toEqual(tokenisedAfter(stateOf(given)));
+  });
+
+  it("does keep the keyword section as tokenising after each add gives it", async () => {
+    const embedder = new HashEmbedder({ dims: 32 });
+    const index = await LeannIndex.build(PASSAGES.slice(0, 400), { embedder, threads: 1 });
+    for (const part of [PASSAGES.slice(400, 480), PASSAGES.slice(480, 600)]) {
+      const r = await index.add(part);
+      expect(r.stats.rebuilt).toBe(false);
+      expect(stateOf(index).keyword!.toBytes()).toEqual(tokenisedAfter(stateOf(index)));
+    }
+    // An upsert: the new text is found, the old node's postings are retired.
+    await index.add([{ ...PASSAGES[1]!, text: "replaced text about reorderForLocality" }]);
+    const hits = await index.search("reorderForLocality", { k: 200, alpha: 0 });
+    expect(hits.hits.map((h) => h.id)).toContain(PASSAGES[1]!.id);
+    expect(hits.hits.filter((h) => h.id === PASSAGES[1]!.id)).toHaveLength(1);
+  });
+});
