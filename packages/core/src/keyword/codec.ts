@@ -75,6 +75,17 @@ export function encodeKeywordIndex(index: PostingsIndex, meta: string): Uint8Arr
   return w.finish();
 }
 
+/** The tokeniser's maxTokenLength recorded in the meta JSON, or its largest allowed value (1024) when unreadable. */
+function maxTokenBytes(meta: string): number {
+  try {
+    const m = JSON.parse(meta) as { maxTokenLength?: unknown } | null;
+    const n = m?.maxTokenLength;
+    return typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= 1024 ? n : 1024;
+  } catch {
+    return 1024;
+  }
+}
+
 /**
  * Decodes bytes written by `encodeKeywordIndex` (nothing of `bytes` is kept).
  * @throws {CorruptIndexError} when the bytes are not a keyword index of a known version, are truncated, or hold a
@@ -115,11 +126,15 @@ export function decodeKeywordIndex(bytes: Uint8Array): { index: PostingsIndex; m
   const termCount = r.varint("term count");
   if (termCount > bytes.length) throw r.fail(`term count ${termCount} exceeds the section size`);
   const packedLength = r.varint("dictionary length");
+  // Every term has a posting list after the dictionary, at least a byte each.
+  if (termCount > bytes.length - r.pos - packedLength) throw r.fail(`${termCount} terms cannot all have posting lists in the section`);
   let dict: Uint8Array;
   try {
-    // Front-coded terms inflate to a few times their packed size; the cap stops a damaged block from
-    // inflating without bound.
-    dict = inflateRawSync(r.take(packedLength, "dictionary"), { maxOutputLength: Math.min(2 ** 30, 64 * packedLength + 1024) });
+    // The bound is what the counts allow: an entry is two varints, the term's new bytes (at most 3 a UTF-16 unit
+    // of the tokeniser's maxTokenLength) and its df. Regular terms (numbers, ids) deflate far better than 64x, so
+    // a bound from the packed size alone rejected healthy indexes.
+    const entry = 15 + 3 * maxTokenBytes(meta);
+    dict = inflateRawSync(r.take(packedLength, "dictionary"), { maxOutputLength: Math.min(2 ** 30, termCount * entry + 1024) });
   } catch (e) {
     if (CorruptIndexError.isInstance(e)) throw e;
     throw r.fail(`the dictionary does not inflate (${(e as Error).message})`);
