@@ -260,7 +260,7 @@ export async function main(options: DemoOptions = {}): Promise<DemoResult> {
   log(`Storage for the same ${num(indexed.length)} passages and ${dims}-d vectors:`);
   const row = (label: string, b: number, note = "") => log(`  ${label.padEnd(44)} ${bytes(b).padStart(10)}  ${(b / indexedBytes).toFixed(2).padStart(5)}x text${note ? `  ${note}` : ""}`);
   row("raw text of the passages", indexedBytes);
-  row("LEANN index (graph + PQ codes)", parts.indexTotal, `graph ${bytes(parts.graph)}, PQ codes ${bytes(parts.pqCodes)}, codebooks ${bytes(parts.pqCodebooks)}`);
+  row("LEANN index (graph, PQ codes, keyword index)", parts.indexTotal, `graph ${bytes(parts.graph)}, PQ codes ${bytes(parts.pqCodes)}, codebooks ${bytes(parts.pqCodebooks)}, keyword index ${bytes(parts.keyword)}`);
   row("LEANN on disk (index + passages, saved)", leannTotal, `passages file ${bytes(parts.passages)}`);
   row("float32 embeddings (LEANN stores none)", float32);
   row("LangChain HNSWLib.save, computed*", hnswlib.total, `hnswlib.index ${bytes(hnswlib.indexFile)}, docstore.json ${bytes(hnswlib.docstoreJson)}`);
@@ -342,8 +342,8 @@ export async function main(options: DemoOptions = {}): Promise<DemoResult> {
   log();
   log(`Latency, median of ${runs.length} questions (measured): LEANN ${latency.langchainMs.toFixed(1)} ms through LangChain, ${latency.llamaindexMs.toFixed(1)} ms through LlamaIndex; exact search over float32 vectors ${latency.exactMs.toFixed(1)} ms.`);
   log(
-    `LEANN matched ${(latency.overlap * 100).toFixed(0)}% of the exact top ${K} while keeping ${bytes(parts.indexTotal)} of graph and PQ codes instead of ${bytes(float32)} of vectors ` +
-      `(${(float32 / parts.indexTotal).toFixed(1)}x less), and ${(hnswlib.total / leannTotal).toFixed(1)}x less on disk than HNSWLib would save.`,
+    `LEANN matched ${(latency.overlap * 100).toFixed(0)}% of the exact top ${K} while keeping ${bytes(parts.indexTotal - parts.keyword)} of graph and PQ codes (plus ${bytes(parts.keyword)} of keyword index) instead of ${bytes(float32)} of vectors ` +
+      `(${(float32 / (parts.indexTotal - parts.keyword)).toFixed(1)}x less), and ${(hnswlib.total / leannTotal).toFixed(1)}x less on disk than HNSWLib would save.`,
   );
   log();
   if (!ollamaUp) log(`No Ollama server at ${host}: start it with \`ollama serve\` (and \`ollama pull ${llm}\`) to have the questions answered.`);
