@@ -23,6 +23,7 @@ import { reciprocalRankFusion, relativeScoreFusion, type ScoredId } from "../pac
 import { parseOptions, searchBatchSize, searchOptionsSchema } from "../packages/core/src/options.ts";
 import { pqScore, pqTable } from "../packages/core/src/quantize/pq.ts";
 import { walkContext } from "../packages/core/src/search/exact-source.ts";
+import { contenders } from "../packages/core/src/search/hybrid.ts";
 import { denseMode, newStats, queryVector, runDense } from "../packages/core/src/search/searcher.ts";
 import { ERROR_MARGIN } from "../packages/core/src/search/two-level.ts";
 import type { IndexState } from "../packages/core/src/state.ts";
@@ -40,28 +41,6 @@ const K = 10;
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-/** As hybrid.ts's contenders(): estimated candidates that could still reach the fused (min-max) top k. */
-function contenders(ids: number[], exact: Map<number, number>, estimate: Map<number, number>, bm25: Map<number, number>, alpha: number, margin: number): number[] {
-  const d = (id: number) => exact.get(id) ?? estimate.get(id)!;
-  let lo = Infinity, hi = -Infinity, wlo = Infinity, whi = -Infinity;
-  for (const id of ids) {
-    lo = Math.min(lo, d(id));
-    hi = Math.max(hi, d(id));
-    wlo = Math.min(wlo, bm25.get(id)!);
-    whi = Math.max(whi, bm25.get(id)!);
-  }
-  const nd = (x: number) => (hi > lo ? Math.min(1, Math.max(0, (x - lo) / (hi - lo))) : 1);
-  const nw = (x: number) => (whi > wlo ? (x - wlo) / (whi - wlo) : 1);
-  const fused = ids.map((id) => alpha * nd(d(id)) + (1 - alpha) * nw(bm25.get(id)!)).sort((a, b) => b - a);
-  const kth = fused[K - 1]!;
-  const out: { id: number; best: number }[] = [];
-  for (const [id, e] of estimate) {
-    const best = alpha * nd(e + margin) + (1 - alpha) * nw(bm25.get(id)!);
-    if (best >= kth) out.push({ id, best });
-  }
-  return out.sort((a, b) => b.best - a.best || a.id - b.id).map((x) => x.id);
 }
 
 /** Every variant's top-10 internal ids for one question, plus dense-only and keyword-only. */
@@ -115,7 +94,7 @@ async function variantsFor(state: IndexState, query: string): Promise<Map<string
           while (estimate.size > 0 && ids.length > K) {
             const room = budget - rescored;
             if (room < 1) break;
-            const want = contenders(ids, ex, estimate, bm25, alpha, margin);
+            const want = contenders(ids, ex, estimate, bm25, alpha, K, margin);
             if (want.length === 0) break;
             const batch = Uint32Array.from(want.slice(0, Math.min(room, searchBatchSize(o, false))));
             const vecs = await base.exact(batch);

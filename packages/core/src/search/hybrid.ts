@@ -178,9 +178,10 @@ function finish(state: IndexState, stats: SearchStats, ranked: readonly { id: nu
 
 /**
  * Candidates without an exact dense score that could still make the fused top k: fused with their estimate
- * plus `margin`, they reach the k-th fused score of the current estimates. Best chance first.
+ * plus `margin`, they reach the k-th fused score of the current estimates. Best chance first. Exported for
+ * bench/hybrid-sweep.ts, which replays this rule on its own variants.
  */
-function contenders(
+export function contenders(
   ids: readonly number[],
   exact: ReadonlyMap<number, number>,
   estimate: ReadonlyMap<number, number>,
