@@ -3,7 +3,7 @@
  * backoff and jitter on transient failures, and every failure turned into one of
  * this package's errors. Knows nothing of embeddings.
  */
-import { EmbedderError } from "@leann/core";
+import { backoffDelayMs, EmbedderError, networkErrorCode, retryLoop, UNREACHABLE_CODES } from "@leann/core";
 import { Ollama } from "ollama";
 import { OllamaConnectionError, OllamaModelNotFoundError, OllamaResponseError } from "./errors.js";
 import { MAX_RETRY_DELAY_MS, type FetchLike } from "./options.js";
@@ -44,34 +44,15 @@ export function createClient(o: ClientOptions): OllamaClient {
   });
 }
 
-/** Network error codes meaning "nothing listens there": retrying will not help, the hint will. */
-const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"]);
-
 export type Failure =
   /** Try again after a backoff (5xx, 429, timeouts, dropped connections). */
   | { kind: "transient"; error: unknown; what: string; status?: number }
   /** Give up now with this error. */
   | { kind: "fatal"; error: EmbedderError };
 
-function errorCode(err: unknown): string | undefined {
-  // undici: TypeError("fetch failed", { cause: Error & { code } }); sometimes nested once more.
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-    const errors = (e as { errors?: unknown }).errors; // AggregateError of an IPv4 and IPv6 attempt
-    if (Array.isArray(errors)) {
-      for (const x of errors) {
-        const c = (x as { code?: unknown })?.code;
-        if (typeof c === "string") return c;
-      }
-    }
-  }
-  return undefined;
-}
-
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const code = errorCode(err);
+  const code = networkErrorCode(err);
   const cause = err.cause instanceof Error && err.cause.message !== err.message ? `: ${err.cause.message}` : "";
   return `${err.message}${cause}${code && !`${err.message}${cause}`.includes(code) ? ` (${code})` : ""}`;
 }
@@ -111,8 +92,8 @@ export function classify(err: unknown, host: string, endpoint: string, model: st
   if (err instanceof SyntaxError) {
     return { kind: "fatal", error: new OllamaResponseError(`Ollama at ${host} answered ${endpoint} with a body that is not JSON: ${err.message}.`, { cause: err }) };
   }
-  const code = errorCode(err);
-  if (code !== undefined && UNREACHABLE.has(code)) {
+  const code = networkErrorCode(err);
+  if (code !== undefined && UNREACHABLE_CODES.has(code)) {
     return { kind: "fatal", error: new OllamaConnectionError(host, `(${describe(err)})`, { cause: err }) };
   }
   // A network error without a telling code: a reset, a closed socket, a proxy hiccup.
@@ -122,8 +103,7 @@ export function classify(err: unknown, host: string, endpoint: string, model: st
 
 /** Equal jitter: half the exponential delay fixed, half random, capped. */
 export function backoffMs(attempt: number, baseMs: number, random: () => number = Math.random): number {
-  const exp = Math.min(MAX_RETRY_DELAY_MS, baseMs * 2 ** attempt);
-  return exp / 2 + random() * (exp / 2);
+  return backoffDelayMs(attempt, baseMs, MAX_RETRY_DELAY_MS, random);
 }
 
 export interface RetryOptions {
@@ -137,8 +117,6 @@ export interface RetryOptions {
   onRetry?: (attempt: number, delayMs: number, failure: Extract<Failure, { kind: "transient" }>) => void;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * Runs `attempt` until it succeeds, fails fatally, or has failed transiently
  * `maxRetries + 1` times.
@@ -146,19 +124,25 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * @throws OllamaModelNotFoundError on 404 for the model (never retried)
  * @throws OllamaResponseError on other rejections, malformed bodies, or retries exhausted
  */
-export async function withRetries<T>(attempt: () => Promise<T>, o: RetryOptions): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      return await attempt();
-    } catch (err) {
-      const failure = classify(err, o.host, o.endpoint, o.model);
-      if (failure.kind === "fatal") throw failure.error;
-      if (i >= o.maxRetries) throw exhausted(failure, i + 1, o);
-      const delay = backoffMs(i, o.retryDelayMs);
-      o.onRetry?.(i + 1, delay, failure);
-      await sleep(delay);
-    }
-  }
+export function withRetries<T>(attempt: () => Promise<T>, o: RetryOptions): Promise<T> {
+  type Transient = Extract<Failure, { kind: "transient" }>;
+  return retryLoop<T, Transient>(
+    async () => {
+      try {
+        return { kind: "ok", value: await attempt() };
+      } catch (err) {
+        const failure = classify(err, o.host, o.endpoint, o.model);
+        return failure.kind === "fatal" ? failure : { kind: "transient", failure };
+      }
+    },
+    {
+      maxRetries: o.maxRetries,
+      retryDelayMs: o.retryDelayMs,
+      maxDelayMs: MAX_RETRY_DELAY_MS,
+      exhausted: (last, attempts) => exhausted(last, attempts, o),
+      ...(o.onRetry && { onRetry: o.onRetry }),
+    },
+  );
 }
 
 function exhausted(f: Extract<Failure, { kind: "transient" }>, attempts: number, o: RetryOptions): EmbedderError {

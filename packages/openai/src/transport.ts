@@ -4,7 +4,7 @@
  * and dropped connections, and every failure turned into one of this package's errors.
  * Knows nothing of embeddings.
  */
-import { EmbedderError } from "@leann/core";
+import { backoffDelayMs, EmbedderError, networkErrorCode, retryLoop, UNREACHABLE_CODES, type AttemptOutcome } from "@leann/core";
 import { OpenAIConnectionError, OpenAIModelNotFoundError, OpenAIResponseError } from "./errors.js";
 import { MAX_RETRY_AFTER_MS, MAX_RETRY_DELAY_MS, type FetchLike } from "./options.js";
 
@@ -27,26 +27,14 @@ export interface PostOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-type Outcome =
-  | { kind: "ok"; body: unknown }
-  /** Try again after a backoff, or after `retryAfterMs` when the server named it. */
-  | { kind: "transient"; what: string; status?: number; retryAfterMs?: number; error?: unknown }
-  | { kind: "fatal"; error: EmbedderError };
-
-/** Network error codes meaning "nothing listens there": retrying will not help, the hint will. */
-const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"]);
-
-function networkCode(err: unknown): string | undefined {
-  // undici: TypeError("fetch failed", { cause: Error & { code } }), an AggregateError's members for dual-stack dials.
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-    const inner = (e as { errors?: unknown }).errors;
-    const found = Array.isArray(inner) ? inner.map((x) => (x as { code?: unknown })?.code).find((c) => typeof c === "string") : undefined;
-    if (typeof found === "string") return found;
-  }
-  return undefined;
+/** What is kept of a transient failure, for the message when retries run out. */
+interface Transient {
+  what: string;
+  status?: number;
+  error?: unknown;
 }
+
+type Outcome = AttemptOutcome<unknown, Transient>;
 
 /**
  * How long the server asks us to wait, in ms: OpenAI's `retry-after-ms`, else the
@@ -64,9 +52,7 @@ export function retryAfterMs(headers: Headers, now: number = Date.now()): number
 
 /** The delay before retry `attempt` (0-based): the server's Retry-After when given, else equal-jitter exponential backoff. */
 export function retryDelayMs(attempt: number, baseMs: number, serverMs: number | undefined, random: () => number = Math.random): number {
-  if (serverMs !== undefined) return serverMs;
-  const exp = Math.min(MAX_RETRY_DELAY_MS, baseMs * 2 ** attempt);
-  return exp / 2 + random() * (exp / 2);
+  return serverMs ?? backoffDelayMs(attempt, baseMs, MAX_RETRY_DELAY_MS, random);
 }
 
 /** The server's own words from an error body: OpenAI `{error:{message}}`, TEI `{error}`, vLLM `{message}`, or the text. */
@@ -87,7 +73,7 @@ async function classifyResponse(res: Response, o: PostOptions): Promise<Outcome>
   const text = await res.text();
   if (res.ok) {
     try {
-      return { kind: "ok", body: JSON.parse(text) };
+      return { kind: "ok", value: JSON.parse(text) };
     } catch (err) {
       return { kind: "fatal", error: new OpenAIResponseError(`${where} answered HTTP ${res.status} with a body that is not JSON: ${text.slice(0, 120)}. Is baseURL an OpenAI-compatible API (usually ending in /v1)?`, { cause: err, status: res.status }) };
     }
@@ -102,7 +88,7 @@ async function classifyResponse(res: Response, o: PostOptions): Promise<Outcome>
         error: new OpenAIResponseError(`${where} is rate limiting (HTTP ${status}: ${said}) and asks to wait ${Math.ceil(after / 1000)} s; try again then, or lower maxConcurrency.`, { status }),
       };
     }
-    return { kind: "transient", what: `HTTP ${status}: ${said}`, status, ...(after !== undefined && { retryAfterMs: after }) };
+    return { kind: "transient", failure: { what: `HTTP ${status}: ${said}`, status }, ...(after !== undefined && { retryAfterMs: after }) };
   }
   if (status === 404 && /model/i.test(said)) return { kind: "fatal", error: new OpenAIModelNotFoundError(o.baseURL, o.model, `HTTP 404: ${said}`) };
   let hint = "";
@@ -115,12 +101,12 @@ async function classifyResponse(res: Response, o: PostOptions): Promise<Outcome>
 function classifyThrown(err: unknown, o: PostOptions): Outcome {
   if (err instanceof EmbedderError) return { kind: "fatal", error: err };
   const name = (err as { name?: unknown })?.name;
-  if (name === "TimeoutError") return { kind: "transient", what: `no answer within ${o.timeoutMs} ms`, error: err };
-  const code = networkCode(err);
+  if (name === "TimeoutError") return { kind: "transient", failure: { what: `no answer within ${o.timeoutMs} ms`, error: err } };
+  const code = networkErrorCode(err);
   const detail = `${(err as Error)?.message ?? err}${code ? ` (${code})` : ""}`;
-  if (code !== undefined && UNREACHABLE.has(code)) return { kind: "fatal", error: new OpenAIConnectionError(o.baseURL, `(${detail})`, { cause: err }) };
+  if (code !== undefined && UNREACHABLE_CODES.has(code)) return { kind: "fatal", error: new OpenAIConnectionError(o.baseURL, `(${detail})`, { cause: err }) };
   // A reset, a closed socket, a proxy hiccup: worth another try.
-  if (err instanceof TypeError || code !== undefined) return { kind: "transient", what: detail, error: err };
+  if (err instanceof TypeError || code !== undefined) return { kind: "transient", failure: { what: detail, error: err } };
   return { kind: "fatal", error: new EmbedderError(`POST ${o.baseURL}${o.path} failed: ${detail}`, { cause: err }) };
 }
 
@@ -143,8 +129,6 @@ async function attempt(body: unknown, o: PostOptions): Promise<Outcome> {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * POSTs `body` as JSON until an attempt succeeds, one fails for good, or `maxRetries + 1`
  * attempts have failed transiently; returns the parsed JSON answer.
@@ -152,20 +136,24 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * @throws OpenAIModelNotFoundError (MODEL_NOT_FOUND) on a 404 naming the model
  * @throws OpenAIResponseError (EMBEDDER_FAILED) on other rejections, bodies that are not JSON, or retries exhausted
  */
-export async function postJson(body: unknown, o: PostOptions): Promise<unknown> {
-  for (let i = 0; ; i++) {
-    o.onAttempt?.();
-    const r = await attempt(body, o);
-    if (r.kind === "ok") return r.body;
-    if (r.kind === "fatal") throw r.error;
-    if (i >= o.maxRetries) throw exhausted(r, i + 1, o);
-    const delay = retryDelayMs(i, o.retryDelayMs, r.retryAfterMs);
-    o.onRetry?.(i + 1, delay, r.what);
-    await (o.sleep ?? sleep)(delay);
-  }
+export function postJson(body: unknown, o: PostOptions): Promise<unknown> {
+  return retryLoop(
+    () => {
+      o.onAttempt?.();
+      return attempt(body, o);
+    },
+    {
+      maxRetries: o.maxRetries,
+      retryDelayMs: o.retryDelayMs,
+      maxDelayMs: MAX_RETRY_DELAY_MS,
+      exhausted: (last, attempts) => exhausted(last, attempts, o),
+      onRetry: (i, delay, f) => o.onRetry?.(i, delay, f.what),
+      ...(o.sleep && { sleep: o.sleep }),
+    },
+  );
 }
 
-function exhausted(r: Extract<Outcome, { kind: "transient" }>, attempts: number, o: PostOptions): EmbedderError {
+function exhausted(r: Transient, attempts: number, o: PostOptions): EmbedderError {
   const tries = `${attempts} attempt${attempts === 1 ? "" : "s"}`;
   const where = `${o.baseURL}${o.path}`;
   if (r.status !== undefined) {
