@@ -3,7 +3,7 @@ export * from "./embedder.js";
 export { LeannIndex } from "./leann-index.js";
 export { withWriterLock } from "./persist/writer-lock.js";
 export { acquireLock } from "./format/lock.js";
-export { checkTexts, embedInBatches, Limiter } from "./remote-batches.js";
+export { checkServedVector, checkTexts, embedInBatches, Limiter } from "./remote-batches.js";
 export { backoffDelayMs, networkErrorCode, retryLoop, UNREACHABLE_CODES } from "./remote-retry.js";
 export type { AttemptOutcome, RetryLoopOptions } from "./remote-retry.js";
 export type {

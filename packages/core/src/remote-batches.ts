@@ -4,7 +4,7 @@
  * batches under it. Kept in core so every remote embedder behaves the same way.
  */
 
-import { InvalidInputError } from "./errors.js";
+import { DimensionMismatchError, InvalidInputError } from "./errors.js";
 
 /**
  * Checks the texts a remote embedder was handed before any request goes out.
@@ -14,6 +14,28 @@ export function checkTexts(texts: unknown, where: string): asserts texts is stri
   if (Array.isArray(texts) && texts.every((t) => typeof t === "string")) return;
   const bad = Array.isArray(texts) ? `an array holding ${typeof texts.find((t) => typeof t !== "string")}` : typeof texts;
   throw new InvalidInputError(`${where}: texts must be an array of strings, received ${bad}.`);
+}
+
+/**
+ * Checks embedding `i` of a server's answer: a non-empty array of finite numbers, `expected`
+ * long when a width is known (configured, or learnt from an earlier answer). Returns its length,
+ * so the caller can learn the width from the first answer.
+ * @throws the error `responseError` makes (the package's own) for a malformed vector
+ * @throws DimensionMismatchError when its length differs from `expected`
+ */
+export function checkServedVector(v: unknown, i: number, where: string, expected: number | undefined, responseError: (message: string) => Error): number {
+  if (!Array.isArray(v) || v.length === 0) {
+    const hint = typeof v === "string" ? " (a base64 string: this client expects the default float encoding)" : "";
+    throw responseError(`${where}: embedding ${i} is ${Array.isArray(v) ? "empty" : (JSON.stringify(v)?.slice(0, 40) ?? typeof v)}${hint}; expected an array of numbers.`);
+  }
+  if (expected !== undefined && v.length !== expected) throw new DimensionMismatchError(expected, v.length, where);
+  for (let j = 0; j < v.length; j++) {
+    const x: unknown = v[j];
+    if (typeof x !== "number" || !Number.isFinite(x)) {
+      throw responseError(`${where}: embedding ${i}, component ${j} is ${JSON.stringify(x) ?? typeof x}; expected a finite number.`);
+    }
+  }
+  return v.length;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { checkTexts, DimensionMismatchError, embedInBatches, InvalidInputError, Limiter, type Embedder } from "@leann/core";
+import { checkServedVector, checkTexts, embedInBatches, InvalidInputError, Limiter, type Embedder } from "@leann/core";
 import { OllamaResponseError } from "./errors.js";
 import { resolveOptions, type OllamaEmbeddingsOptions, type ResolvedOptions } from "./options.js";
 import { createClient, withRetries, type OllamaClient } from "./transport.js";
@@ -187,19 +187,7 @@ export class OllamaEmbeddings implements Embedder {
       throw new OllamaResponseError(`${where}: received ${embeddings.length} embeddings for ${count} texts; expected one per text.`);
     }
     for (let i = 0; i < count; i++) {
-      const v: unknown = embeddings[i];
-      if (!Array.isArray(v) || v.length === 0) {
-        throw new OllamaResponseError(`${where}: embedding ${i} is ${Array.isArray(v) ? "empty" : JSON.stringify(v) ?? typeof v}; expected an array of numbers.`);
-      }
-      const expected = this.options.dimensions ?? this.learnt;
-      if (expected === undefined) this.learnt = v.length;
-      else if (v.length !== expected) throw new DimensionMismatchError(expected, v.length, where);
-      for (let j = 0; j < v.length; j++) {
-        const x: unknown = v[j];
-        if (typeof x !== "number" || !Number.isFinite(x)) {
-          throw new OllamaResponseError(`${where}: embedding ${i}, component ${j} is ${JSON.stringify(x) ?? typeof x}; expected a finite number.`);
-        }
-      }
+      this.learnt = checkServedVector(embeddings[i], i, where, this.options.dimensions ?? this.learnt, (m) => new OllamaResponseError(m));
     }
     return embeddings as number[][];
   }

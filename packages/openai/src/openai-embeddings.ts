@@ -1,4 +1,4 @@
-import { checkTexts, DimensionMismatchError, embedInBatches, InvalidInputError, Limiter, type Embedder } from "@leann/core";
+import { checkServedVector, checkTexts, embedInBatches, InvalidInputError, Limiter, type Embedder } from "@leann/core";
 import { OpenAIResponseError } from "./errors.js";
 import { endpointIdentity, resolveOptions, type OpenAICompatibleEmbeddingsOptions, type ResolvedOptions } from "./options.js";
 import { postJson, type PostOptions } from "./transport.js";
@@ -146,19 +146,7 @@ export class OpenAICompatibleEmbeddings implements Embedder {
         throw new OpenAIResponseError(`${where}: item ${i} has index ${JSON.stringify(item?.index)}; expected each of 0..${count - 1} exactly once.`);
       }
       const v = item?.embedding;
-      if (!Array.isArray(v) || v.length === 0) {
-        const hint = typeof v === "string" ? " (a base64 string: this client expects the default float encoding)" : "";
-        throw new OpenAIResponseError(`${where}: embedding ${i} is ${Array.isArray(v) ? "empty" : typeof v}${hint}; expected an array of numbers.`);
-      }
-      const expected = this.options.dimensions ?? this.learnt;
-      if (expected === undefined) this.learnt = v.length;
-      else if (v.length !== expected) throw new DimensionMismatchError(expected, v.length, where);
-      for (let j = 0; j < v.length; j++) {
-        const x: unknown = v[j];
-        if (typeof x !== "number" || !Number.isFinite(x)) {
-          throw new OpenAIResponseError(`${where}: embedding ${i}, component ${j} is ${JSON.stringify(x) ?? typeof x}; expected a finite number.`);
-        }
-      }
+      this.learnt = checkServedVector(v, i, where, this.options.dimensions ?? this.learnt, (m) => new OpenAIResponseError(m));
       out[at] = v as number[];
     }
     return out;

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { DimensionMismatchError } from "../src/errors.js";
+import { checkServedVector } from "../src/remote-batches.js";
 import { backoffDelayMs, networkErrorCode, retryLoop, UNREACHABLE_CODES, type AttemptOutcome } from "../src/remote-retry.js";
 
 describe("networkErrorCode", () => {
@@ -59,5 +61,24 @@ describe("retryLoop", () => {
     await expect(retryLoop(s.attempt, base)).rejects.toThrow("gave up after 3: reset 3");
     expect(s.calls()).toBe(3);
     expect(waits).toHaveLength(2);
+  });
+});
+
+describe("checkServedVector", () => {
+  const bad = (m: string) => new SyntaxError(m);
+  it("returns the width of a good vector and learns nothing wrong", () => {
+    expect(checkServedVector([0.5, -1, 2], 0, "srv", undefined, bad)).toBe(3);
+    expect(checkServedVector([0.5, -1, 2], 1, "srv", 3, bad)).toBe(3);
+  });
+
+  it("throws the package's error for empty, non-array and non-finite vectors, naming where", () => {
+    expect(() => checkServedVector([], 0, "srv", undefined, bad)).toThrow(/srv: embedding 0 is empty/);
+    expect(() => checkServedVector("AAAA", 2, "srv", undefined, bad)).toThrow(/base64/);
+    expect(() => checkServedVector([1, null, 3], 4, "srv", undefined, bad)).toThrow(/embedding 4, component 1 is null/);
+    expect(() => checkServedVector([1, Number.NaN], 0, "srv", undefined, bad)).toThrow(SyntaxError);
+  });
+
+  it("throws DimensionMismatchError when the width differs from the expected one", () => {
+    expect(() => checkServedVector([1, 2], 0, "srv", 3, bad)).toThrow(DimensionMismatchError);
   });
 });
