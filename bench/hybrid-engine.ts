@@ -2,7 +2,7 @@
  * Hybrid search through the engine (issue 15): `LeannIndex.search` at alpha 1 (dense), 0 (keyword) and the
  * default, on the labelled sets of build-qa-sets.ts (potion-base-2M, the same model as hybrid-quality.ts).
  *
- *   pnpm --dir bench exec tsx hybrid-engine.ts                   # held-out halves of all three sets
+ *   pnpm --dir bench exec tsx hybrid-engine.ts                   # held-out halves of every set (QA_SETS)
  *   pnpm --dir bench exec tsx hybrid-engine.ts --set python-faq --split tune
  *   pnpm --dir bench exec tsx hybrid-engine.ts --alpha 0.5       # another default alpha (tuning halves only)
  *
