@@ -115,12 +115,11 @@ export interface SearchOptions {
   /**
    * Dense share of the fused score, in [0, 1], as in LlamaIndex: 1 = dense only (the graph search alone), 0 =
    * keyword only (BM25; the embedder is not called), in between = both, each side's scores min-max normalised
-   * over the candidates of both, then mixed `alpha * dense + (1 - alpha) * keyword`. `"adaptive"`: chosen per
-   * query from how many passages the two sides' top 10s share (0.3 + 0.1 each, at most 0.7; `stats.alpha` says
-   * which). Absent: `DEFAULTS.alpha` ("adaptive") when the index has a keyword index and the query is text, else
-   * 1. With `alpha < 1`, hit scores are the fused scores (alpha 0: BM25 scores).
+   * over the candidates of both, then mixed `alpha * dense + (1 - alpha) * keyword`. Absent: `DEFAULTS.alpha`
+   * when the index has a keyword index and the query is text, else 1. With `alpha < 1`, hit scores are the fused
+   * scores (alpha 0: BM25 scores).
    */
-  alpha?: number | "adaptive";
+  alpha?: number;
   /**
    * The text query's embedding, when the caller already has it (as LlamaIndex does): the dense side uses this
    * vector instead of calling the embedder, the keyword side the text. It must come from the index's model and

@@ -84,23 +84,6 @@ describe("hybrid search", () => {
     expect(seen.size).toBeGreaterThan(1);
   });
 
-  it("does the same search with alpha \"adaptive\" as with alpha omitted, and refuses it where no keyword side can run", async () => {
-    const { index, embedder } = await build();
-    for (const q of QUERIES.slice(0, 4)) {
-      const a = await index.search(q, { k: 10, alpha: "adaptive" });
-      const b = await index.search(q, { k: 10 });
-      expect(a.hits).toEqual(b.hits);
-      expect(a.stats.alpha).toBe(b.stats.alpha);
-    }
-    const onVector = await leannErrorOf(index.search(embedder.vector("guitar"), { alpha: "adaptive" }));
-    expect(onVector).toBeInstanceOf(InvalidOptionsError);
-    expect(onVector.message).toMatch(/needs the query as text/);
-    const without = (await build({ keywordIndex: false })).index;
-    const e = await leannErrorOf(without.search("guitar", { alpha: "adaptive" }));
-    expect(e).toBeInstanceOf(InvalidOptionsError);
-    expect(e.message).toMatch(/keywordIndex: true/);
-  });
-
   it("does keep an explicit alpha as given instead of choosing one per query", async () => {
     const { index } = await build();
     for (const alpha of [0.1, 0.4, 0.9]) expect((await index.search("guitar melody", { k: 10, alpha })).stats.alpha).toBe(alpha);
@@ -170,7 +153,7 @@ describe("hybrid search", () => {
 
   it("does reject alpha outside [0, 1] or not a number with InvalidOptionsError", async () => {
     const { index } = await build();
-    for (const alpha of [Number.NaN, -0.1, 1.5, Infinity, "0.5", "auto", null]) {
+    for (const alpha of [Number.NaN, -0.1, 1.5, Infinity, "0.5", null]) {
       const e = await leannErrorOf(index.search("guitar", { alpha: alpha as number }));
       expect(e).toBeInstanceOf(InvalidOptionsError);
       expect(e.message).toMatch(/alpha/);

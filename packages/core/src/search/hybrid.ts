@@ -32,7 +32,7 @@ export const CANDIDATE_DEPTH = 100;
 /** Recomputations allowed for keyword candidates, as a share of the dense search's own. */
 export const RESCORE_SHARE = 0.25;
 
-/** `alpha` as resolved: a number, or "adaptive" (given, or omitted): per query, see `agreementAlpha`. */
+/** `alpha` as resolved: a number the caller gave, or "adaptive" (omitted): per query, see `agreementAlpha`. */
 export type ResolvedAlpha = number | "adaptive";
 
 /** A search's resolved options, as searcher.ts hands them over. */
@@ -57,19 +57,19 @@ export interface HybridRequest {
  * @throws InvalidOptionsError when alpha < 1 is asked of a vector query (no text to match words against) or of an
  *   index without a keyword index
  */
-export function resolveAlpha(state: IndexState, query: unknown, given: ResolvedAlpha | undefined): ResolvedAlpha {
+export function resolveAlpha(state: IndexState, query: unknown, given: number | undefined): ResolvedAlpha {
   const text = typeof query === "string";
   if (given === undefined) return text && state.keyword ? "adaptive" : 1;
   if (given === 1) return 1;
   if (!text) {
     throw new InvalidOptionsError(
-      `LeannIndex.search: alpha ${JSON.stringify(given)} asks for keyword search, which needs the query as text, but the query is a vector. ` +
+      `LeannIndex.search: alpha ${given} asks for keyword search, which needs the query as text, but the query is a vector. ` +
         `Pass the query text, or alpha: 1 (dense only) with a vector.`,
     );
   }
   if (!state.keyword) {
     throw new InvalidOptionsError(
-      `LeannIndex.search: alpha ${JSON.stringify(given)} asks for keyword search, but this index has no keyword index (it was built with keywordIndex: false, ` +
+      `LeannIndex.search: alpha ${given} asks for keyword search, but this index has no keyword index (it was built with keywordIndex: false, ` +
         `or saved by a version without one). Rebuild it with keywordIndex: true (the default), or search with alpha: 1 (dense only).`,
     );
   }
