@@ -51,30 +51,6 @@ export interface RrfOptions extends FusionOptions {
 export const DEFAULT_RRF_CONSTANT = 60;
 
 /**
- * The default hybrid search's query-adaptive alpha (see `agreementAlpha`): `base` when the two sides' top `depth`
- * share no passage, `step` more for each passage they share, at most `max`. Chosen on the tuning halves of four
- * labelled sets (bench/hybrid-lab.ts) as the middle of a plateau: base 0.3-0.35, step 0.1, max 0.6-0.8 all gave
- * the same worst-case margin over the better single side, and every fixed alpha did worse on one set or another.
- */
-export const AGREEMENT_ALPHA = Object.freeze({ base: 0.3, step: 0.1, max: 0.7, depth: 10 });
-
-/**
- * Dense share for one query from how much the dense and keyword sides agree: the number of passages both put in
- * their own top `depth` (before any fusion). Agreement says the dense side is on the query's topic, so it gets
- * more weight; with no agreement the words are the better guide. On our labelled sets (potion-base-2M, real
- * questions) BM25 alone found the gold passage more often than dense alone on every set, and a lone dense hit
- * that no keyword candidate supports was more often noise than the answer.
- * @param denseTop the dense side's best ids, best first (only the first `depth` count)
- * @param keywordTop the keyword side's best ids, best first (only the first `depth` count)
- */
-export function agreementAlpha<T>(denseTop: readonly T[], keywordTop: readonly T[], params: typeof AGREEMENT_ALPHA = AGREEMENT_ALPHA): number {
-  const top = new Set(denseTop.slice(0, params.depth));
-  let shared = 0;
-  for (const id of new Set(keywordTop.slice(0, params.depth))) if (top.has(id)) shared++;
-  return Math.min(params.max, params.base + params.step * shared);
-}
-
-/**
  * Score-normalised fusion of a dense and a keyword list.
  * @throws {InvalidOptionsError} when alpha is not in [0, 1], k is not a positive integer, or the normalisation is unknown.
  * @throws {InvalidInputError} when a score is not a finite number.

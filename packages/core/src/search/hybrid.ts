@@ -16,9 +16,9 @@
  *   the dense walk meets are free, a keyword candidate's rarely are).
  */
 import { InvalidInputError, InvalidOptionsError } from "../errors.js";
-import { AGREEMENT_ALPHA, agreementAlpha, relativeScoreFusion } from "../keyword/fusion.js";
+import { relativeScoreFusion } from "../keyword/fusion.js";
 import { MAX_K } from "../keyword/search.js";
-import { searchBatchSize, type ResolvedSearchOptions } from "../options.js";
+import { DEFAULTS, searchBatchSize, type ResolvedSearchOptions } from "../options.js";
 import { pqScore, pqTable } from "../quantize/pq.js";
 import type { IndexState } from "../state.js";
 import type { SearchResult, SearchStats } from "../types.js";
@@ -32,14 +32,11 @@ export const CANDIDATE_DEPTH = 100;
 /** Recomputations allowed for keyword candidates, as a share of the dense search's own. */
 export const RESCORE_SHARE = 0.25;
 
-/** `alpha` as resolved: a number the caller gave, or "adaptive" (omitted): per query, see `agreementAlpha`. */
-export type ResolvedAlpha = number | "adaptive";
-
 /** A search's resolved options, as searcher.ts hands them over. */
 export interface HybridRequest {
   o: ResolvedSearchOptions;
-  /** Dense share, in [0, 1), or "adaptive". */
-  alpha: ResolvedAlpha;
+  /** Dense share, in [0, 1). */
+  alpha: number;
   /** Live passages passing the filter (undefined: every passage, none deleted). */
   accept: ((id: number) => boolean) | undefined;
   /** A filter was given (the dense planner estimates its share). */
@@ -52,14 +49,14 @@ export interface HybridRequest {
 }
 
 /**
- * The dense share a search runs with: the option, else "adaptive" (chosen per query from the two sides' agreement)
- * when the index has a keyword index and the query is text, else 1 (dense only).
+ * The dense share a search runs with: the option, else DEFAULTS.alpha when the index has a keyword index and the
+ * query is text, else 1 (dense only).
  * @throws InvalidOptionsError when alpha < 1 is asked of a vector query (no text to match words against) or of an
  *   index without a keyword index
  */
-export function resolveAlpha(state: IndexState, query: unknown, given: number | undefined): ResolvedAlpha {
+export function resolveAlpha(state: IndexState, query: unknown, given: number | undefined): number {
   const text = typeof query === "string";
-  if (given === undefined) return text && state.keyword ? "adaptive" : 1;
+  if (given === undefined) return text && state.keyword ? DEFAULTS.alpha : 1;
   if (given === 1) return 1;
   if (!text) {
     throw new InvalidOptionsError(
@@ -83,10 +80,10 @@ export function resolveAlpha(state: IndexState, query: unknown, given: number | 
  */
 export async function hybridSearch(state: IndexState, query: string, req: HybridRequest): Promise<SearchResult> {
   if (query.trim().length === 0) throw new InvalidInputError("LeannIndex.search: the query text is empty.");
-  const { o, accept } = req;
-  if (req.alpha === 0) return keywordOnly(state, query, req);
+  const { o, alpha, accept } = req;
+  if (alpha === 0) return keywordOnly(state, query, req);
   const mode = denseMode(state, o);
-  const stats = newStats(mode, typeof req.alpha === "number" ? req.alpha : AGREEMENT_ALPHA.base);
+  const stats = newStats(mode, alpha);
   const pendingQuery = queryVector(state, query, stats, req.precomputed);
   pendingQuery.catch(() => {}); // awaited below; this only keeps a planning failure from leaving it unhandled
   const vectors = req.includeVectors ? new Map<number, Float32Array>() : undefined;
@@ -118,9 +115,6 @@ export async function hybridSearch(state: IndexState, query: string, req: Hybrid
   dense.forEach((id, i) => bm25.set(id, kw.scores[i]!));
   for (const h of kw.hits) bm25.set(h.id, h.score);
   const ids = [...bm25.keys()];
-  // Both tops as the two searches alone would return them (dense: exact order of the walk; keyword: BM25 order).
-  const alpha = req.alpha === "adaptive" ? agreementAlpha(dense, kw.hits.map((h) => h.id)) : req.alpha;
-  stats.alpha = alpha;
 
   // Keyword candidates the walk did not score exactly: their PQ estimate (exact minus approximate averages
   // scoreErrorMean near the top, so that is added back).

@@ -49,7 +49,7 @@ export async function search(state: IndexState, query: string | ArrayLike<number
   const precomputed = givenQueryVector(state, query, given);
   const predicate = compileFilter(filter);
   const accept = acceptTest(state, predicate);
-  if (alpha !== 1) {
+  if (alpha < 1) {
     return hybridSearch(state, query as string, { o, alpha, accept, filtered: predicate !== undefined, includeVectors: includeVectors === true, t0, precomputed });
   }
   const mode = denseMode(state, o);

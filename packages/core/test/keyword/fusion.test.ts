@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InvalidInputError, InvalidOptionsError } from "../../src/errors.js";
-import { AGREEMENT_ALPHA, agreementAlpha, reciprocalRankFusion, relativeScoreFusion } from "../../src/keyword/fusion.js";
+import { reciprocalRankFusion, relativeScoreFusion } from "../../src/keyword/fusion.js";
 import { createRng } from "../../src/util/rng.js";
 
 const dense = [
@@ -107,29 +107,5 @@ describe("fusion input checks", () => {
   it("does throw InvalidInputError when a score is not finite", () => {
     expect(() => relativeScoreFusion([{ id: 1, score: Number.NaN }], [], { alpha: 0.5 })).toThrow(InvalidInputError);
     expect(() => reciprocalRankFusion([], [{ id: 1, score: Infinity }], { alpha: 0.5 })).toThrow(InvalidInputError);
-  });
-});
-
-describe("agreementAlpha", () => {
-  it("does give the base alpha when the two tops share nothing and a step more per shared id, up to the maximum", () => {
-    const { base, step, max } = AGREEMENT_ALPHA;
-    expect(agreementAlpha([1, 2, 3], [4, 5, 6])).toBe(base);
-    expect(agreementAlpha([1, 2, 3], [3, 5, 6])).toBeCloseTo(base + step, 12);
-    expect(agreementAlpha([1, 2, 3], [3, 2, 6])).toBeCloseTo(base + 2 * step, 12);
-    const all = Array.from({ length: 10 }, (_, i) => i);
-    expect(agreementAlpha(all, all)).toBe(max);
-  });
-
-  it("does count only the first depth ids of each side, and each shared id once", () => {
-    const dense = Array.from({ length: 20 }, (_, i) => i);
-    // 15..19 are outside the dense top 10; the repeated 3 counts once.
-    expect(agreementAlpha(dense, [15, 16, 17, 18, 19, 3, 3])).toBeCloseTo(AGREEMENT_ALPHA.base + AGREEMENT_ALPHA.step, 12);
-    // An id at keyword rank 11 does not count.
-    expect(agreementAlpha(dense, [...Array.from({ length: 10 }, (_, i) => 100 + i), 0])).toBe(AGREEMENT_ALPHA.base);
-  });
-
-  it("does return the base alpha when a side is empty", () => {
-    expect(agreementAlpha([], [1, 2])).toBe(AGREEMENT_ALPHA.base);
-    expect(agreementAlpha([1, 2], [])).toBe(AGREEMENT_ALPHA.base);
   });
 });
