@@ -16,7 +16,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { LeannIndex, type SearchResult } from "../packages/core/src/index.ts";
+import { DEFAULTS, LeannIndex, type SearchResult } from "../packages/core/src/index.ts";
 import { QA_SETS, readQaSet } from "./build-qa-sets.ts";
 import { exactSearchOne } from "./lib/exact.ts";
 import { loadPotionEmbedder } from "./lib/potion.ts";
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
       passages: passages.length,
       questions: nq,
       hitAt10: { dense: per(hit.dense!), keyword: per(hit.keyword!), hybrid: per(hit.hybrid!) },
-      defaultAlpha: alphaArg ?? "adaptive",
+      defaultAlpha: alphaArg ?? DEFAULTS.alpha,
       meanAlpha: alphaSum / nq,
       denseRecallAt10VsExact: per(recall),
       recomputedPerQuery: { dense: per(recomputed.dense!), hybrid: per(recomputed.hybrid!), ratio: recomputed.hybrid! / recomputed.dense! },
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     };
     report.push(row);
     console.log(`\n## ${set} (${split}: ${nq} questions, ${passages.length} passages)`);
-    console.log(`hit@10  dense ${row.hitAt10.dense.toFixed(3)}  keyword ${row.hitAt10.keyword.toFixed(3)}  default(alpha ${row.defaultAlpha}, mean ${row.meanAlpha.toFixed(3)}) ${row.hitAt10.hybrid.toFixed(3)}`);
+    console.log(`hit@10  dense ${row.hitAt10.dense.toFixed(3)}  keyword ${row.hitAt10.keyword.toFixed(3)}  default(alpha ${row.defaultAlpha}; mean used ${row.meanAlpha.toFixed(3)}) ${row.hitAt10.hybrid.toFixed(3)}`);
     console.log(`recall@10 of alpha 1 vs exact dense: ${row.denseRecallAt10VsExact.toFixed(3)}`);
     console.log(`recomputed/query (cold): alpha 1 ${row.recomputedPerQuery.dense.toFixed(1)}, default ${row.recomputedPerQuery.hybrid.toFixed(1)} (x${row.recomputedPerQuery.ratio.toFixed(3)})`);
     console.log(`keyword side ms/query: alpha 0 ${row.keywordMsPerQuery.keywordOnly.toFixed(2)} (CPU ${row.keywordMsPerQuery.keywordOnlyCpu.toFixed(2)}), default ${row.keywordMsPerQuery.hybrid.toFixed(2)}`);

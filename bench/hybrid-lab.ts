@@ -5,9 +5,14 @@
  * recomputations, contenders first, as search/hybrid.ts does), their BM25, and the query's terms with their
  * document frequencies. Rules are ranked by their WORST margin over max(dense, keyword) across the sets.
  *
- *   pnpm --dir bench exec tsx hybrid-lab.ts [--split tune] [--filter substring] [--top 30]
+ *   pnpm --dir bench exec tsx hybrid-lab.ts [--split tune] [--filter substring] [--top 30] [--bm25] [--common] [--exact]
+ *
+ * --bm25 adds BM25 k1/b variants, --common Lucene-style common-term cut-offs (both recomputed from the dumped term
+ * frequencies over the dumped pool, so an approximation of a full re-search), --exact every rule with exact dense
+ * scores for all candidates (the rescoring budget's upper bound). Without --filter, writes
+ * bench/results/hybrid-lab-<split>.json. Run it on the held-out halves only to confirm a rule chosen on tune.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bm25Idf } from "../packages/core/src/keyword/bm25.ts";
 import { QA_SETS } from "./build-qa-sets.ts";
@@ -35,8 +40,8 @@ interface QueryInfo {
 }
 
 /** BM25 of every pool member with other k1 / b (the dump's term frequencies; same idf as the engine). */
-function bm25With(q: QueryInfo, k1: number, b: number): number[] {
-  const w = q.distinct.map((t) => Math.max(1e-6, bm25Idf(q.n, t.df)) * t.q);
+function bm25With(q: QueryInfo, k1: number, b: number, maxShare = 1): number[] {
+  const w = q.distinct.map((t) => (t.df / q.n > maxShare ? 0 : Math.max(1e-6, bm25Idf(q.n, t.df)) * t.q));
   return q.pool.map((c) => {
     let s = 0;
     c.tf.forEach((tf, j) => {
@@ -266,6 +271,23 @@ for (const base of [0.25, 0.3, 0.35]) {
   }
 }
 
+if (process.argv.includes("--common")) {
+  // Lucene's CommonTermsQuery idea: terms in more than a share of the passages do not count.
+  for (const share of [0.05, 0.1, 0.2, 0.3]) {
+    for (const a of [0, 0.3, 0.35, 0.4, 0.45, 0.5]) {
+      rules.set(`ct${share}@${a}`, (d, _b, q) => {
+        const bm = bm25With(q, 1.2, 0.75, share);
+        const nd = minmax(d), nb = minmax(bm);
+        return (i, x) => a * nd(x) + (1 - a) * nb(bm[i]!);
+      });
+    }
+  }
+  rules.set(`ct1@0`, (d, _b, q) => {
+    const bm = bm25With(q, 1.2, 0.75, 1);
+    return (i) => bm[i]!;
+  });
+}
+
 interface Eval {
   hits: number;
   rescored: number;
@@ -342,6 +364,14 @@ function main(): void {
   }
   const today = rows.find((r) => r.name === "minmax@0.4/d100");
   if (today) console.log(`today minmax@0.4/d100: worst ${today.worst.toFixed(3)} rank ${rows.indexOf(today) + 1}/${rows.length}`);
+  if (!filter) {
+    const out = join(import.meta.dirname, "results", `hybrid-lab-${split}.json`);
+    const sets = dumps.map((d, i) => ({ set: d.set, questions: base[i]!.nq, dense: base[i]!.dense, keyword: base[i]!.keyword }));
+    // The best 300 and the default, one line each: [name, worst margin, mean margin, hits per set].
+    const kept = rows.filter((r, i) => i < 300 || r === today).map((r) => JSON.stringify([r.name, +r.worst.toFixed(4), +r.mean.toFixed(4), r.hits]));
+    writeFileSync(out, `{"date":${JSON.stringify(new Date().toISOString())},"argv":${JSON.stringify(process.argv.slice(2))},"variants":${rows.length},"sets":${JSON.stringify(sets)},\n"rules":[\n${kept.join(",\n")}\n]}\n`);
+    console.log(`wrote ${out}`);
+  }
 }
 
 main();
