@@ -12,7 +12,7 @@
  * scores for all candidates (the rescoring budget's upper bound). Without --filter, writes
  * bench/results/hybrid-lab-<split>.json. Run it on the held-out halves only to confirm a rule chosen on tune.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bm25Idf } from "../packages/core/src/keyword/bm25.ts";
 import { QA_SETS } from "./build-qa-sets.ts";
@@ -333,8 +333,12 @@ function main(): void {
   const split = arg("split") ?? "tune";
   const filter = arg("filter");
   const show = Number(arg("top") ?? 30);
-  const sets = arg("sets")?.split(",") ?? QA_SETS;
-  const dumps: Dump[] = sets.map((s) => JSON.parse(readFileSync(join(CACHE_DIR, "hybrid-dump", `${s}-${split}.json`), "utf8")) as Dump);
+  // Sets without a dump (hybrid-dump.ts not run for them) are left out, and named.
+  const dumpOf = (set: string) => join(CACHE_DIR, "hybrid-dump", `${set}-${split}.json`);
+  const missing = QA_SETS.filter((set) => !existsSync(dumpOf(set)));
+  if (!arg("sets") && missing.length > 0) console.log(`no dump (run hybrid-dump.ts --set S --split ${split}) for: ${missing.join(", ")}`);
+  const sets = arg("sets")?.split(",") ?? QA_SETS.filter((set) => !missing.includes(set));
+  const dumps: Dump[] = sets.map((s) => JSON.parse(readFileSync(dumpOf(s), "utf8")) as Dump);
   const base = dumps.map((d) => {
     const goldIn = (ids: number[], q: DumpQuestion) => ids.some((id) => q.candidates.find((c) => c.id === id)?.gold);
     let dn = 0, kw = 0;
