@@ -16,7 +16,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { LeannIndex, type SearchResult } from "../packages/core/src/index.ts";
+import { DEFAULTS, LeannIndex, type SearchResult } from "../packages/core/src/index.ts";
 import { QA_SETS, readQaSet } from "./build-qa-sets.ts";
 import { exactSearchOne } from "./lib/exact.ts";
 import { loadPotionEmbedder } from "./lib/potion.ts";
@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     let kwCpuMs = 0;
     const fused = { fromDense: 0, fromKeyword: 0, both: 0, rescored: 0, estimated: 0 };
     let recall = 0;
+    let alphaSum = 0;
     for (let qi = 0; qi < questions.length; qi++) {
       const q = questions[qi]!;
       const gold = new Set(q.gold.map(String));
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
         if (r.hits.some((h) => gold.has(h.id))) hit[name]!++;
         recomputed[name]! += r.stats.recomputed;
         if (r.stats.keyword) kwMs[name]! += r.stats.keyword.ms;
+        if (name === "hybrid") alphaSum += r.stats.alpha;
         if (name === "hybrid" && r.stats.fused) for (const key of Object.keys(fused) as (keyof typeof fused)[]) fused[key] += r.stats.fused[key];
         if (name === "dense") {
           const truth = new Set(exactSearchOne(vectors, dims, qv.subarray(qi * dims, (qi + 1) * dims), 10).map(String));
@@ -100,7 +102,8 @@ async function main(): Promise<void> {
       passages: passages.length,
       questions: nq,
       hitAt10: { dense: per(hit.dense!), keyword: per(hit.keyword!), hybrid: per(hit.hybrid!) },
-      defaultAlpha: alphaArg ?? 0.4,
+      defaultAlpha: alphaArg ?? DEFAULTS.alpha,
+      meanAlpha: alphaSum / nq,
       denseRecallAt10VsExact: per(recall),
       recomputedPerQuery: { dense: per(recomputed.dense!), hybrid: per(recomputed.hybrid!), ratio: recomputed.hybrid! / recomputed.dense! },
       keywordMsPerQuery: { keywordOnly: per(kwMs.keyword!), hybrid: per(kwMs.hybrid!), keywordOnlyCpu: per(kwCpuMs) },
@@ -110,7 +113,7 @@ async function main(): Promise<void> {
     };
     report.push(row);
     console.log(`\n## ${set} (${split}: ${nq} questions, ${passages.length} passages)`);
-    console.log(`hit@10  dense ${row.hitAt10.dense.toFixed(3)}  keyword ${row.hitAt10.keyword.toFixed(3)}  default(alpha ${row.defaultAlpha}) ${row.hitAt10.hybrid.toFixed(3)}`);
+    console.log(`hit@10  dense ${row.hitAt10.dense.toFixed(3)}  keyword ${row.hitAt10.keyword.toFixed(3)}  default(alpha ${row.defaultAlpha}; mean used ${row.meanAlpha.toFixed(3)}) ${row.hitAt10.hybrid.toFixed(3)}`);
     console.log(`recall@10 of alpha 1 vs exact dense: ${row.denseRecallAt10VsExact.toFixed(3)}`);
     console.log(`recomputed/query (cold): alpha 1 ${row.recomputedPerQuery.dense.toFixed(1)}, default ${row.recomputedPerQuery.hybrid.toFixed(1)} (x${row.recomputedPerQuery.ratio.toFixed(3)})`);
     console.log(`keyword side ms/query: alpha 0 ${row.keywordMsPerQuery.keywordOnly.toFixed(2)} (CPU ${row.keywordMsPerQuery.keywordOnlyCpu.toFixed(2)}), default ${row.keywordMsPerQuery.hybrid.toFixed(2)}`);

@@ -15,6 +15,8 @@
  *   no other), so dist/rrf are measured with the same exact scores min-max would get.
  * minmax/depth 100/pq at alpha 0.4 is today's default: its hit@10 must equal hybrid-engine.ts's.
  * Writes bench/results/hybrid-sweep-tune[-<set>].json. Held-out halves are never read.
+ * For rules beyond these three (score normalisations, query-adaptive alpha, BM25 variants), hybrid-dump.ts once
+ * and hybrid-lab.ts after it compare thousands of variants offline in minutes.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
