@@ -1,6 +1,7 @@
 import { roundToHalf } from "../util/f16.js";
 import { createRng } from "../util/rng.js";
 import { finish, type Steps } from "../util/steps.js";
+import { assignScalar, kmeansSteps, nearestCentroids, strideOf } from "./kmeans.js";
 import { learnRotationSteps, rotateInto, rotateRowsSteps } from "./rotation.js";
 
 /**
@@ -97,79 +98,22 @@ export function* trainPqSteps(vectors: Float32Array, dims: number, opts: PqTrain
     src = yield* rotateRowsSteps(rotation, dims, rows);
     for (let i = 0; i < m; i++) idx[i] = i;
   }
-  const assign = new Uint16Array(m);
-  const best = new Float64Array(m);
   for (let s = 0; s < subspaces; s++) {
     yield;
     const lo = pq.bounds[s]!, w = pq.bounds[s + 1]! - lo;
-    const sub = new Float32Array(m * w);
-    for (let i = 0; i < m; i++) sub.set(src.subarray(idx[i]! * dims + lo, idx[i]! * dims + lo + w), i * w);
-    const cent = new Float32Array(K * w);
-    // k-means++ seeding (distances inline: at 256 centroids this loop costs as much as a Lloyd iteration).
-    const k0 = Math.floor(rng() * m);
-    cent.set(sub.subarray(k0 * w, k0 * w + w), 0);
-    best.fill(Infinity);
-    for (let c = 1; c < K; c++) {
-      yield;
-      let total = 0;
-      const co = (c - 1) * w;
-      for (let i = 0; i < m; i++) {
-        let d = 0;
-        const io = i * w;
-        for (let t = 0; t < w; t++) { const x = sub[io + t]! - cent[co + t]!; d += x * x; }
-        if (d < best[i]!) best[i] = d;
-        total += best[i]!;
-      }
-      let r = rng() * total, pick = m - 1;
-      for (let i = 0; i < m; i++) { r -= best[i]!; if (r <= 0) { pick = i; break; } }
-      cent.set(sub.subarray(pick * w, pick * w + w), c * w);
-    }
-    const sums = new Float64Array(K * w), counts = new Uint32Array(K);
-    const centT = new Float64Array(K * w), norms = new Float64Array(K), dots = new Float64Array(4 * K);
-    for (let it = 0; it < iterations; it++) {
-      yield;
-      let moved = 0;
-      // Assignment step: argmin_c |c|^2 - 2 x.c, with the centroids transposed so the inner
-      // loop runs over the K centroids contiguously (most of the training time is here).
-      for (let c = 0; c < K; c++) {
-        let nn = 0;
-        for (let t = 0; t < w; t++) {
-          const x = cent[c * w + t]!;
-          centT[t * K + c] = x;
-          nn += x * x;
-        }
-        norms[c] = nn;
-      }
-      if (w === 1) {
-        // One dimension a subspace (64-d models at 64 subspaces): the nearest centroid by binary
-        // search over the sorted centroids, O(log K) a point instead of O(K).
-        moved += assignScalar(sub, cent, K, assign, it === 0);
-      } else for (let i0 = 0; i0 < m; i0 += POINT_STEP) {
-        // POINT_STEP is a multiple of 4: the same row blocks as one call over all m rows.
-        if (i0 > 0) yield;
-        const rows = Math.min(POINT_STEP, m - i0);
-        moved += assignBlocked(sub.subarray(i0 * w, (i0 + rows) * w), rows, w, K, centT, norms, dots, assign.subarray(i0, i0 + rows), it === 0);
-      }
-      sums.fill(0); counts.fill(0);
-      for (let i = 0; i < m; i++) {
-        const c = assign[i]!; counts[c]!++;
-        for (let t = 0; t < w; t++) sums[c * w + t]! += sub[i * w + t]!;
-      }
-      for (let c = 0; c < K; c++) {
-        if (counts[c] === 0) {
-          // Re-seed an empty cluster on a random training point.
-          const r = Math.floor(rng() * m);
-          cent.set(sub.subarray(r * w, r * w + w), c * w);
-          continue;
-        }
-        for (let t = 0; t < w; t++) cent[c * w + t] = sums[c * w + t]! / counts[c]!;
-      }
-      // Converged enough: fewer than 0.5% of the points changed cluster.
-      if (moved <= m * 0.005) break;
-    }
-    pq.centroids.set(cent, centroidOffset(pq, s, 0));
+    const S = strideOf(w);
+    const xs = new Float32Array(m * S);
+    for (let i = 0; i < m; i++) xs.set(src.subarray(idx[i]! * dims + lo, idx[i]! * dims + lo + w), i * S);
+    const cents = yield* kmeansSteps(xs, m, S, K, iterations, createRng(subspaceSeed(opts.seed, s)));
+    const out = centroidOffset(pq, s, 0);
+    for (let c = 0; c < K; c++) for (let t = 0; t < w; t++) pq.centroids[out + c * w + t] = cents[c * S + t]!;
   }
   return pq;
+}
+
+/** Each subspace's k-means has its own random stream, so subspaces can train in any order (or in parallel). */
+function subspaceSeed(seed: number, s: number): number {
+  return (seed + Math.imul(s + 1, 0x9e3779b9)) >>> 0;
 }
 
 /** Rows encoded per block: bounds the rotated copy and the subspace gather (4,096 x dims floats). */
@@ -191,26 +135,26 @@ export function* encodePqSteps(pq: PqCodebook, vectors: Float32Array): Steps<Uin
   const K = centroidCount(pq);
   const cs = codeSize(pq);
   const codes = new Uint8Array(n * cs);
-  // Per subspace: centroids transposed (centT[t * K + c]) and their squared norms.
-  const centT: Float64Array[] = [], norms: Float64Array[] = [];
+  // Per subspace: centroids at the scan's stride (kmeans.ts) and their squared norms.
+  const cents: Float64Array[] = [], norms: Float64Array[] = [];
+  let maxStride = 1;
   for (let s = 0; s < subspaces; s++) {
     const lo = pq.bounds[s]!, w = pq.bounds[s + 1]! - lo;
+    const S = strideOf(w);
+    maxStride = Math.max(maxStride, S);
     const base = centroidOffset(pq, s, 0);
-    const t = new Float64Array(K * w), nn = new Float64Array(K);
+    const t = new Float64Array(K * S), nn = new Float64Array(K);
     for (let c = 0; c < K; c++) for (let j = 0; j < w; j++) {
       const x = pq.centroids[base + c * w + j]!;
-      t[j * K + c] = x;
+      t[c * S + j] = x;
       nn[c]! += x * x;
     }
-    centT.push(t);
+    cents.push(t);
     norms.push(nn);
   }
   const block = Math.min(n, ENCODE_BLOCK);
   const rotated = pq.rotation ? new Float32Array(block * dims) : null;
-  let maxWidth = 0;
-  for (let s = 0; s < subspaces; s++) maxWidth = Math.max(maxWidth, pq.bounds[s + 1]! - pq.bounds[s]!);
-  const sub = new Float32Array(block * maxWidth);
-  const dots = new Float64Array(4 * K);
+  const xs = new Float32Array(block * maxStride);
   const assign = new Uint16Array(block);
   for (let start = 0; start < n; start += block) {
     const count = Math.min(block, n - start);
@@ -226,8 +170,11 @@ export function* encodePqSteps(pq: PqCodebook, vectors: Float32Array): Steps<Uin
     for (let s = 0; s < subspaces; s++) {
       yield;
       const lo = pq.bounds[s]!, w = pq.bounds[s + 1]! - lo;
-      for (let i = 0; i < count; i++) for (let j = 0; j < w; j++) sub[i * w + j] = src[off + i * dims + lo + j]!;
-      assignBlocked(sub, count, w, K, centT[s]!, norms[s]!, dots, assign, true);
+      const S = strideOf(w);
+      xs.fill(0);
+      for (let i = 0; i < count; i++) for (let j = 0; j < w; j++) xs[i * S + j] = src[off + i * dims + lo + j]!;
+      if (S === 1) assignScalar(xs.subarray(0, count), cents[s]!, K, assign, true);
+      else nearestCentroids(xs, S, count, cents[s]!, norms[s]!, K, assign, true);
       for (let i = 0; i < count; i++) {
         const o = (start + i) * cs;
         if (pq.bits === 8) codes[o + s] = assign[i]!;
@@ -305,85 +252,4 @@ export function decodePq(pq: PqCodebook, codes: Uint8Array, i: number): Float32A
     for (let k = 0; k < pq.dims; k++) back[k]! += pq.rotation[r * pq.dims + k]! * y;
   }
   return back;
-}
-
-/**
- * Assigns each of the m rows of `sub` (width w) to its nearest centroid: argmin_c |c|^2 - 2 x.c
- * with the centroids transposed (centT[t * K + c]), four rows at a time so that each centroid
- * value loaded serves four dot products (the loads, not the multiplies, bound this loop).
- * `dots` is scratch of 4 x K. Returns how many assignments changed (all of them when `first`).
- */
-function assignBlocked(sub: Float32Array, m: number, w: number, K: number, centT: Float64Array, norms: Float64Array, dots: Float64Array, assign: Uint16Array, first: boolean): number {
-  let moved = 0;
-  for (let i0 = 0; i0 < m; i0 += 4) {
-    const rows = Math.min(4, m - i0);
-    dots.fill(0);
-    if (rows === 4) {
-      for (let t = 0; t < w; t++) {
-        const x0 = sub[i0 * w + t]!, x1 = sub[(i0 + 1) * w + t]!, x2 = sub[(i0 + 2) * w + t]!, x3 = sub[(i0 + 3) * w + t]!;
-        const to = t * K;
-        for (let c = 0; c < K; c++) {
-          const y = centT[to + c]!;
-          dots[c]! += x0 * y;
-          dots[K + c]! += x1 * y;
-          dots[2 * K + c]! += x2 * y;
-          dots[3 * K + c]! += x3 * y;
-        }
-      }
-    } else {
-      for (let r = 0; r < rows; r++) {
-        for (let t = 0; t < w; t++) {
-          const x = sub[(i0 + r) * w + t]!;
-          const to = t * K;
-          for (let c = 0; c < K; c++) dots[r * K + c]! += x * centT[to + c]!;
-        }
-      }
-    }
-    for (let r = 0; r < rows; r++) {
-      let bc = 0, bd = Infinity;
-      const ro = r * K;
-      for (let c = 0; c < K; c++) {
-        const d = norms[c]! - 2 * dots[ro + c]!;
-        if (d < bd) { bd = d; bc = c; }
-      }
-      const i = i0 + r;
-      if (assign[i] !== bc || first) moved++;
-      assign[i] = bc;
-    }
-  }
-  return moved;
-}
-
-/**
- * Assigns each scalar in `values` to its nearest centroid (ties: the lower centroid index,
- * as the general O(K) scan does) by binary search over the centroids in sorted order.
- * Returns how many assignments changed (all of them when `first`).
- */
-function assignScalar(values: Float32Array, cent: Float32Array, K: number, assign: Uint16Array, first: boolean): number {
-  const order = Array.from({ length: K }, (_, c) => c).sort((a, b) => cent[a]! - cent[b]! || a - b);
-  const sorted = Float64Array.from(order, (c) => cent[c]!);
-  let moved = 0;
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i]!;
-    // First sorted position with a value >= x; the nearest is there or just before it.
-    let lo = 0, hi = K;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (sorted[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    let best = -1, bd = Infinity;
-    // Equal centroid values sit side by side: look over the run around the split for the lowest index.
-    for (let j = Math.max(0, lo - 1); j < K && j <= lo + 1; j++) {
-      const d = Math.abs(sorted[j]! - x);
-      const c = order[j]!;
-      if (d < bd || (d === bd && c < best)) { bd = d; best = c; }
-    }
-    // Widen over ties with the best distance (duplicated centroid values).
-    for (let j = lo - 2; j >= 0 && Math.abs(sorted[j]! - x) === bd; j--) if (order[j]! < best) best = order[j]!;
-    for (let j = lo + 2; j < K && Math.abs(sorted[j]! - x) === bd; j++) if (order[j]! < best) best = order[j]!;
-    if (first || assign[i] !== best) moved++;
-    assign[i] = best;
-  }
-  return moved;
 }
