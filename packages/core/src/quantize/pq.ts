@@ -2,7 +2,7 @@ import { roundToHalf } from "../util/f16.js";
 import { createRng } from "../util/rng.js";
 import { finish, type Steps } from "../util/steps.js";
 import { assignScalar, kmeansSteps, nearestCentroids, strideOf } from "./kmeans.js";
-import { learnRotationSteps, rotateInto, rotateRowsSteps } from "./rotation.js";
+import { learnRotationSteps, rotateInto, rotateRowsSteps, rowRotator } from "./rotation.js";
 
 /**
  * Product quantisation for approximate distances during the walk. The vector is cut
@@ -154,15 +154,16 @@ export function* encodePqSteps(pq: PqCodebook, vectors: Float32Array): Steps<Uin
   }
   const block = Math.min(n, ENCODE_BLOCK);
   const rotated = pq.rotation ? new Float32Array(block * dims) : null;
+  const rotate = pq.rotation ? rowRotator(pq.rotation, dims, VECTOR_STEP) : null;
   const xs = new Float32Array(block * maxStride);
   const assign = new Uint16Array(block);
   for (let start = 0; start < n; start += block) {
     const count = Math.min(block, n - start);
     let src = vectors, off = start * dims;
     if (rotated) {
-      for (let i = 0; i < count; i++) {
-        if (i % VECTOR_STEP === 0) yield;
-        rotateInto(pq.rotation!, dims, vectors, (start + i) * dims, rotated.subarray(i * dims, (i + 1) * dims));
+      for (let i = 0; i < count; i += VECTOR_STEP) {
+        yield;
+        rotate!(vectors, start + i, Math.min(VECTOR_STEP, count - i), rotated, i);
       }
       src = rotated;
       off = 0;
