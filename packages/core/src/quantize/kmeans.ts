@@ -21,6 +21,13 @@ export function strideOf(w: number): number {
   return w === 1 ? 1 : w <= 8 ? 8 : w;
 }
 
+/** Columns lo..lo+w of the m rows of `src` (width dims), at stride S and zero-padded. */
+export function gatherSubspace(src: Float32Array, dims: number, m: number, lo: number, w: number, S: number): Float32Array {
+  const xs = new Float32Array(m * S);
+  for (let i = 0; i < m; i++) for (let t = 0; t < w; t++) xs[i * S + t] = src[i * dims + lo + t]!;
+  return xs;
+}
+
 /**
  * Assigns rows [0, count) of `xs` (stride S) to their nearest centroid of `cents` (K rows,
  * stride S, squared norms in `norms`), by the least |c|^2 - 2 x.c; ties go to the lower
@@ -75,6 +82,51 @@ export function nearestCentroids(xs: Float32Array, S: number, count: number, cen
   return changed;
 }
 
+/*
+ * The loops over all points live in plain functions, not in the kmeansSteps generator: V8
+ * optimises a hot function while it runs, a generator's loops only on a later call, and
+ * each worker thread starts cold.
+ */
+
+/**
+ * Lowers nearest[i] to the squared distance from row i to the centroid at `co` where that
+ * is nearer (k-means++ seeding); returns the sum of nearest[].
+ */
+export function seedDistances(xs: Float32Array, m: number, S: number, cents: Float64Array, co: number, nearest: Float64Array): number {
+  let total = 0;
+  if (S === 8) {
+    // The seed's values held in locals, as in nearestCentroids.
+    const y0 = cents[co]!, y1 = cents[co + 1]!, y2 = cents[co + 2]!, y3 = cents[co + 3]!, y4 = cents[co + 4]!, y5 = cents[co + 5]!, y6 = cents[co + 6]!, y7 = cents[co + 7]!;
+    for (let i = 0, io = 0; i < m; i++, io += 8) {
+      const x0 = xs[io]! - y0, x1 = xs[io + 1]! - y1, x2 = xs[io + 2]! - y2, x3 = xs[io + 3]! - y3;
+      const x4 = xs[io + 4]! - y4, x5 = xs[io + 5]! - y5, x6 = xs[io + 6]! - y6, x7 = xs[io + 7]! - y7;
+      const d = (x0 * x0 + x1 * x1 + (x2 * x2 + x3 * x3)) + (x4 * x4 + x5 * x5 + (x6 * x6 + x7 * x7));
+      const u = nearest[i]!;
+      if (d < u) { nearest[i] = d; total += d; } else total += u;
+    }
+    return total;
+  }
+  for (let i = 0; i < m; i++) {
+    let d = 0;
+    const io = i * S;
+    for (let t = 0; t < S; t++) { const x = xs[io + t]! - cents[co + t]!; d += x * x; }
+    if (d < nearest[i]!) nearest[i] = d;
+    total += nearest[i]!;
+  }
+  return total;
+}
+
+/** Per centroid, the sum of its points' rows (stride S) and their count. */
+export function centroidSums(xs: Float32Array, m: number, S: number, assign: Uint16Array, sums: Float64Array, counts: Uint32Array): void {
+  sums.fill(0);
+  counts.fill(0);
+  for (let i = 0; i < m; i++) {
+    const c = assign[i]!;
+    counts[c]!++;
+    for (let t = 0; t < S; t++) sums[c * S + t]! += xs[i * S + t]!;
+  }
+}
+
 /**
  * Learns K centroids for the m rows of `xs` (stride S, zero-padded past the subspace's
  * width): k-means++ seeding, then at most `iterations` Lloyd steps (stopping once fewer
@@ -96,27 +148,7 @@ export function* kmeansSteps(xs: Float32Array, m: number, S: number, K: number, 
   nearest.fill(Infinity);
   for (let c = 1; c < K; c++) {
     yield;
-    let total = 0;
-    const co = (c - 1) * S;
-    if (S === 8) {
-      // The newest seed's values held in locals, as in nearestCentroids.
-      const y0 = cents[co]!, y1 = cents[co + 1]!, y2 = cents[co + 2]!, y3 = cents[co + 3]!, y4 = cents[co + 4]!, y5 = cents[co + 5]!, y6 = cents[co + 6]!, y7 = cents[co + 7]!;
-      for (let i = 0, io = 0; i < m; i++, io += 8) {
-        const x0 = xs[io]! - y0, x1 = xs[io + 1]! - y1, x2 = xs[io + 2]! - y2, x3 = xs[io + 3]! - y3;
-        const x4 = xs[io + 4]! - y4, x5 = xs[io + 5]! - y5, x6 = xs[io + 6]! - y6, x7 = xs[io + 7]! - y7;
-        const d = (x0 * x0 + x1 * x1 + (x2 * x2 + x3 * x3)) + (x4 * x4 + x5 * x5 + (x6 * x6 + x7 * x7));
-        const u = nearest[i]!;
-        if (d < u) { nearest[i] = d; total += d; } else total += u;
-      }
-    } else {
-      for (let i = 0; i < m; i++) {
-        let d = 0;
-        const io = i * S;
-        for (let t = 0; t < S; t++) { const x = xs[io + t]! - cents[co + t]!; d += x * x; }
-        if (d < nearest[i]!) nearest[i] = d;
-        total += nearest[i]!;
-      }
-    }
+    const total = seedDistances(xs, m, S, cents, (c - 1) * S, nearest);
     let r = rng() * total, pick = m - 1;
     for (let i = 0; i < m; i++) { r -= nearest[i]!; if (r <= 0) { pick = i; break; } }
     for (let t = 0; t < S; t++) cents[c * S + t] = xs[pick * S + t]!;
@@ -138,13 +170,7 @@ export function* kmeansSteps(xs: Float32Array, m: number, S: number, K: number, 
       const count = Math.min(BLOCK, m - i0);
       changed += nearestCentroids(xs.subarray(i0 * S, (i0 + count) * S), S, count, cents, norms, K, assign.subarray(i0, i0 + count), it === 0);
     }
-    sums.fill(0);
-    counts.fill(0);
-    for (let i = 0; i < m; i++) {
-      const c = assign[i]!;
-      counts[c]!++;
-      for (let t = 0; t < S; t++) sums[c * S + t]! += xs[i * S + t]!;
-    }
+    centroidSums(xs, m, S, assign, sums, counts);
     for (let c = 0; c < K; c++) {
       if (counts[c] === 0) {
         // Re-seed an empty cluster on a random training point.

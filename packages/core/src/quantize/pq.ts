@@ -1,7 +1,7 @@
 import { roundToHalf } from "../util/f16.js";
 import { createRng } from "../util/rng.js";
 import { finish, type Steps } from "../util/steps.js";
-import { assignScalar, kmeansSteps, nearestCentroids, strideOf } from "./kmeans.js";
+import { assignScalar, gatherSubspace, kmeansSteps, nearestCentroids, strideOf } from "./kmeans.js";
 import { learnRotationSteps, rotateInto, rotateRowsSteps, rowRotator } from "./rotation.js";
 
 /**
@@ -71,6 +71,27 @@ export function trainPq(vectors: Float32Array, dims: number, opts: PqTrainOption
 
 /** trainPq, cut at safe points (util/steps.ts). */
 export function* trainPqSteps(vectors: Float32Array, dims: number, opts: PqTrainOptions): Steps<PqCodebook> {
+  const t = yield* prepareTraining(vectors, dims, opts);
+  for (let s = 0; s < t.pq.subspaces; s++) {
+    yield;
+    const job = subspaceJob(t, s, opts.seed);
+    const xs = gatherSubspace(t.sample, dims, t.m, job.lo, job.w, job.S);
+    storeCentroids(t.pq, s, yield* kmeansSteps(xs, t.m, job.S, job.K, t.iterations, createRng(job.seed)));
+  }
+  return t.pq;
+}
+
+/** A codebook whose rotation (if any) is learnt and whose centroids are still to train, with its training rows. */
+export interface PqTraining {
+  pq: PqCodebook;
+  /** m rows of dims (rotated when pq has a rotation), in shared memory so worker threads read them in place. */
+  sample: Float32Array;
+  m: number;
+  iterations: number;
+}
+
+/** Samples the training rows and learns the rotation: everything before the subspaces' k-means. */
+export function* prepareTraining(vectors: Float32Array, dims: number, opts: PqTrainOptions): Steps<PqTraining> {
   const n = vectors.length / dims;
   const subspaces = Math.max(1, Math.min(opts.subspaces, dims));
   const pq: PqCodebook = { dims, subspaces, bits: opts.bits, bounds: bounds(dims, subspaces), centroids: new Float32Array(dims * (1 << opts.bits)) };
@@ -86,29 +107,28 @@ export function* trainPqSteps(vectors: Float32Array, dims: number, opts: PqTrain
     const j = i + Math.floor(rng() * (n - i));
     const t = idx[i]!; idx[i] = idx[j]!; idx[j] = t;
   }
-  // With a rotation, k-means runs on the rotated sample (rows 0..m-1 of `src`).
-  let src = vectors;
-  if (opts.rotate) {
-    const rotation = yield* learnRotationSteps(vectors, dims, pq.bounds, idx.subarray(0, m));
-    // Rounded now: the file holds half precision, and codes must be made with what is saved.
-    roundToHalf(rotation);
-    pq.rotation = rotation;
-    const rows = new Float32Array(m * dims);
-    for (let i = 0; i < m; i++) rows.set(vectors.subarray(idx[i]! * dims, (idx[i]! + 1) * dims), i * dims);
-    src = yield* rotateRowsSteps(rotation, dims, rows);
-    for (let i = 0; i < m; i++) idx[i] = i;
-  }
-  for (let s = 0; s < subspaces; s++) {
-    yield;
-    const lo = pq.bounds[s]!, w = pq.bounds[s + 1]! - lo;
-    const S = strideOf(w);
-    const xs = new Float32Array(m * S);
-    for (let i = 0; i < m; i++) xs.set(src.subarray(idx[i]! * dims + lo, idx[i]! * dims + lo + w), i * S);
-    const cents = yield* kmeansSteps(xs, m, S, K, iterations, createRng(subspaceSeed(opts.seed, s)));
-    const out = centroidOffset(pq, s, 0);
-    for (let c = 0; c < K; c++) for (let t = 0; t < w; t++) pq.centroids[out + c * w + t] = cents[c * S + t]!;
-  }
-  return pq;
+  const sharedRows = (): Float32Array => new Float32Array(new SharedArrayBuffer(Math.max(8, m * dims * 4)));
+  const rows = sharedRows();
+  for (let i = 0; i < m; i++) rows.set(vectors.subarray(idx[i]! * dims, (idx[i]! + 1) * dims), i * dims);
+  if (!opts.rotate) return { pq, sample: rows, m, iterations };
+  const rotation = yield* learnRotationSteps(vectors, dims, pq.bounds, idx.subarray(0, m));
+  // Rounded now: the file holds half precision, and codes must be made with what is saved.
+  roundToHalf(rotation);
+  pq.rotation = rotation;
+  return { pq, sample: yield* rotateRowsSteps(rotation, dims, rows, sharedRows()), m, iterations };
+}
+
+/** What training subspace s needs besides the sample: its slice, stride, centroid count and random seed. */
+export function subspaceJob(t: PqTraining, s: number, seed: number): { lo: number; w: number; S: number; K: number; seed: number } {
+  const lo = t.pq.bounds[s]!, w = t.pq.bounds[s + 1]! - lo;
+  return { lo, w, S: strideOf(w), K: centroidCount(t.pq), seed: subspaceSeed(seed, s) };
+}
+
+/** Stores subspace s's trained centroids (at the training stride) into the codebook. */
+export function storeCentroids(pq: PqCodebook, s: number, cents: Float64Array): void {
+  const w = pq.bounds[s + 1]! - pq.bounds[s]!, S = strideOf(w), K = centroidCount(pq);
+  const out = centroidOffset(pq, s, 0);
+  for (let c = 0; c < K; c++) for (let t = 0; t < w; t++) pq.centroids[out + c * w + t] = cents[c * S + t]!;
 }
 
 /** Each subspace's k-means has its own random stream, so subspaces can train in any order (or in parallel). */

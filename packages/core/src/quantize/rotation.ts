@@ -300,10 +300,9 @@ export function rotateRows(rotation: Float32Array, dims: number, vectors: Float3
   return finish(rotateRowsSteps(rotation, dims, vectors));
 }
 
-/** rotateRows cut at safe points (util/steps.ts). */
-export function* rotateRowsSteps(rotation: Float32Array, dims: number, vectors: Float32Array): Steps<Float32Array> {
+/** rotateRows cut at safe points (util/steps.ts), into `out` when given (not `vectors`). */
+export function* rotateRowsSteps(rotation: Float32Array, dims: number, vectors: Float32Array, out: Float32Array = new Float32Array(vectors.length)): Steps<Float32Array> {
   const n = vectors.length / dims;
-  const out = new Float32Array(vectors.length);
   const rotate = rowRotator(rotation, dims, ROW_STEP);
   for (let i = 0; i < n; i += ROW_STEP) {
     yield;
