@@ -22,7 +22,7 @@ const MAX_QL_ITERATIONS = 60;
  * Eigen-decomposition of a symmetric matrix (row-major, d x d, destroyed): Householder
  * reduction to tridiagonal form, then the implicit QL method (EISPACK tred2/tql2, as in
  * JAMA). O(d^3) once: at 512 dimensions about 1 s, where cyclic Jacobi took 30 s.
- * `vectors` holds one unit eigenvector per row (row e goes with values[e]), unsorted.
+ * `vectors` (in `a`'s memory) holds one unit eigenvector per row (row e goes with values[e]), unsorted.
  */
 export function symmetricEigen(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
   return finish(eigenSteps(a, n));
@@ -30,9 +30,11 @@ export function symmetricEigen(a: Float64Array, n: number): { values: Float64Arr
 
 /** symmetricEigen cut at safe points (util/steps.ts): one before each O(d^2) outer step. */
 function* eigenSteps(a: Float64Array, n: number): Steps<{ values: Float64Array; vectors: Float64Array }> {
-  const V = a;
+  // T is the transpose of JAMA's V (a is symmetric, so it starts as a): its column walks
+  // become row walks over contiguous memory, and at the end its rows are the eigenvectors.
+  const T = a;
   const d = new Float64Array(n), e = new Float64Array(n);
-  for (let j = 0; j < n; j++) d[j] = V[(n - 1) * n + j]!;
+  for (let j = 0; j < n; j++) d[j] = T[j * n + (n - 1)]!;
   // Householder reduction to tridiagonal form.
   for (let i = n - 1; i > 0; i--) {
     yield;
@@ -41,9 +43,9 @@ function* eigenSteps(a: Float64Array, n: number): Steps<{ values: Float64Array; 
     if (scale === 0) {
       e[i] = d[i - 1]!;
       for (let j = 0; j < i; j++) {
-        d[j] = V[(i - 1) * n + j]!;
-        V[i * n + j] = 0;
-        V[j * n + i] = 0;
+        d[j] = T[j * n + (i - 1)]!;
+        T[j * n + i] = 0;
+        T[i * n + j] = 0;
       }
     } else {
       for (let k = 0; k < i; k++) {
@@ -59,11 +61,11 @@ function* eigenSteps(a: Float64Array, n: number): Steps<{ values: Float64Array; 
       for (let j = 0; j < i; j++) e[j] = 0;
       for (let j = 0; j < i; j++) {
         f = d[j]!;
-        V[j * n + i] = f;
-        g = e[j]! + V[j * n + j]! * f;
+        T[i * n + j] = f;
+        g = e[j]! + T[j * n + j]! * f;
         for (let k = j + 1; k <= i - 1; k++) {
-          g += V[k * n + j]! * d[k]!;
-          e[k]! += V[k * n + j]! * f;
+          g += T[j * n + k]! * d[k]!;
+          e[k]! += T[j * n + k]! * f;
         }
         e[j] = g;
       }
@@ -77,9 +79,9 @@ function* eigenSteps(a: Float64Array, n: number): Steps<{ values: Float64Array; 
       for (let j = 0; j < i; j++) {
         f = d[j]!;
         g = e[j]!;
-        for (let k = j; k <= i - 1; k++) V[k * n + j]! -= f * e[k]! + g * d[k]!;
-        d[j] = V[(i - 1) * n + j]!;
-        V[i * n + j] = 0;
+        for (let k = j; k <= i - 1; k++) T[j * n + k]! -= f * e[k]! + g * d[k]!;
+        d[j] = T[j * n + (i - 1)]!;
+        T[j * n + i] = 0;
       }
     }
     d[i] = h;
@@ -87,28 +89,27 @@ function* eigenSteps(a: Float64Array, n: number): Steps<{ values: Float64Array; 
   // Accumulate the transformations.
   for (let i = 0; i < n - 1; i++) {
     yield;
-    V[(n - 1) * n + i] = V[i * n + i]!;
-    V[i * n + i] = 1;
+    T[i * n + (n - 1)] = T[i * n + i]!;
+    T[i * n + i] = 1;
     const h = d[i + 1]!;
     if (h !== 0) {
-      for (let k = 0; k <= i; k++) d[k] = V[k * n + i + 1]! / h;
+      for (let k = 0; k <= i; k++) d[k] = T[(i + 1) * n + k]! / h;
       for (let j = 0; j <= i; j++) {
         let g = 0;
-        for (let k = 0; k <= i; k++) g += V[k * n + i + 1]! * V[k * n + j]!;
-        for (let k = 0; k <= i; k++) V[k * n + j]! -= g * d[k]!;
+        for (let k = 0; k <= i; k++) g += T[(i + 1) * n + k]! * T[j * n + k]!;
+        for (let k = 0; k <= i; k++) T[j * n + k]! -= g * d[k]!;
       }
     }
-    for (let k = 0; k <= i; k++) V[k * n + i + 1] = 0;
+    for (let k = 0; k <= i; k++) T[(i + 1) * n + k] = 0;
   }
   for (let j = 0; j < n; j++) {
-    d[j] = V[(n - 1) * n + j]!;
-    V[(n - 1) * n + j] = 0;
+    d[j] = T[j * n + (n - 1)]!;
+    T[j * n + (n - 1)] = 0;
   }
-  V[(n - 1) * n + n - 1] = 1;
+  T[(n - 1) * n + (n - 1)] = 1;
   e[0] = 0;
-  // Eigenvectors are V's columns: transpose so the QL rotations below update contiguous rows.
-  const W = new Float64Array(n * n);
-  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) W[c * n + r] = V[r * n + c]!;
+  // Eigenvectors are V's columns, T's rows: the QL rotations below update contiguous rows.
+  const W = T;
   // Implicit QL on the tridiagonal matrix (diagonal d, subdiagonal e).
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
   e[n - 1] = 0;
