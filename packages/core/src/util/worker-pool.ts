@@ -20,10 +20,6 @@ export class WorkerPool {
     this.workers = Array.from({ length: count }, (_, index) => new Worker(source, { eval: true, workerData: { ...data, index, threads: count } }));
   }
 
-  get size(): number {
-    return this.workers.length;
-  }
-
   /**
    * Sends `msg` to worker `index` and resolves with its reply.
    * @throws Error when the worker fails (its error text, prefixed with `what`)
