@@ -51,8 +51,7 @@ export interface PqTrainOptions {
   rotate?: boolean;
 }
 
-/** Training points assigned, or vectors encoded, between two safe points (util/steps.ts). */
-const POINT_STEP = 256;
+/** Vectors rotated between two safe points while encoding (util/steps.ts); k-means has its own (kmeans.ts). */
 const VECTOR_STEP = 64;
 /**
  * 8-bit codebooks over subspaces at least 2 dimensions wide train on at most this many points a centroid, and for at most this many
