@@ -104,6 +104,28 @@ describe("LeannIndex.build with a signal", () => {
     expect(Math.max(...graphDone)).toBeLessThan(N);
   });
 
+  it("stops codebooks trained by worker threads between their subspaces", async () => {
+    const signal = new CountingSignal(3);
+    const seen: BuildProgress[] = [];
+    const err = await leannErrorOf(
+      LeannIndex.build(passages, {
+        ...OPTIONS,
+        threads: 2,
+        embedder: new HashEmbedder({ dims: DIMS }),
+        vectors,
+        signal: signal as unknown as AbortSignal,
+        onProgress: (p) => {
+          seen.push(p);
+          if (p.phase === "quantize") signal.armed = true;
+        },
+      }),
+    );
+    expect(err).toBeInstanceOf(AbortedError);
+    expect((err as AbortedError).phase).toBe("quantize");
+    expect(signal.reads).toBe(4);
+    expect(seen.some((p) => p.phase === "quantize" && p.done === p.total)).toBe(false);
+  });
+
   it("rejects at once while an embedder call hangs, and starts no further call", async () => {
     const gated = new GatedEmbedder(new HashEmbedder({ dims: DIMS }));
     gated.hold();

@@ -8,7 +8,8 @@ import { allocateVectors } from "../graph/simd.js";
 import { type ResolvedBuildOptions } from "../options.js";
 import { scoreErrorSteps } from "../quantize/error.js";
 import { KeywordIndex } from "../keyword/keyword-index.js";
-import { encodePqSteps, trainPqSteps } from "../quantize/pq.js";
+import { encodePqSteps } from "../quantize/pq.js";
+import { trainPqOnWorkers } from "../quantize/train-workers.js";
 import type { Core } from "../state.js";
 import type { PassageRecord } from "../store/passages.js";
 import type { BuildPhase, BuildProgress } from "../types.js";
@@ -272,7 +273,7 @@ export async function buildCore(
   timings.prune = lap();
   pacer.begin("quantize");
   progress("quantize", 0, 1);
-  const pq = await pacer.run(trainPqSteps(vectors, dims, { subspaces: layout.pqSubspaces, bits: layout.pqBits, seed: o.seed, sample: o.pqSample, iterations: o.pqIterations, rotate: layout.rotate }));
+  const pq = await trainPqOnWorkers(vectors, dims, { subspaces: layout.pqSubspaces, bits: layout.pqBits, seed: o.seed, sample: o.pqSample, iterations: o.pqIterations, rotate: layout.rotate }, threads, pacer);
   // Codebooks are stored in half precision: round them now so the index behaves the same before and after a save.
   roundToHalf(pq.centroids);
   const codes = await pacer.run(encodePqSteps(pq, vectors));

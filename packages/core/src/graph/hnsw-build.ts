@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import { createRng } from "../util/rng.js";
+import { WorkerPool, type WorkerReply } from "../util/worker-pool.js";
 import { createBuildKernel, type BuildKernel, type BuildState } from "./kernel.js";
 import { DOT_WASM, ownsVectors, simdVectors } from "./simd.js";
 
@@ -131,38 +131,7 @@ function linkAll(
   }
 }
 
-class WorkerPool {
-  private readonly workers: Worker[];
-  constructor(count: number, data: Record<string, unknown>) {
-    const src = workerSource();
-    this.workers = Array.from({ length: count }, (_, index) => new Worker(src, { eval: true, workerData: { ...data, index, threads: count } }));
-  }
-  async run(msg: Record<string, unknown>): Promise<number> {
-    const replies = await Promise.all(
-      this.workers.map(
-        (w) =>
-          new Promise<{ ok: boolean; distances?: number; error?: string }>((resolve, reject) => {
-            const onError = (e: Error) => reject(e);
-            w.once("error", onError);
-            w.once("message", (r) => {
-              w.off("error", onError);
-              resolve(r);
-            });
-            w.postMessage(msg);
-          }),
-      ),
-    );
-    let total = 0;
-    for (const r of replies) {
-      if (!r.ok) throw new Error(`graph construction worker failed: ${r.error}`);
-      total += r.distances ?? 0;
-    }
-    return total;
-  }
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-  }
-}
+const sumDistances = (replies: WorkerReply[]): number => replies.reduce((t, r) => t + ((r.distances as number | undefined) ?? 0), 0);
 
 /** Picks a thread count: workers only pay off past a few thousand nodes. */
 export function defaultThreads(n: number): number {
@@ -215,7 +184,7 @@ export async function buildHnsw(vectors: Float32Array, dims: number, opts: HnswB
   };
   const kernel = createBuildKernel(state);
   const pool = useWorkers
-    ? new WorkerPool(threads, {
+    ? new WorkerPool(workerSource(), threads, {
         memory: simd?.memory,
         wasm: DOT_WASM,
         count: n,
@@ -245,8 +214,8 @@ export async function buildHnsw(vectors: Float32Array, dims: number, opts: HnswB
       await opts.ready?.(end);
       // Small batches cost more in messages than they save: run them here.
       if (pool && end - start >= 4 * threads) {
-        distances += await pool.run({ phase: "connect", start, end, entry, maxLevel });
-        distances += await pool.run({ phase: "link", start, end });
+        distances += sumDistances(await pool.broadcast({ phase: "connect", start, end, entry, maxLevel }, "graph construction"));
+        distances += sumDistances(await pool.broadcast({ phase: "link", start, end }, "graph construction"));
       } else {
         for (let q = start; q < end; q++) {
           const p = opts.pause?.();

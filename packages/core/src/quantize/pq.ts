@@ -1,7 +1,8 @@
 import { roundToHalf } from "../util/f16.js";
 import { createRng } from "../util/rng.js";
 import { finish, type Steps } from "../util/steps.js";
-import { learnRotationSteps, rotateInto, rotateRowsSteps } from "./rotation.js";
+import { assignScalar, gatherSubspace, kmeansSteps, nearestCentroids, strideOf } from "./kmeans.js";
+import { learnRotationSteps, rotateInto, rotateRowsSteps, rowRotator } from "./rotation.js";
 
 /**
  * Product quantisation for approximate distances during the walk. The vector is cut
@@ -50,8 +51,7 @@ export interface PqTrainOptions {
   rotate?: boolean;
 }
 
-/** Training points assigned, or vectors encoded, between two safe points (util/steps.ts). */
-const POINT_STEP = 256;
+/** Vectors rotated between two safe points while encoding (util/steps.ts); k-means has its own (kmeans.ts). */
 const VECTOR_STEP = 64;
 /**
  * 8-bit codebooks over subspaces at least 2 dimensions wide train on at most this many points a centroid, and for at most this many
@@ -70,6 +70,27 @@ export function trainPq(vectors: Float32Array, dims: number, opts: PqTrainOption
 
 /** trainPq, cut at safe points (util/steps.ts). */
 export function* trainPqSteps(vectors: Float32Array, dims: number, opts: PqTrainOptions): Steps<PqCodebook> {
+  const t = yield* prepareTraining(vectors, dims, opts);
+  for (let s = 0; s < t.pq.subspaces; s++) {
+    yield;
+    const job = subspaceJob(t, s, opts.seed);
+    const xs = gatherSubspace(t.sample, dims, t.m, job.lo, job.w, job.S);
+    storeCentroids(t.pq, s, yield* kmeansSteps(xs, t.m, job.S, job.K, t.iterations, createRng(job.seed)));
+  }
+  return t.pq;
+}
+
+/** A codebook whose rotation (if any) is learnt and whose centroids are still to train, with its training rows. */
+export interface PqTraining {
+  pq: PqCodebook;
+  /** m rows of dims (rotated when pq has a rotation), in shared memory so worker threads read them in place. */
+  sample: Float32Array;
+  m: number;
+  iterations: number;
+}
+
+/** Samples the training rows and learns the rotation: everything before the subspaces' k-means. */
+export function* prepareTraining(vectors: Float32Array, dims: number, opts: PqTrainOptions): Steps<PqTraining> {
   const n = vectors.length / dims;
   const subspaces = Math.max(1, Math.min(opts.subspaces, dims));
   const pq: PqCodebook = { dims, subspaces, bits: opts.bits, bounds: bounds(dims, subspaces), centroids: new Float32Array(dims * (1 << opts.bits)) };
@@ -85,91 +106,33 @@ export function* trainPqSteps(vectors: Float32Array, dims: number, opts: PqTrain
     const j = i + Math.floor(rng() * (n - i));
     const t = idx[i]!; idx[i] = idx[j]!; idx[j] = t;
   }
-  // With a rotation, k-means runs on the rotated sample (rows 0..m-1 of `src`).
-  let src = vectors;
-  if (opts.rotate) {
-    const rotation = yield* learnRotationSteps(vectors, dims, pq.bounds, idx.subarray(0, m));
-    // Rounded now: the file holds half precision, and codes must be made with what is saved.
-    roundToHalf(rotation);
-    pq.rotation = rotation;
-    const rows = new Float32Array(m * dims);
-    for (let i = 0; i < m; i++) rows.set(vectors.subarray(idx[i]! * dims, (idx[i]! + 1) * dims), i * dims);
-    src = yield* rotateRowsSteps(rotation, dims, rows);
-    for (let i = 0; i < m; i++) idx[i] = i;
-  }
-  const assign = new Uint16Array(m);
-  const best = new Float64Array(m);
-  for (let s = 0; s < subspaces; s++) {
-    yield;
-    const lo = pq.bounds[s]!, w = pq.bounds[s + 1]! - lo;
-    const sub = new Float32Array(m * w);
-    for (let i = 0; i < m; i++) sub.set(src.subarray(idx[i]! * dims + lo, idx[i]! * dims + lo + w), i * w);
-    const cent = new Float32Array(K * w);
-    // k-means++ seeding (distances inline: at 256 centroids this loop costs as much as a Lloyd iteration).
-    const k0 = Math.floor(rng() * m);
-    cent.set(sub.subarray(k0 * w, k0 * w + w), 0);
-    best.fill(Infinity);
-    for (let c = 1; c < K; c++) {
-      yield;
-      let total = 0;
-      const co = (c - 1) * w;
-      for (let i = 0; i < m; i++) {
-        let d = 0;
-        const io = i * w;
-        for (let t = 0; t < w; t++) { const x = sub[io + t]! - cent[co + t]!; d += x * x; }
-        if (d < best[i]!) best[i] = d;
-        total += best[i]!;
-      }
-      let r = rng() * total, pick = m - 1;
-      for (let i = 0; i < m; i++) { r -= best[i]!; if (r <= 0) { pick = i; break; } }
-      cent.set(sub.subarray(pick * w, pick * w + w), c * w);
-    }
-    const sums = new Float64Array(K * w), counts = new Uint32Array(K);
-    const centT = new Float64Array(K * w), norms = new Float64Array(K), dots = new Float64Array(4 * K);
-    for (let it = 0; it < iterations; it++) {
-      yield;
-      let moved = 0;
-      // Assignment step: argmin_c |c|^2 - 2 x.c, with the centroids transposed so the inner
-      // loop runs over the K centroids contiguously (most of the training time is here).
-      for (let c = 0; c < K; c++) {
-        let nn = 0;
-        for (let t = 0; t < w; t++) {
-          const x = cent[c * w + t]!;
-          centT[t * K + c] = x;
-          nn += x * x;
-        }
-        norms[c] = nn;
-      }
-      if (w === 1) {
-        // One dimension a subspace (64-d models at 64 subspaces): the nearest centroid by binary
-        // search over the sorted centroids, O(log K) a point instead of O(K).
-        moved += assignScalar(sub, cent, K, assign, it === 0);
-      } else for (let i0 = 0; i0 < m; i0 += POINT_STEP) {
-        // POINT_STEP is a multiple of 4: the same row blocks as one call over all m rows.
-        if (i0 > 0) yield;
-        const rows = Math.min(POINT_STEP, m - i0);
-        moved += assignBlocked(sub.subarray(i0 * w, (i0 + rows) * w), rows, w, K, centT, norms, dots, assign.subarray(i0, i0 + rows), it === 0);
-      }
-      sums.fill(0); counts.fill(0);
-      for (let i = 0; i < m; i++) {
-        const c = assign[i]!; counts[c]!++;
-        for (let t = 0; t < w; t++) sums[c * w + t]! += sub[i * w + t]!;
-      }
-      for (let c = 0; c < K; c++) {
-        if (counts[c] === 0) {
-          // Re-seed an empty cluster on a random training point.
-          const r = Math.floor(rng() * m);
-          cent.set(sub.subarray(r * w, r * w + w), c * w);
-          continue;
-        }
-        for (let t = 0; t < w; t++) cent[c * w + t] = sums[c * w + t]! / counts[c]!;
-      }
-      // Converged enough: fewer than 0.5% of the points changed cluster.
-      if (moved <= m * 0.005) break;
-    }
-    pq.centroids.set(cent, centroidOffset(pq, s, 0));
-  }
-  return pq;
+  const sharedRows = (): Float32Array => new Float32Array(new SharedArrayBuffer(Math.max(8, m * dims * 4)));
+  const rows = sharedRows();
+  for (let i = 0; i < m; i++) rows.set(vectors.subarray(idx[i]! * dims, (idx[i]! + 1) * dims), i * dims);
+  if (!opts.rotate) return { pq, sample: rows, m, iterations };
+  const rotation = yield* learnRotationSteps(vectors, dims, pq.bounds, idx.subarray(0, m));
+  // Rounded now: the file holds half precision, and codes must be made with what is saved.
+  roundToHalf(rotation);
+  pq.rotation = rotation;
+  return { pq, sample: yield* rotateRowsSteps(rotation, dims, rows, sharedRows()), m, iterations };
+}
+
+/** What training subspace s needs besides the sample: its slice, stride, centroid count and random seed. */
+export function subspaceJob(t: PqTraining, s: number, seed: number): { lo: number; w: number; S: number; K: number; seed: number } {
+  const lo = t.pq.bounds[s]!, w = t.pq.bounds[s + 1]! - lo;
+  return { lo, w, S: strideOf(w), K: centroidCount(t.pq), seed: subspaceSeed(seed, s) };
+}
+
+/** Stores subspace s's trained centroids (at the training stride) into the codebook. */
+export function storeCentroids(pq: PqCodebook, s: number, cents: Float64Array): void {
+  const w = pq.bounds[s + 1]! - pq.bounds[s]!, S = strideOf(w), K = centroidCount(pq);
+  const out = centroidOffset(pq, s, 0);
+  for (let c = 0; c < K; c++) for (let t = 0; t < w; t++) pq.centroids[out + c * w + t] = cents[c * S + t]!;
+}
+
+/** Each subspace's k-means has its own random stream, so subspaces can train in any order (or in parallel). */
+function subspaceSeed(seed: number, s: number): number {
+  return (seed + Math.imul(s + 1, 0x9e3779b9)) >>> 0;
 }
 
 /** Rows encoded per block: bounds the rotated copy and the subspace gather (4,096 x dims floats). */
@@ -191,34 +154,35 @@ export function* encodePqSteps(pq: PqCodebook, vectors: Float32Array): Steps<Uin
   const K = centroidCount(pq);
   const cs = codeSize(pq);
   const codes = new Uint8Array(n * cs);
-  // Per subspace: centroids transposed (centT[t * K + c]) and their squared norms.
-  const centT: Float64Array[] = [], norms: Float64Array[] = [];
+  // Per subspace: centroids at the scan's stride (kmeans.ts) and their squared norms.
+  const cents: Float64Array[] = [], norms: Float64Array[] = [];
+  let maxStride = 1;
   for (let s = 0; s < subspaces; s++) {
     const lo = pq.bounds[s]!, w = pq.bounds[s + 1]! - lo;
+    const S = strideOf(w);
+    maxStride = Math.max(maxStride, S);
     const base = centroidOffset(pq, s, 0);
-    const t = new Float64Array(K * w), nn = new Float64Array(K);
+    const t = new Float64Array(K * S), nn = new Float64Array(K);
     for (let c = 0; c < K; c++) for (let j = 0; j < w; j++) {
       const x = pq.centroids[base + c * w + j]!;
-      t[j * K + c] = x;
+      t[c * S + j] = x;
       nn[c]! += x * x;
     }
-    centT.push(t);
+    cents.push(t);
     norms.push(nn);
   }
   const block = Math.min(n, ENCODE_BLOCK);
   const rotated = pq.rotation ? new Float32Array(block * dims) : null;
-  let maxWidth = 0;
-  for (let s = 0; s < subspaces; s++) maxWidth = Math.max(maxWidth, pq.bounds[s + 1]! - pq.bounds[s]!);
-  const sub = new Float32Array(block * maxWidth);
-  const dots = new Float64Array(4 * K);
+  const rotate = pq.rotation ? rowRotator(pq.rotation, dims, VECTOR_STEP) : null;
+  const xs = new Float32Array(block * maxStride);
   const assign = new Uint16Array(block);
   for (let start = 0; start < n; start += block) {
     const count = Math.min(block, n - start);
     let src = vectors, off = start * dims;
     if (rotated) {
-      for (let i = 0; i < count; i++) {
-        if (i % VECTOR_STEP === 0) yield;
-        rotateInto(pq.rotation!, dims, vectors, (start + i) * dims, rotated.subarray(i * dims, (i + 1) * dims));
+      for (let i = 0; i < count; i += VECTOR_STEP) {
+        yield;
+        rotate!(vectors, start + i, Math.min(VECTOR_STEP, count - i), rotated, i);
       }
       src = rotated;
       off = 0;
@@ -226,8 +190,11 @@ export function* encodePqSteps(pq: PqCodebook, vectors: Float32Array): Steps<Uin
     for (let s = 0; s < subspaces; s++) {
       yield;
       const lo = pq.bounds[s]!, w = pq.bounds[s + 1]! - lo;
-      for (let i = 0; i < count; i++) for (let j = 0; j < w; j++) sub[i * w + j] = src[off + i * dims + lo + j]!;
-      assignBlocked(sub, count, w, K, centT[s]!, norms[s]!, dots, assign, true);
+      const S = strideOf(w);
+      xs.fill(0);
+      for (let i = 0; i < count; i++) for (let j = 0; j < w; j++) xs[i * S + j] = src[off + i * dims + lo + j]!;
+      if (S === 1) assignScalar(xs.subarray(0, count), cents[s]!, K, assign, true);
+      else nearestCentroids(xs, S, count, cents[s]!, norms[s]!, K, assign, true);
       for (let i = 0; i < count; i++) {
         const o = (start + i) * cs;
         if (pq.bits === 8) codes[o + s] = assign[i]!;
@@ -305,85 +272,4 @@ export function decodePq(pq: PqCodebook, codes: Uint8Array, i: number): Float32A
     for (let k = 0; k < pq.dims; k++) back[k]! += pq.rotation[r * pq.dims + k]! * y;
   }
   return back;
-}
-
-/**
- * Assigns each of the m rows of `sub` (width w) to its nearest centroid: argmin_c |c|^2 - 2 x.c
- * with the centroids transposed (centT[t * K + c]), four rows at a time so that each centroid
- * value loaded serves four dot products (the loads, not the multiplies, bound this loop).
- * `dots` is scratch of 4 x K. Returns how many assignments changed (all of them when `first`).
- */
-function assignBlocked(sub: Float32Array, m: number, w: number, K: number, centT: Float64Array, norms: Float64Array, dots: Float64Array, assign: Uint16Array, first: boolean): number {
-  let moved = 0;
-  for (let i0 = 0; i0 < m; i0 += 4) {
-    const rows = Math.min(4, m - i0);
-    dots.fill(0);
-    if (rows === 4) {
-      for (let t = 0; t < w; t++) {
-        const x0 = sub[i0 * w + t]!, x1 = sub[(i0 + 1) * w + t]!, x2 = sub[(i0 + 2) * w + t]!, x3 = sub[(i0 + 3) * w + t]!;
-        const to = t * K;
-        for (let c = 0; c < K; c++) {
-          const y = centT[to + c]!;
-          dots[c]! += x0 * y;
-          dots[K + c]! += x1 * y;
-          dots[2 * K + c]! += x2 * y;
-          dots[3 * K + c]! += x3 * y;
-        }
-      }
-    } else {
-      for (let r = 0; r < rows; r++) {
-        for (let t = 0; t < w; t++) {
-          const x = sub[(i0 + r) * w + t]!;
-          const to = t * K;
-          for (let c = 0; c < K; c++) dots[r * K + c]! += x * centT[to + c]!;
-        }
-      }
-    }
-    for (let r = 0; r < rows; r++) {
-      let bc = 0, bd = Infinity;
-      const ro = r * K;
-      for (let c = 0; c < K; c++) {
-        const d = norms[c]! - 2 * dots[ro + c]!;
-        if (d < bd) { bd = d; bc = c; }
-      }
-      const i = i0 + r;
-      if (assign[i] !== bc || first) moved++;
-      assign[i] = bc;
-    }
-  }
-  return moved;
-}
-
-/**
- * Assigns each scalar in `values` to its nearest centroid (ties: the lower centroid index,
- * as the general O(K) scan does) by binary search over the centroids in sorted order.
- * Returns how many assignments changed (all of them when `first`).
- */
-function assignScalar(values: Float32Array, cent: Float32Array, K: number, assign: Uint16Array, first: boolean): number {
-  const order = Array.from({ length: K }, (_, c) => c).sort((a, b) => cent[a]! - cent[b]! || a - b);
-  const sorted = Float64Array.from(order, (c) => cent[c]!);
-  let moved = 0;
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i]!;
-    // First sorted position with a value >= x; the nearest is there or just before it.
-    let lo = 0, hi = K;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (sorted[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    let best = -1, bd = Infinity;
-    // Equal centroid values sit side by side: look over the run around the split for the lowest index.
-    for (let j = Math.max(0, lo - 1); j < K && j <= lo + 1; j++) {
-      const d = Math.abs(sorted[j]! - x);
-      const c = order[j]!;
-      if (d < bd || (d === bd && c < best)) { bd = d; best = c; }
-    }
-    // Widen over ties with the best distance (duplicated centroid values).
-    for (let j = lo - 2; j >= 0 && Math.abs(sorted[j]! - x) === bd; j--) if (order[j]! < best) best = order[j]!;
-    for (let j = lo + 2; j < K && Math.abs(sorted[j]! - x) === bd; j++) if (order[j]! < best) best = order[j]!;
-    if (first || assign[i] !== best) moved++;
-    assign[i] = best;
-  }
-  return moved;
 }

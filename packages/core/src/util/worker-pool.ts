@@ -1,0 +1,52 @@
+import { Worker } from "node:worker_threads";
+
+/** What a pool's worker posts back for each message: `ok: false` carries the worker's error text. */
+export interface WorkerReply {
+  ok: boolean;
+  error?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Worker threads that run one program (`source`, evaluated as CommonJS: the graph build
+ * and codebook training send the source text of self-contained functions, so the workers
+ * run the very code the main thread would). Each worker gets `data` plus its `index` and
+ * the thread count as workerData, and answers every message with one WorkerReply.
+ */
+export class WorkerPool {
+  private readonly workers: Worker[];
+
+  constructor(source: string, count: number, data: Record<string, unknown>) {
+    this.workers = Array.from({ length: count }, (_, index) => new Worker(source, { eval: true, workerData: { ...data, index, threads: count } }));
+  }
+
+  /**
+   * Sends `msg` to worker `index` and resolves with its reply.
+   * @throws Error when the worker fails (its error text, prefixed with `what`)
+   */
+  request(index: number, msg: Record<string, unknown>, what: string, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+    const w = this.workers[index]!;
+    return new Promise<WorkerReply>((resolve, reject) => {
+      const onError = (e: Error) => reject(e);
+      w.once("error", onError);
+      w.once("message", (r: WorkerReply) => {
+        w.off("error", onError);
+        if (r.ok) resolve(r);
+        else reject(new Error(`${what} worker failed: ${r.error}`));
+      });
+      w.postMessage(msg, transfer);
+    });
+  }
+
+  /**
+   * Sends `msg` to every worker; resolves with their replies in worker order.
+   * @throws Error when a worker fails
+   */
+  broadcast(msg: Record<string, unknown>, what: string): Promise<WorkerReply[]> {
+    return Promise.all(this.workers.map((_, i) => this.request(i, msg, what)));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
