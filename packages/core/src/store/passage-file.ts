@@ -3,8 +3,9 @@ import { writeFileAtomic } from "../format/atomic.js";
 import { crc32 } from "../util/crc32.js";
 import { varintSize, writeVarint } from "../util/varint.js";
 import { encodeWtf8 } from "../util/wtf8.js";
-import { BlockBuilder, encodeIds } from "./block-codec.js";
+import { BlockBuilder, encodeIds, maxIdsBytes } from "./block-codec.js";
 import { dictionarySizeFor, trainDictionary } from "./dictionary.js";
+import { frontCode } from "./front-coding.js";
 import { encodeOrder, invertOrder, isIdentity } from "./order-codec.js";
 import { checkPartSize, metadataBytes } from "./record-codec.js";
 import type { PassageRecord, PassageStore } from "./passages.js";
@@ -16,8 +17,8 @@ import type { PassageRecord, PassageStore } from "./passages.js";
  *   dictionary: the preset DEFLATE dictionary of the text blocks (0..32 KiB, trained at save)
  *   blocks: text blocks and metadata blocks (see block-codec), each of consecutive passages
  *           in the stored order
- *   ids block: per passage in the stored order, varint length + WTF-8 id; stored as one
- *              part (raw DEFLATE when smaller)
+ *   ids block: per passage in the stored order, its WTF-8 id front-coded (front-coding.ts);
+ *              stored as one part (raw DEFLATE when smaller)
  *   order block: the stored position of each passage (by internal id; see order-codec),
  *                empty when that is 0, 1, 2, ...
  *   table: per text block then per metadata block: f64 start; then per text block u32
@@ -198,7 +199,8 @@ export function* encodePassageFile(src: PassageStore, onDone?: (identity: Passag
   flush(1);
   if (used > 0) pending.push(chunk.subarray(0, used));
   yield* pending.splice(0);
-  const idsBlock = encodeIds(ids.subarray(0, idBytes));
+  // A reader expands front-coded ids to at most 64 times the file (the blocks alone are less): else nothing is shared.
+  const idsBlock = encodeIds(frontCode(ids.subarray(0, idBytes), n, idBytes <= maxIdsBytes(pos)), pos);
   // Stored as each passage's position: ~0.2 bytes a passage smaller than the other way round (graph numbering vs input order, 100k passages).
   const orderBlock = order && !isIdentity(order) ? encodeOrder(invertOrder(order)) : new Uint8Array(0);
   const [t, m] = tables as [BlockTable, BlockTable];

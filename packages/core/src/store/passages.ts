@@ -6,6 +6,7 @@ import { decodeWtf8, hasSurrogate } from "../util/wtf8.js";
 import { blockEntry, decodeBlock, decodeIds, maxIdsBytes, type DecodedBlock } from "./block-codec.js";
 import { BlockIndex } from "./block-index.js";
 import { MAX_DICTIONARY_BYTES } from "./dictionary.js";
+import { expandFrontCoded } from "./front-coding.js";
 import { decodeOrder, invertOrder } from "./order-codec.js";
 import { FOOTER_BYTES, passageFileBytes, PSG_END_MAGIC, PSG_MAGIC, TABLE_PER_BLOCK, type PassageFileIdentity } from "./passage-file.js";
 import { decodeLegacyRecord, decodeMeta, decodeText, parseMetadata, type Metadata } from "./record-codec.js";
@@ -162,7 +163,7 @@ export class FilePassageStore implements PassageStore {
       // Every field an integer within the file before any allocation sized by it.
       const tableLength = blocked ? TABLE_PER_BLOCK * (nt + nm) : n * perPassage + 8;
       if (
-        !Number.isSafeInteger(n) || n < 0 || n * perPassage > size || n > (blocked ? maxIdsBytes(idsLength) : idsLength) || !Number.isSafeInteger(idsOffset) || !Number.isSafeInteger(idsLength) || idsLength < 0 ||
+        !Number.isSafeInteger(n) || n < 0 || n * perPassage > size || n > (version >= 4 ? maxIdsBytes(size) : blocked ? maxIdsBytes(idsLength) : idsLength) || !Number.isSafeInteger(idsOffset) || !Number.isSafeInteger(idsLength) || idsLength < 0 ||
         !Number.isSafeInteger(nt) || !Number.isSafeInteger(nm) || nt < 0 || nm < 0 || nt > n || nm > n || !Number.isSafeInteger(orderLength) || orderLength < 0 ||
         idsOffset < 16 + dictLength || idsOffset + idsLength + orderLength !== tableOffset || tableOffset + tableLength !== size - footerBytes
       ) {
@@ -206,13 +207,16 @@ export class FilePassageStore implements PassageStore {
       let idsBlock = tail.subarray(0, idsLength);
       if (blocked) {
         try {
-          const raw = decodeIds(idsBlock);
-          idsBlock = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+          // Version 4 bounds the ids by the file (they may compress far more than 64:1), version 3 by their own bytes.
+          const raw = decodeIds(idsBlock, maxIdsBytes(version >= 4 ? size : idsLength));
+          // Each id takes at least one byte: more passages than bytes is damage, not an allocation.
+          if (n > raw.length) fail(`id table of ${raw.length} bytes cannot hold ${n} ids`);
+          // Version 4 front-codes them (front-coding.ts): expanded, they may take at most 64 times the file.
+          idsBlock = version >= 4 ? expandFrontCoded(raw, n, maxIdsBytes(size)) : Buffer.from(raw.buffer, raw.byteOffset, raw.length);
         } catch (err) {
+          if (err instanceof CorruptIndexError) throw err;
           fail(`id table is not valid (${(err as Error).message})`);
         }
-        // Each id takes at least its one-byte length: more passages than bytes is damage, not an allocation.
-        if (n > idsBlock.length) fail(`id table of ${idsBlock.length} bytes cannot hold ${n} ids`);
       }
       let ids = readIds(idsBlock, n, fail);
       if (orderLength > 0) {

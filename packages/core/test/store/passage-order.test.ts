@@ -2,7 +2,9 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LeannIndex } from "../../src/index.js";
+import { expandFrontCoded, frontCode } from "../../src/store/front-coding.js";
 import { decodeOrder, encodeOrder, invertOrder, isIdentity, rebuiltOrder } from "../../src/store/order-codec.js";
+import { encodeCompressed } from "../../src/store/record-codec.js";
 import { FilePassageStore, MemoryPassageStore, writePassageFile, type PassageRecord } from "../../src/store/passages.js";
 import { craftBlock, refooter, v3PassageFile, varint } from "../hostile/craft.js";
 import { createRng } from "../../src/util/rng.js";
@@ -41,15 +43,17 @@ function saved(store: MemoryPassageStore): string {
   return path;
 }
 
-/** The file at `path` with its order block replaced by `block`, offsets and checksum made valid. */
-function withOrderBlock(path: string, block: Uint8Array): string {
+/** The file at `path` with its ids or order block replaced, offsets and checksum made valid. */
+function withTail(path: string, o: { ids?: Uint8Array; order?: Uint8Array }): string {
   const buf = readFileSync(path);
   const f = buf.length - FOOTER;
-  const idsEnd = buf.readDoubleLE(f + 16) + buf.readDoubleLE(f + 24), tableAt = buf.readDoubleLE(f + 32);
+  const idsAt = buf.readDoubleLE(f + 16), idsEnd = idsAt + buf.readDoubleLE(f + 24), tableAt = buf.readDoubleLE(f + 32);
+  const ids = o.ids ?? buf.subarray(idsAt, idsEnd), order = o.order ?? buf.subarray(idsEnd, tableAt);
   const footer = Buffer.from(buf.subarray(f));
-  footer.writeDoubleLE(idsEnd + block.length, 32);
-  footer.writeDoubleLE(block.length, 88);
-  const out = Buffer.concat([buf.subarray(0, idsEnd), block, buf.subarray(tableAt, f), footer]);
+  footer.writeDoubleLE(ids.length, 24);
+  footer.writeDoubleLE(idsAt + ids.length + order.length, 32);
+  footer.writeDoubleLE(order.length, 88);
+  const out = Buffer.concat([buf.subarray(0, idsAt), ids, order, buf.subarray(tableAt, f), footer]);
   refooter(out, FOOTER);
   const to = join(tempDir(), "passages.1.leann");
   writeFileSync(to, out);
@@ -153,7 +157,7 @@ describe("passage file version 4: passages in their stored order", () => {
     ["claims to inflate to a gigabyte", () => Uint8Array.from([...varint(2 * 2 ** 30 + 1), 0x63, 0, 0])],
     ["is not valid DEFLATE", () => Uint8Array.from([...varint(2 * 3000 + 1), 0xff, 0xff, 0xff, 0xff])],
   ])("refuses on open, with CorruptIndexError, a stored order that %s (checksums valid)", (_, block) => {
-    const path = withOrderBlock(saved(new MemoryPassageStore(records, order)), block());
+    const path = withTail(saved(new MemoryPassageStore(records, order)), { order: block() });
     const before = process.memoryUsage().arrayBuffers;
     expect(() => new FilePassageStore(path)).toThrow(corrupt);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
@@ -166,6 +170,40 @@ describe("passage file version 4: passages in their stored order", () => {
     refooter(buf, FOOTER);
     writeFileSync(path, buf);
     expect(() => new FilePassageStore(path)).toThrow(corrupt);
+  });
+});
+
+describe("front-coded ids", () => {
+  const plain = (ids: string[]) => Buffer.concat(ids.map((id) => Buffer.from([...varint(enc.encode(id).length), ...enc.encode(id)])));
+
+  it("round-trips ids sharing beginnings, shared or not, and codes numbered ids in next to nothing", () => {
+    const ids = ["doc.md#9", "doc.md#10", "doc.md#11", "", "d\u00e9j\u00e0", "d\u00e9but", "other", "other"];
+    for (const share of [true, false]) expect(expandFrontCoded(frontCode(plain(ids), ids.length, share), ids.length, 1 << 20)).toEqual(plain(ids));
+    const numbered = Array.from({ length: 20_000 }, (_, i) => `doc-${Math.floor(i / 40)}.md#${i % 40}`);
+    const path = saved(new MemoryPassageStore(numbered.map((id, i) => ({ id, text: `entry ${i}`, metadata: {} }))));
+    const store = new FilePassageStore(path);
+    expect(Array.from({ length: numbered.length }, (_, i) => store.id(i))).toEqual(numbered);
+    const buf = readFileSync(path);
+    expect(buf.readDoubleLE(buf.length - FOOTER + 24)).toBeLessThan(numbered.length * 0.1);
+  });
+
+  it.each([
+    ["shares more than the previous id holds", [0, 2, 65, 66, 5, 0], 1 << 20],
+    ["runs past its end", [0, 9, 65], 1 << 20],
+    ["holds bytes after the last id", [0, 1, 65, 1, 0, 7], 1 << 20],
+    ["expands beyond its limit by sharing a long id over and over", [0, 100, ...new Array(100).fill(65), 100, 0, 100, 0], 250],
+  ])("throws when the coded ids %s", (_, coded, limit) => {
+    expect(() => expandFrontCoded(Uint8Array.from(coded), 3, limit)).toThrow();
+  });
+
+  it("refuses on open, with CorruptIndexError and bounded memory, ids that share one long id over and over", () => {
+    const path = saved(new MemoryPassageStore(entries(3000, 1)));
+    // 3000 ids of 50,000 bytes from a few hundred stored bytes (within what the ids part may
+    // inflate to): a 150 MB claim against a file of ~100 KB.
+    const coded = Buffer.concat([Buffer.from([0, ...varint(50_000)]), Buffer.alloc(50_000, 65), Buffer.from(Array.from({ length: 2999 }, () => [...varint(50_000), 0]).flat())]);
+    const before = process.memoryUsage().arrayBuffers;
+    expect(() => new FilePassageStore(withTail(path, { ids: encodeCompressed(coded) }))).toThrow(/expand beyond/);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
   });
 });
 
