@@ -71,7 +71,12 @@ function spread(n: number, m: number): number[] {
  * on an even sample of its texts. A dictionary far smaller than the store has grown to
  * deserve is retrained (the blocks are then re-encoded).
  */
-function chooseDictionary(src: PassageStore): { dictionary: Uint8Array; reused: boolean } {
+function chooseDictionary(src: PassageStore): { dictionary: Uint8Array; reused: boolean; textBytes: number } {
+  const chosen = dictionaryFor(src);
+  return { ...chosen, textBytes: chosen.mean * src.count };
+}
+
+function dictionaryFor(src: PassageStore): { dictionary: Uint8Array; reused: boolean; mean: number } {
   const n = src.count;
   const probe = spread(n, PROBE);
   let probed = 0;
@@ -79,8 +84,8 @@ function chooseDictionary(src: PassageStore): { dictionary: Uint8Array; reused: 
   const mean = probe.length ? probed / probe.length : 0;
   const size = dictionarySizeFor(mean * n);
   const stored = src.dictionary?.();
-  if (stored && stored.length > 0 && stored.length * 2 >= size) return { dictionary: stored, reused: true };
-  if (size === 0) return { dictionary: stored ?? new Uint8Array(0), reused: stored !== undefined };
+  if (stored && stored.length > 0 && stored.length * 2 >= size) return { dictionary: stored, reused: true, mean };
+  if (size === 0) return { dictionary: stored ?? new Uint8Array(0), reused: stored !== undefined, mean };
   const parts: Uint8Array[] = [];
   let used = 0;
   for (const i of spread(n, Math.ceil(SAMPLE_BYTES / Math.max(1, mean)))) {
@@ -96,7 +101,44 @@ function chooseDictionary(src: PassageStore): { dictionary: Uint8Array; reused: 
     p += t.length;
   }
   // Blocks stored without a dictionary decode the same under any dictionary: they still copy.
-  return { dictionary: trainDictionary(sample, size), reused: stored !== undefined && stored.length === 0 };
+  return { dictionary: trainDictionary(sample, size), reused: stored !== undefined && stored.length === 0, mean };
+}
+
+/** Runs of consecutive stored positions (a block's worth each) sampled to choose the stored order. */
+const ORDER_WINDOWS = 32;
+
+/** Compressed bytes per text byte of ORDER_WINDOWS blocks of consecutive stored positions of `order`. */
+function sampledRatio(src: PassageStore, order: ArrayLike<number> | undefined, dictionary: Uint8Array): number {
+  let raw = 0, packed = 0;
+  for (const start of spread(src.count, ORDER_WINDOWS)) {
+    const block = new BlockBuilder();
+    for (let p = start; p < src.count; p++) {
+      const text = encodeWtf8(src.get(order ? order[p]! : p).text);
+      if (block.full(text.length)) break;
+      block.push(text);
+      raw += text.length;
+    }
+    packed += block.take(dictionary).bytes.length;
+  }
+  return raw > 0 ? packed / raw : 1;
+}
+
+/**
+ * The order to store `src` in, and its stored form: the source's order (a build's input
+ * order), unless every block is to be written anew (`reused` false) and a sample says the
+ * passages take fewer bytes numbered as they are than in that order plus the order's own
+ * bytes. Input that came shuffled compresses worse than the graph's numbering, which
+ * brings alike texts together.
+ */
+function chooseOrder(src: PassageStore, reused: boolean, dictionary: Uint8Array, textBytes: number): { order: ArrayLike<number> | undefined; block: Uint8Array; kept: boolean } {
+  const order = src.order?.();
+  if (!order || isIdentity(order)) return { order: undefined, block: new Uint8Array(0), kept: true };
+  // Stored as each passage's position: ~0.2 bytes a passage smaller than the other way round (graph numbering vs input order, 100k passages).
+  const block = encodeOrder(invertOrder(order));
+  if (!reused && sampledRatio(src, order, dictionary) * textBytes + block.length > sampledRatio(src, undefined, dictionary) * textBytes) {
+    return { order: undefined, block: new Uint8Array(0), kept: false };
+  }
+  return { order, block, kept: true };
 }
 
 /** Start, length, first passage and checksum of the blocks of one kind, growing as written. */
@@ -123,9 +165,10 @@ class BlockTable {
  */
 export function* encodePassageFile(src: PassageStore, onDone?: (identity: PassageFileIdentity) => void): Generator<Uint8Array> {
   const n = src.count;
-  const order = src.order?.();
   const uid = randomBytes(16);
-  const { dictionary, reused } = chooseDictionary(src);
+  const { dictionary, reused, textBytes } = chooseDictionary(src);
+  // Stored blocks are numbered in the source's order: copied only when the file keeps it.
+  const { order, block: orderBlock, kept: copying } = chooseOrder(src, reused, dictionary, textBytes);
   const pre = Buffer.alloc(16);
   pre.write(PSG_MAGIC, 0, "latin1");
   pre.writeUInt32LE(PSG_VERSION, 8);
@@ -168,7 +211,7 @@ export function* encodePassageFile(src: PassageStore, onDone?: (identity: Passag
     for (const kind of [0, 1] as const) {
       if (p < copiedUntil[kind]!) continue;
       // Metadata blocks never use the dictionary: they copy even when it was retrained.
-      const stored = reused || kind === 1 ? src.storedBlock?.(kind, p) : undefined;
+      const stored = copying && (reused || kind === 1) ? src.storedBlock?.(kind, p) : undefined;
       if (stored) {
         flush(kind);
         tables[kind]!.add(pos, stored.bytes, p, stored.crc);
@@ -199,10 +242,11 @@ export function* encodePassageFile(src: PassageStore, onDone?: (identity: Passag
   flush(1);
   if (used > 0) pending.push(chunk.subarray(0, used));
   yield* pending.splice(0);
-  // A reader expands front-coded ids to at most 64 times the file (the blocks alone are less): else nothing is shared.
-  const idsBlock = encodeIds(frontCode(ids.subarray(0, idBytes), n, idBytes <= maxIdsBytes(pos)), pos);
-  // Stored as each passage's position: ~0.2 bytes a passage smaller than the other way round (graph numbering vs input order, 100k passages).
-  const orderBlock = order && !isIdentity(order) ? encodeOrder(invertOrder(order)) : new Uint8Array(0);
+  // Ids without common beginnings (shuffled, hashes) compress better whole: the smaller form goes. A reader
+  // expands front-coded ids to at most 64 times the file (the blocks alone are less): else nothing is shared.
+  const whole = encodeIds(frontCode(ids.subarray(0, idBytes), n, false), pos);
+  const shared = idBytes <= maxIdsBytes(pos) ? encodeIds(frontCode(ids.subarray(0, idBytes), n), pos) : whole;
+  const idsBlock = shared.length < whole.length ? shared : whole;
   const [t, m] = tables as [BlockTable, BlockTable];
   const nt = t.starts.length, nm = m.starts.length;
   const table = Buffer.allocUnsafe(TABLE_PER_BLOCK * (nt + nm));

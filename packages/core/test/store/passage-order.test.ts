@@ -92,8 +92,11 @@ describe("stored order codec", () => {
 });
 
 describe("passage file version 4: passages in their stored order", () => {
-  const records = entries(3000, 7);
-  const order = shuffled(records.length, 3);
+  // Passages numbered by a shuffle, as the graph numbers them; their input order is the one to store.
+  const input = entries(3000, 7);
+  const nodes = shuffled(input.length, 3);
+  const records = Array.from(nodes, (row) => input[row]!);
+  const order = invertOrder(nodes);
 
   it("reads every passage by internal id whatever order it is stored in", () => {
     const store = new FilePassageStore(saved(new MemoryPassageStore(records, order)));
@@ -117,13 +120,18 @@ describe("passage file version 4: passages in their stored order", () => {
   });
 
   it("is smaller with neighbouring texts stored together than scattered, the order included", () => {
-    // records are in their input order; nodes numbered by a shuffle, as the graph numbers them.
-    const nodes = shuffled(records.length, 9);
-    const byNode = Array.from(nodes, (row) => records[row]!);
-    const scattered = new FilePassageStore(saved(new MemoryPassageStore(byNode)));
-    const together = new FilePassageStore(saved(new MemoryPassageStore(byNode, invertOrder(nodes))));
+    const scattered = new FilePassageStore(saved(new MemoryPassageStore(records)));
+    const together = new FilePassageStore(saved(new MemoryPassageStore(records, order)));
     expect(together.bytes).toBeLessThan(scattered.bytes * 0.9);
-    for (const i of [0, 100, 2999]) expect(together.get(i)).toEqual(byNode[i]);
+    for (const i of [0, 100, 2999]) expect(together.get(i)).toEqual(records[i]);
+  });
+
+  it("stores the passages as numbered when the order it is given compresses worse (input that came shuffled)", () => {
+    const numbered = new FilePassageStore(saved(new MemoryPassageStore(input)));
+    const given = new FilePassageStore(saved(new MemoryPassageStore(input, shuffled(input.length, 5))));
+    expect(given.order()).toBeUndefined();
+    expect(given.bytes).toBe(numbered.bytes);
+    for (const i of [0, 1500, 2999]) expect(given.get(i)).toEqual(input[i]);
   });
 
   it("reads version-3 files (stored in node order) and saves them as version 4 with their blocks copied", () => {
