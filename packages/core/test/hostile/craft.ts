@@ -179,3 +179,17 @@ export function rewriteSections(dir: string, edit: (sections: Map<string, Sectio
   const { sections: _s, format: _f, version: _v, ...rest } = header;
   writeFileSync(path, Buffer.concat(encodeIndexFile(rest, Object.fromEntries(sections))));
 }
+
+/** A version-4 passage file with its ids or order block replaced, offsets and footer checksum made valid. */
+export function replaceV4Tail(buf: Buffer, o: { ids?: Uint8Array; order?: Uint8Array }): Buffer {
+  const f = buf.length - 96;
+  const idsAt = buf.readDoubleLE(f + 16), idsEnd = idsAt + buf.readDoubleLE(f + 24), tableAt = buf.readDoubleLE(f + 32);
+  const ids = o.ids ?? buf.subarray(idsAt, idsEnd), order = o.order ?? buf.subarray(idsEnd, tableAt);
+  const footer = Buffer.from(buf.subarray(f));
+  footer.writeDoubleLE(ids.length, 24);
+  footer.writeDoubleLE(idsAt + ids.length + order.length, 32);
+  footer.writeDoubleLE(order.length, 88);
+  const out = Buffer.concat([buf.subarray(0, idsAt), ids, order, buf.subarray(tableAt, f), footer]);
+  refooter(out, 96);
+  return out;
+}

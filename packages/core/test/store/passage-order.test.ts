@@ -6,7 +6,7 @@ import { expandFrontCoded, frontCode } from "../../src/store/front-coding.js";
 import { decodeOrder, encodeOrder, invertOrder, isIdentity, rebuiltOrder } from "../../src/store/order-codec.js";
 import { encodeCompressed } from "../../src/store/record-codec.js";
 import { FilePassageStore, MemoryPassageStore, writePassageFile, type PassageRecord } from "../../src/store/passages.js";
-import { craftBlock, refooter, v3PassageFile, varint } from "../hostile/craft.js";
+import { craftBlock, refooter, replaceV4Tail, v3PassageFile, varint } from "../hostile/craft.js";
 import { createRng } from "../../src/util/rng.js";
 import { HashEmbedder } from "../fixtures/hash-embedder.js";
 import { tempDir } from "../helpers.js";
@@ -45,18 +45,8 @@ function saved(store: MemoryPassageStore): string {
 
 /** The file at `path` with its ids or order block replaced, offsets and checksum made valid. */
 function withTail(path: string, o: { ids?: Uint8Array; order?: Uint8Array }): string {
-  const buf = readFileSync(path);
-  const f = buf.length - FOOTER;
-  const idsAt = buf.readDoubleLE(f + 16), idsEnd = idsAt + buf.readDoubleLE(f + 24), tableAt = buf.readDoubleLE(f + 32);
-  const ids = o.ids ?? buf.subarray(idsAt, idsEnd), order = o.order ?? buf.subarray(idsEnd, tableAt);
-  const footer = Buffer.from(buf.subarray(f));
-  footer.writeDoubleLE(ids.length, 24);
-  footer.writeDoubleLE(idsAt + ids.length + order.length, 32);
-  footer.writeDoubleLE(order.length, 88);
-  const out = Buffer.concat([buf.subarray(0, idsAt), ids, order, buf.subarray(tableAt, f), footer]);
-  refooter(out, FOOTER);
   const to = join(tempDir(), "passages.1.leann");
-  writeFileSync(to, out);
+  writeFileSync(to, replaceV4Tail(readFileSync(path), o));
   return to;
 }
 
