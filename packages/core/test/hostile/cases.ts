@@ -93,6 +93,14 @@ async function plantRecord(work: string, text: Uint8Array, meta: Uint8Array, dic
   return dir;
 }
 
+/** A version-4 passage file of the passages with its ids or order block replaced (valid checksums). */
+function plantedTail(work: string, o: { ids?: Uint8Array; order?: Uint8Array }): string {
+  const path = join(work, "passages.1.leann");
+  writePassageFile(path, new MemoryPassageStore(passages));
+  writeFileSync(path, replaceV4Tail(readFileSync(path), o));
+  return path;
+}
+
 /** The passage file of a saved index, opened the way a load opens it (planted files fail the index's pairing check first). */
 function passageStore(dir: string): FilePassageStore {
   return new FilePassageStore(join(dir, current(dir).passages));
@@ -199,10 +207,7 @@ export const CASES: HostileCase[] = [
     rejects: CORRUPT,
     boundMb: 96,
     async run(work) {
-      const path = join(work, "passages.1.leann");
-      writePassageFile(path, new MemoryPassageStore(passages));
-      writeFileSync(path, replaceV4Tail(readFileSync(path), { order: Uint8Array.from([...varint(2 ** 31 + 1), ...(await gibibyteOfZeros())]) }));
-      return new FilePassageStore(path).count;
+      return new FilePassageStore(plantedTail(work, { order: Uint8Array.from([...varint(2 ** 31 + 1), ...(await gibibyteOfZeros())]) })).count;
     },
   },
   {
@@ -211,11 +216,8 @@ export const CASES: HostileCase[] = [
     rejects: CORRUPT,
     boundMb: 96,
     async run(work) {
-      const path = join(work, "passages.1.leann");
-      writePassageFile(path, new MemoryPassageStore(passages));
       const coded = Buffer.concat([Buffer.from([0, ...varint(50_000)]), Buffer.alloc(50_000, 65), Buffer.from(Array.from({ length: passages.length - 1 }, () => [...varint(50_000), 0]).flat())]);
-      writeFileSync(path, replaceV4Tail(readFileSync(path), { ids: encodeCompressed(coded) }));
-      return new FilePassageStore(path).count;
+      return new FilePassageStore(plantedTail(work, { ids: encodeCompressed(coded) })).count;
     },
   },
   {
