@@ -6,16 +6,19 @@
  *
  *   pnpm --dir bench exec tsx folder-ratio.ts                          # faq-100k, python-faq, sotu
  *   pnpm --dir bench exec tsx folder-ratio.ts --sets python-faq --budget 64
+ *   pnpm --dir bench exec tsx folder-ratio.ts --sets dict-100k --keep /tmp/dict-index   # keeps the saved folder
  *
  * Sets: the labelled QA sets (bench/data/qa-*, embedded with potion-base-2M, 64-d; vectors cached in
  * bench/.cache/qa-vectors/ as hybrid-engine.ts caches them) and sotu (bench/.cache/datasets/sotu-potion-64,
- * ~1,000-character chunks). Passages carry id and text only. leann.json, which only the CLI writes (model spec,
+ * ~1,000-character chunks) and dict-100k (100,000 dictionary entries of ~230 characters, GCIDE; written by
+ * build-dict-corpus.ts, embedded and cached like the QA sets). Passages carry id and text only. leann.json, which only the CLI writes (model spec,
  * chunking, source files), is not part of these folders: `leann info` on a CLI-built index shows it.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LeannIndex } from "../packages/core/src/index.ts";
+import { readDictCorpus } from "./build-dict-corpus.ts";
 import { readQaSet } from "./build-qa-sets.ts";
 import { CACHE_DIR, loadDataset } from "./lib/datasets.ts";
 import { loadPotionEmbedder } from "./lib/potion.ts";
@@ -26,6 +29,7 @@ function arg(name: string): string | undefined {
 }
 const sets = (arg("sets") ?? "faq-100k,python-faq,sotu").split(",");
 const budgetArg = arg("budget");
+const keep = arg("keep");
 const budget = budgetArg === undefined ? undefined : /^\d+$/.test(budgetArg) ? Number(budgetArg) : (budgetArg as "tiny" | "balanced" | "fast");
 
 interface Input {
@@ -35,7 +39,7 @@ interface Input {
 }
 
 async function qaInput(set: string): Promise<Input> {
-  const { passages } = readQaSet(set, "heldout");
+  const passages = set === "dict-100k" ? readDictCorpus() : readQaSet(set, "heldout").passages;
   const file = join(CACHE_DIR, "qa-vectors", `${set}-potion.f32`);
   const model = await loadPotionEmbedder();
   let vectors: Float32Array | null = null;
@@ -68,7 +72,11 @@ for (const set of sets) {
   const t0 = performance.now();
   const index = await LeannIndex.build(passages, { embedder, vectors: rows, ...(budget !== undefined ? { budget } : {}) });
   const buildS = (performance.now() - t0) / 1000;
-  const out = mkdtempSync(join(tmpdir(), "folder-ratio-"));
+  const out = keep ? join(keep, set) : mkdtempSync(join(tmpdir(), "folder-ratio-"));
+  if (keep) {
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out, { recursive: true });
+  }
   try {
     await index.save(out);
     const files = readdirSync(out).map((f) => ({ f, size: statSync(join(out, f)).size }));
@@ -86,6 +94,6 @@ for (const set of sets) {
     console.log(`  folder ${pct(total, raw)} of the raw text (target <= 0.8x): ${total / raw <= 0.8 ? "met" : "MISSED"}`);
   } finally {
     await index.close();
-    rmSync(out, { recursive: true, force: true });
+    if (!keep) rmSync(out, { recursive: true, force: true });
   }
 }

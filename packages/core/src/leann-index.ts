@@ -14,6 +14,7 @@ import { search } from "./search/searcher.js";
 import { IndexState, type IndexParams } from "./state.js";
 import { MutablePassages } from "./store/mutable-passages.js";
 import { MemoryPassageStore, type PassageRecord } from "./store/passages.js";
+import { invertOrder } from "./store/order-codec.js";
 import type { SearchFilter } from "./search/filter.js";
 import type { AddOptions, AddResult, BuildOptions, CreateOptions, IndexSizes, LoadOptions, PassageInput, SearchOptions, SearchResult } from "./types.js";
 import { add } from "./update/add.js";
@@ -86,7 +87,8 @@ export class LeannIndex {
     const records = validatePassages(passages);
     if (records.length === 0) throw new InvalidInputError("LeannIndex.build: no passages given; an index needs at least one passage.");
     const built = await buildFromPassages(records, embedder, vectors, o, onProgress, pacer);
-    const index = new LeannIndex(LeannIndex.state(built.core, built.records, embedder, o, built.keyword));
+    // The passage file keeps the input order (it compresses better than the node order).
+    const index = new LeannIndex(LeannIndex.state(built.core, built.records, embedder, o, built.keyword, invertOrder(built.order)));
     index.buildTimings = built.timings;
     return index;
   }
@@ -107,8 +109,8 @@ export class LeannIndex {
     return new LeannIndex(state);
   }
 
-  private static state(core: IndexState["core"], records: PassageRecord[], embedder: Embedder, o: ResolvedBuildOptions, keyword?: KeywordIndex | null): IndexState {
-    const state = new IndexState(core, new MutablePassages(new MemoryPassageStore(records)), {
+  private static state(core: IndexState["core"], records: PassageRecord[], embedder: Embedder, o: ResolvedBuildOptions, keyword?: KeywordIndex | null, stored?: Uint32Array): IndexState {
+    const state = new IndexState(core, new MutablePassages(new MemoryPassageStore(records, stored)), {
       embedder,
       batchSize: o.embedBatchSize,
       timeoutMs: o.embedTimeoutMs,

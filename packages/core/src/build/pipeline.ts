@@ -29,7 +29,7 @@ type Progress = (phase: BuildPhase, done: number, total: number) => void;
  * The whole build: embed the passages in batches (or take the caller's vectors), then
  * the structures (`buildCore`), and the keyword index when `o.keywordIndex` (its passages
  * tokenised meanwhile, in the main thread's idle time: see keyword-tokens.ts). Returns the
- * records in the index's node order. `pacer` checks the caller's signal at every safe point
+ * records in the index's node order, and `order` (node -> input row). `pacer` checks the caller's signal at every safe point
  * and lets the event loop run between slices of work, in every phase.
  * @throws EmbedderError / DimensionMismatchError when the embedder misbehaves
  * @throws AbortedError when the pacer's signal aborts
@@ -41,7 +41,7 @@ export async function buildFromPassages(
   o: ResolvedBuildOptions,
   onProgress: ((p: BuildProgress) => void) | undefined,
   pacer: Pacer,
-): Promise<{ core: Core; records: PassageRecord[]; timings: BuildTimings; keyword: KeywordIndex | null }> {
+): Promise<{ core: Core; records: PassageRecord[]; order: Uint32Array; timings: BuildTimings; keyword: KeywordIndex | null }> {
   const n = records.length;
   const progress: Progress = (phase, done, total) => {
     // A throw here stops the embedding from starting more calls.
@@ -77,7 +77,7 @@ export async function buildFromPassages(
   if (keyword) tokens!.addTo(keyword, order);
   timings.keyword = performance.now() - tk;
   timings.total = performance.now() - t0;
-  return { core, records: Array.from(order, (i) => records[i]!), timings, keyword };
+  return { core, records: Array.from(order, (i) => records[i]!), order, timings, keyword };
 }
 
 /**

@@ -13,21 +13,26 @@ export const BLOCK_TARGET = 8192;
 /** Largest decoded block: one passage at the part limit (a block of one) plus its length. */
 export const MAX_BLOCK_BYTES = MAX_PART_BYTES + 16;
 
-/** Decoded ids may take at most this many times their stored bytes (plus 64 KiB): a small file cannot claim gigabytes of ids. */
+/**
+ * Decoded ids may take at most this many times their stored bytes (version 3) or the whole
+ * file (version 4), plus 64 KiB: a small file cannot claim gigabytes of ids.
+ */
 const MAX_IDS_RATIO = 64;
 
-/** Largest decoded ids block a stored one of `stored` bytes may state. */
+/** Largest decoded ids a reader accepts from `stored` bytes (of the ids part, or of the file). */
 export function maxIdsBytes(stored: number): number {
   return stored * MAX_IDS_RATIO + 65536;
 }
 
 /**
  * The ids block as stored: a part (varint 2 * length + compressed, then the bytes), raw
- * DEFLATE when smaller, kept as is when it would compress beyond what a reader accepts.
+ * DEFLATE when smaller, kept as is when it would compress beyond what a reader accepts:
+ * maxIdsBytes of the file, which holds at least `before` bytes ahead of the ids (front-coded
+ * ids in order compress far more than 64:1, their own bytes would not do as the bound).
  */
-export function encodeIds(raw: Uint8Array): Uint8Array {
+export function encodeIds(raw: Uint8Array, before: number): Uint8Array {
   const part = encodeCompressed(raw);
-  return raw.length > maxIdsBytes(part.length) ? storedPart(raw) : part;
+  return raw.length > maxIdsBytes(before + part.length) ? storedPart(raw) : part;
 }
 
 function storedPart(raw: Uint8Array): Uint8Array {
@@ -36,9 +41,9 @@ function storedPart(raw: Uint8Array): Uint8Array {
   return out;
 }
 
-/** The ids block decoded, inflating at most maxIdsBytes of it; throws a plain Error when malformed. */
-export function decodeIds(stored: Uint8Array): Uint8Array {
-  return decodePart(stored, undefined, maxIdsBytes(stored.length));
+/** The ids block decoded, inflating at most `limit` bytes; throws a plain Error when malformed. */
+export function decodeIds(stored: Uint8Array, limit: number): Uint8Array {
+  return decodePart(stored, undefined, limit);
 }
 
 /** Gathers entries into blocks of about BLOCK_TARGET raw bytes. */

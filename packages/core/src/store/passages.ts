@@ -6,6 +6,8 @@ import { decodeWtf8, hasSurrogate } from "../util/wtf8.js";
 import { blockEntry, decodeBlock, decodeIds, maxIdsBytes, type DecodedBlock } from "./block-codec.js";
 import { BlockIndex } from "./block-index.js";
 import { MAX_DICTIONARY_BYTES } from "./dictionary.js";
+import { expandFrontCoded } from "./front-coding.js";
+import { decodeOrder, invertOrder } from "./order-codec.js";
 import { FOOTER_BYTES, passageFileBytes, PSG_END_MAGIC, PSG_MAGIC, TABLE_PER_BLOCK, type PassageFileIdentity } from "./passage-file.js";
 import { decodeLegacyRecord, decodeMeta, decodeText, parseMetadata, type Metadata } from "./record-codec.js";
 
@@ -24,11 +26,11 @@ export interface StoredParts {
   meta: Uint8Array;
 }
 
-/** A block of a version-3 passage file as stored (checksum verified): saves copy it as it is. */
+/** A block of a version-3 or 4 passage file as stored (checksum verified): saves copy it as it is. */
 export interface StoredBlock {
   bytes: Uint8Array;
   crc: number;
-  /** Passages it holds, from the one it was asked for. */
+  /** Passages it holds, from the stored position it was asked for. */
   count: number;
 }
 
@@ -44,10 +46,17 @@ export interface PassageStore {
   /** The preset dictionary its stored blocks were compressed with, when it has stored blocks. */
   dictionary?(): Uint8Array | undefined;
   /**
-   * The stored block (0 = texts, 1 = metadata) that begins with passage i and holds exactly
-   * the passages i, i+1, ... of this store, when there is one: saves copy it as it is.
+   * The order to store the passages in: entry p is the internal id stored p-th (a
+   * permutation of 0..count-1); none means 0, 1, 2, ... Texts in the order they came in
+   * compress better than in the graph's node order. Not to be modified by the caller.
    */
-  storedBlock?(kind: 0 | 1, i: number): StoredBlock | undefined;
+  order?(): ArrayLike<number> | undefined;
+  /**
+   * The stored block (0 = texts, 1 = metadata) that begins at stored position p (of
+   * `order()`) and holds exactly the passages at positions p, p+1, ... of this store's
+   * order, when there is one: saves copy it as it is.
+   */
+  storedBlock?(kind: 0 | 1, p: number): StoredBlock | undefined;
   close(): void;
 }
 
@@ -63,7 +72,18 @@ const MAX_CACHED_BLOCK = 1 << 20;
 
 export class MemoryPassageStore implements PassageStore {
   private size: number | undefined;
-  constructor(private readonly records: PassageRecord[]) {}
+  /**
+   * @param records passages by internal id
+   * @param stored the order to store them in (see PassageStore.order): a permutation of
+   *   0..records.length-1, typically the input order of a build
+   */
+  constructor(
+    private readonly records: PassageRecord[],
+    private readonly stored?: ArrayLike<number>,
+  ) {}
+  order(): ArrayLike<number> | undefined {
+    return this.stored;
+  }
   get count(): number {
     return this.records.length;
   }
@@ -84,9 +104,10 @@ export class MemoryPassageStore implements PassageStore {
 }
 
 /**
- * A passage file opened for random access: reads the footer, ids and table (version 3: the
- * dictionary and 20 bytes a block; versions 1 and 2: about 24 bytes a passage); a block or
- * part is read, and its checksum verified, only when asked for.
+ * A passage file opened for random access: reads the footer, ids and table (versions 3 and
+ * 4: the dictionary and 20 bytes a block, and version 4 its stored order; versions 1 and
+ * 2: about 24 bytes a passage); a block or part is read, and its checksum verified, only
+ * when asked for.
  */
 export class FilePassageStore implements PassageStore {
   readonly count: number;
@@ -100,8 +121,11 @@ export class FilePassageStore implements PassageStore {
   private readonly metaStarts: Float64Array;
   private readonly textCrc: Uint32Array;
   private readonly metaCrc: Uint32Array;
-  /** Version 3: the preset dictionary and the text and metadata block tables. */
+  /** Versions 3 and 4: the preset dictionary and the text and metadata block tables (by stored position). */
   private readonly dict: Uint8Array = new Uint8Array(0);
+  /** Version 4 stored in another order than 0, 1, ...: the passage at each stored position, and each passage's position. */
+  private readonly stored: Uint32Array | undefined;
+  private readonly positions: Uint32Array | undefined;
   private readonly blocks: [BlockIndex, BlockIndex] | undefined;
   private readonly cache: [Map<number, DecodedBlock>, Map<number, DecodedBlock>] = [new Map(), new Map()];
   private readonly ids: string[];
@@ -124,32 +148,34 @@ export class FilePassageStore implements PassageStore {
       const pre = readAt(fd, 16, 0, path);
       if (pre.toString("latin1", 0, 8) !== PSG_MAGIC) fail(`magic is ${JSON.stringify(pre.toString("latin1", 0, 8))}, expected "${PSG_MAGIC}"`);
       const version = pre.readUInt32LE(8);
-      const footerBytes = FOOTER_BYTES[version] ?? fail(`format version ${version} is not supported (this library reads 1, 2 and 3); upgrade @leann/core`);
+      const footerBytes = FOOTER_BYTES[version] ?? fail(`format version ${version} is not supported (this library reads 1 to 4); upgrade @leann/core`);
       if (size < 16 + footerBytes) fail(`file is ${size} bytes, too short for a passage file`);
       const foot = readAt(fd, footerBytes, size - footerBytes, path);
       if (foot.length !== footerBytes || foot.toString("latin1", 0, 8) !== PSG_END_MAGIC) fail("footer magic missing (the file was truncated or overwritten)");
       if (foot.readUInt32LE(44) !== version) fail(`footer version ${foot.readUInt32LE(44)} differs from the preamble's ${version}`);
       const n = foot.readDoubleLE(8), idsOffset = foot.readDoubleLE(16), idsLength = foot.readDoubleLE(24), tableOffset = foot.readDoubleLE(32);
-      const nt = version === 3 ? foot.readDoubleLE(64) : 0, nm = version === 3 ? foot.readDoubleLE(72) : 0;
-      const dictLength = version === 3 ? foot.readUInt32LE(80) : 0;
+      const blocked = version >= 3;
+      const nt = blocked ? foot.readDoubleLE(64) : 0, nm = blocked ? foot.readDoubleLE(72) : 0;
+      const dictLength = blocked ? foot.readUInt32LE(80) : 0;
+      const orderLength = version >= 4 ? foot.readDoubleLE(88) : 0;
       const perPassage = version === 1 ? 12 : version === 2 ? TABLE_PER_PASSAGE : 0;
       if (dictLength > MAX_DICTIONARY_BYTES) fail(`dictionary states ${dictLength} bytes, more than the ${MAX_DICTIONARY_BYTES} DEFLATE can use`);
       // Every field an integer within the file before any allocation sized by it.
-      const tableLength = version === 3 ? TABLE_PER_BLOCK * (nt + nm) : n * perPassage + 8;
+      const tableLength = blocked ? TABLE_PER_BLOCK * (nt + nm) : n * perPassage + 8;
       if (
-        !Number.isSafeInteger(n) || n < 0 || n * perPassage > size || n > (version === 3 ? maxIdsBytes(idsLength) : idsLength) || !Number.isSafeInteger(idsOffset) || !Number.isSafeInteger(idsLength) || idsLength < 0 ||
-        !Number.isSafeInteger(nt) || !Number.isSafeInteger(nm) || nt < 0 || nm < 0 || nt > n || nm > n ||
-        idsOffset < 16 + dictLength || idsOffset + idsLength !== tableOffset || tableOffset + tableLength !== size - footerBytes
+        !Number.isSafeInteger(n) || n < 0 || n * perPassage > size || n > (version >= 4 ? maxIdsBytes(size) : blocked ? maxIdsBytes(idsLength) : idsLength) || !Number.isSafeInteger(idsOffset) || !Number.isSafeInteger(idsLength) || idsLength < 0 ||
+        !Number.isSafeInteger(nt) || !Number.isSafeInteger(nm) || nt < 0 || nm < 0 || nt > n || nm > n || !Number.isSafeInteger(orderLength) || orderLength < 0 ||
+        idsOffset < 16 + dictLength || idsOffset + idsLength + orderLength !== tableOffset || tableOffset + tableLength !== size - footerBytes
       ) {
         fail("footer fields are inconsistent with the file size");
       }
-      const tail = readAt(fd, idsLength + tableLength, idsOffset, path);
+      const tail = readAt(fd, idsLength + orderLength + tableLength, idsOffset, path);
       const dict = dictLength > 0 ? readAt(fd, dictLength, 16, path) : new Uint8Array(0);
-      if (tail.length !== idsLength + tableLength || dict.length !== dictLength || crc32(tail, crc32(dict)) !== foot.readUInt32LE(40)) fail("checksum of the id table mismatch");
+      if (tail.length !== idsLength + orderLength + tableLength || dict.length !== dictLength || crc32(tail, crc32(dict)) !== foot.readUInt32LE(40)) fail("checksum of the id table mismatch");
       // Copied into a fresh buffer: typed views need alignment.
       const tb = new Uint8Array(tableLength);
-      tb.set(tail.subarray(idsLength));
-      if (version === 3) {
+      tb.set(tail.subarray(idsLength + orderLength));
+      if (blocked) {
         this.dict = dict;
         try {
           const area = { start: 16 + dictLength, end: idsOffset };
@@ -179,17 +205,33 @@ export class FilePassageStore implements PassageStore {
         }
       }
       let idsBlock = tail.subarray(0, idsLength);
-      if (version === 3) {
+      if (blocked) {
         try {
-          const raw = decodeIds(idsBlock);
-          idsBlock = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+          // Version 4 bounds the ids by the file (they may compress far more than 64:1), version 3 by their own bytes.
+          const raw = decodeIds(idsBlock, maxIdsBytes(version >= 4 ? size : idsLength));
+          // Each id takes at least one byte: more passages than bytes is damage, not an allocation.
+          if (n > raw.length) fail(`id table of ${raw.length} bytes cannot hold ${n} ids`);
+          // Version 4 front-codes them (front-coding.ts): expanded, they may take at most 64 times the file.
+          idsBlock = version >= 4 ? expandFrontCoded(raw, n, maxIdsBytes(size)) : Buffer.from(raw.buffer, raw.byteOffset, raw.length);
         } catch (err) {
+          if (err instanceof CorruptIndexError) throw err;
           fail(`id table is not valid (${(err as Error).message})`);
         }
-        // Each id takes at least its one-byte length: more passages than bytes is damage, not an allocation.
-        if (n > idsBlock.length) fail(`id table of ${idsBlock.length} bytes cannot hold ${n} ids`);
       }
-      this.ids = readIds(idsBlock, n, fail);
+      let ids = readIds(idsBlock, n, fail);
+      if (orderLength > 0) {
+        // Bounded by n, itself bounded by the ids just decoded.
+        try {
+          this.positions = decodeOrder(tail.subarray(idsLength, idsLength + orderLength), n);
+        } catch (err) {
+          fail(`stored order is not valid (${(err as Error).message})`);
+        }
+        this.stored = invertOrder(this.positions!);
+        const byNode: string[] = new Array(n);
+        for (let p = 0; p < n; p++) byNode[this.stored![p]!] = ids[p]!;
+        ids = byNode;
+      }
+      this.ids = ids;
       this.version = version;
       this.identity = version === 1 ? undefined : { uid: foot.toString("hex", 48, 64), crc32: foot.readUInt32LE(40) };
       this.count = n;
@@ -231,28 +273,33 @@ export class FilePassageStore implements PassageStore {
   }
 
   dictionary(): Uint8Array | undefined {
-    return this.version === 3 ? this.dict : undefined;
+    return this.version >= 3 ? this.dict : undefined;
   }
 
-  /** Version 3: block b of a kind as stored, checksum verified (passage i names it in errors). */
+  order(): ArrayLike<number> | undefined {
+    return this.stored;
+  }
+
+  /** Versions 3 and 4: block b of a kind as stored, checksum verified (passage i names it in errors). */
   private storedBytes(kind: 0 | 1, b: number, i: number): Uint8Array {
     const t = this.blocks![kind];
     const start = t.starts[b]!;
     return this.checked(i, this.read(i, start, start + t.lengths[b]!), t.crcs[b]!);
   }
 
-  storedBlock(kind: 0 | 1, i: number): StoredBlock | undefined {
-    if (this.version !== 3) return undefined;
+  storedBlock(kind: 0 | 1, p: number): StoredBlock | undefined {
+    if (this.version < 3) return undefined;
     const t = this.blocks![kind];
-    const b = t.find(i);
-    if (t.firsts[b] !== i) return undefined;
-    return { bytes: this.storedBytes(kind, b, i), crc: t.crcs[b]!, count: t.firsts[b + 1]! - i };
+    const b = t.find(p);
+    if (t.firsts[b] !== p) return undefined;
+    return { bytes: this.storedBytes(kind, b, this.stored ? this.stored[p]! : p), crc: t.crcs[b]!, count: t.firsts[b + 1]! - p };
   }
 
-  /** Version 3: the bytes of passage i's text (kind 0) or metadata (kind 1), its block decoded or cached. */
+  /** Versions 3 and 4: the bytes of passage i's text (kind 0) or metadata (kind 1), its block decoded or cached. */
   private entry(kind: 0 | 1, i: number): Uint8Array {
     const t = this.blocks![kind];
-    const b = t.find(i);
+    const p = this.positions ? this.positions[i]! : i;
+    const b = t.find(p);
     const cache = this.cache[kind];
     let block = cache.get(b);
     if (block) {
@@ -263,7 +310,7 @@ export class FilePassageStore implements PassageStore {
       if (cache.size >= CACHED_BLOCKS) cache.delete(cache.keys().next().value!);
     }
     if (block.raw.length <= MAX_CACHED_BLOCK) cache.set(b, block);
-    return blockEntry(block, i - t.firsts[b]!);
+    return blockEntry(block, p - t.firsts[b]!);
   }
 
   private legacy(i: number): { text: string; metadata: Metadata } {
@@ -281,7 +328,7 @@ export class FilePassageStore implements PassageStore {
 
   get(i: number): PassageRecord {
     if (this.version === 1) return { id: this.ids[i]!, ...this.legacy(i) };
-    if (this.version === 3) {
+    if (this.version >= 3) {
       const text = this.entry(0, i), meta = this.entry(1, i);
       return this.decode(i, () => ({ id: this.ids[i]!, text: decodeWtf8(text), metadata: parseMetadata(meta) }));
     }
@@ -291,7 +338,7 @@ export class FilePassageStore implements PassageStore {
 
   metadata(i: number): Metadata {
     if (this.version === 1) return this.legacy(i).metadata;
-    if (this.version === 3) {
+    if (this.version >= 3) {
       const meta = this.entry(1, i);
       return this.decode(i, () => parseMetadata(meta));
     }

@@ -6,6 +6,7 @@ import { meanTextBytes, rebuildLayoutOptions } from "../build/budget.js";
 import { buildOptionsSchema, parseOptions, type ResolvedBuildOptions } from "../options.js";
 import type { Core, IndexState } from "../state.js";
 import { MemoryPassageStore, type PassageRecord } from "../store/passages.js";
+import { rebuiltOrder } from "../store/order-codec.js";
 import { keywordsRebuilt } from "../update/keywords.js";
 
 /**
@@ -62,7 +63,9 @@ export async function rebuild(state: IndexState, records: PassageRecord[], vecto
   core.model = c.model;
   state.core = core;
   const ordered = Array.from(order, (i) => allRecords[i]!);
-  state.passages.rebase(new MemoryPassageStore(ordered));
+  // Stored as before (kept passages in their stored order, then the added ones): see order-codec.
+  const stored = rebuiltOrder(state.passages.order(), state.passages.count, keepNodes, order);
+  state.passages.rebase(new MemoryPassageStore(ordered, stored));
   keywordsRebuilt(state, ordered);
   // The passages now live in memory: the next save must write them, not reuse a file.
   state.savedAt = null;

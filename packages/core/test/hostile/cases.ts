@@ -9,8 +9,9 @@ import { checkPassagePairing, readIndexFile } from "../../src/format/index-file.
 import { acquireLock } from "../../src/format/lock.js";
 import { AbortedError, compileFilter, LeannIndex, type BuildPhase, type SearchFilter } from "../../src/index.js";
 import { FilePassageStore, MemoryPassageStore, writePassageFile } from "../../src/store/passages.js";
+import { encodeCompressed } from "../../src/store/record-codec.js";
 import { HashEmbedder } from "../fixtures/hash-embedder.js";
-import { craftBlock, refooter, rewriteSections, v3PassageFile, varint } from "./craft.js";
+import { craftBlock, footerBytesOf, refooter, replaceV4Tail, rewriteSections, v3PassageFile, v3Table, varint } from "./craft.js";
 
 /** The defect classes of issue 14. */
 export type HostileClass = "foreign files" | "unbounded work" | "untyped errors" | "filters" | "ids" | "locks and temp files" | "memory" | "interrupts";
@@ -90,6 +91,14 @@ async function plantRecord(work: string, text: Uint8Array, meta: Uint8Array, dic
   });
   writeFileSync(join(dir, current(dir).passages), file);
   return dir;
+}
+
+/** A version-4 passage file of the passages with its ids or order block replaced (valid checksums). */
+function plantedTail(work: string, o: { ids?: Uint8Array; order?: Uint8Array }): string {
+  const path = join(work, "passages.1.leann");
+  writePassageFile(path, new MemoryPassageStore(passages));
+  writeFileSync(path, replaceV4Tail(readFileSync(path), o));
+  return path;
 }
 
 /** The passage file of a saved index, opened the way a load opens it (planted files fail the index's pairing check first). */
@@ -194,6 +203,25 @@ export const CASES: HostileCase[] = [
   },
   {
     cls: "unbounded work",
+    name: "stored order of a passage file claiming to inflate to 1 GiB",
+    rejects: CORRUPT,
+    boundMb: 96,
+    async run(work) {
+      return new FilePassageStore(plantedTail(work, { order: Uint8Array.from([...varint(2 ** 31 + 1), ...(await gibibyteOfZeros())]) })).count;
+    },
+  },
+  {
+    cls: "unbounded work",
+    name: "front-coded ids sharing one 50 KB id 60 times (3 MB from a 3 KB file)",
+    rejects: CORRUPT,
+    boundMb: 96,
+    async run(work) {
+      const coded = Buffer.concat([Buffer.from([0, ...varint(50_000)]), Buffer.alloc(50_000, 65), Buffer.from(Array.from({ length: passages.length - 1 }, () => [...varint(50_000), 0]).flat())]);
+      return new FilePassageStore(plantedTail(work, { ids: encodeCompressed(coded) })).count;
+    },
+  },
+  {
+    cls: "unbounded work",
     name: "record whose stream inflates past its stated length",
     rejects: CORRUPT,
     boundMb: 96,
@@ -224,8 +252,8 @@ export const CASES: HostileCase[] = [
       const dir = await savedIndex(work);
       const file = join(dir, current(dir).passages);
       const buf = readFileSync(file);
-      buf.writeUInt32LE(2 ** 32 - 1, buf.length - 88 + 80);
-      refooter(buf, 88);
+      buf.writeUInt32LE(2 ** 32 - 1, buf.length - footerBytesOf(buf) + 80);
+      refooter(buf, footerBytesOf(buf));
       writeFileSync(file, buf);
       return withStore(dir, (s) => s.get(0));
     },
@@ -293,9 +321,9 @@ export const CASES: HostileCase[] = [
       const dir = await savedIndex(work);
       const file = join(dir, current(dir).passages);
       const buf = readFileSync(file);
-      const tableAt = buf.readDoubleLE(buf.length - 88 + 32);
+      const { at: tableAt } = v3Table(buf);
       buf.writeDoubleLE(buf.readDoubleLE(tableAt) + 0.5, tableAt);
-      refooter(buf, 88);
+      refooter(buf, footerBytesOf(buf));
       writeFileSync(file, buf);
       return withStore(dir, (s) => s.get(0));
     },

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { deflateRawSync } from "node:zlib";
 import { readCurrent } from "../../src/format/current.js";
 import { decodeIndexFile, encodeIndexFile, readIndexFile, type SectionData } from "../../src/format/index-file.js";
+import { FOOTER_BYTES } from "../../src/store/passage-file.js";
 import type { StoredParts } from "../../src/store/passages.js";
 import { encodeMetaPart, encodeTextPart } from "../../src/store/record-codec.js";
 import { crc32 } from "../../src/util/crc32.js";
@@ -151,17 +152,22 @@ export function v3PassageFile(o: { dictionary?: Uint8Array; text: CraftedBlock[]
   return Buffer.concat([pre, dict, ...[...o.text, ...o.meta].map((b) => Buffer.from(b.bytes)), ids, tb, footer]);
 }
 
-/** Where the table of a version-3 passage file starts, and its block counts. */
+/** Footer bytes of a passage file, by the version in its preamble. */
+export function footerBytesOf(buf: Buffer): number {
+  return FOOTER_BYTES[buf.readUInt32LE(8)]!;
+}
+
+/** Where the table of a version-3 or 4 passage file starts, and its block counts. */
 export function v3Table(buf: Buffer): { at: number; nt: number; nm: number } {
-  const f = buf.length - 88;
+  const f = buf.length - footerBytesOf(buf);
   return { at: buf.readDoubleLE(f + 32), nt: buf.readDoubleLE(f + 64), nm: buf.readDoubleLE(f + 72) };
 }
 
-/** Recomputes the footer checksum of a passage file after its ids, table (or version-3 dictionary) were edited. */
+/** Recomputes the footer checksum of a passage file after its ids, order, table (or version-3/4 dictionary) were edited. */
 export function refooter(buf: Buffer, footerBytes: number): void {
   const f = buf.length - footerBytes;
   const idsOffset = buf.readDoubleLE(f + 16);
-  const dict = footerBytes === 88 ? buf.subarray(16, 16 + Math.min(buf.readUInt32LE(f + 80), idsOffset - 16)) : new Uint8Array(0);
+  const dict = footerBytes >= 88 ? buf.subarray(16, 16 + Math.min(buf.readUInt32LE(f + 80), idsOffset - 16)) : new Uint8Array(0);
   buf.writeUInt32LE(crc32(buf.subarray(idsOffset, f), crc32(dict)), f + 40);
 }
 
@@ -172,4 +178,18 @@ export function rewriteSections(dir: string, edit: (sections: Map<string, Sectio
   edit(sections);
   const { sections: _s, format: _f, version: _v, ...rest } = header;
   writeFileSync(path, Buffer.concat(encodeIndexFile(rest, Object.fromEntries(sections))));
+}
+
+/** A version-4 passage file with its ids or order block replaced, offsets and footer checksum made valid. */
+export function replaceV4Tail(buf: Buffer, o: { ids?: Uint8Array; order?: Uint8Array }): Buffer {
+  const f = buf.length - 96;
+  const idsAt = buf.readDoubleLE(f + 16), idsEnd = idsAt + buf.readDoubleLE(f + 24), tableAt = buf.readDoubleLE(f + 32);
+  const ids = o.ids ?? buf.subarray(idsAt, idsEnd), order = o.order ?? buf.subarray(idsEnd, tableAt);
+  const footer = Buffer.from(buf.subarray(f));
+  footer.writeDoubleLE(ids.length, 24);
+  footer.writeDoubleLE(idsAt + ids.length + order.length, 32);
+  footer.writeDoubleLE(order.length, 88);
+  const out = Buffer.concat([buf.subarray(0, idsAt), ids, order, buf.subarray(tableAt, f), footer]);
+  refooter(out, 96);
+  return out;
 }

@@ -75,10 +75,10 @@ describe("passage file", () => {
     expect(() => damaged.get(1)).toThrow(corrupt);
   });
 
-  it("writes version 3 with a trained dictionary, round-trips, and is smaller than version 2", () => {
+  it("writes version 4 with a trained dictionary, round-trips, and is smaller than version 2", () => {
     const path = saved(new MemoryPassageStore(prose));
     const store = new FilePassageStore(path);
-    expect(store.version).toBe(3);
+    expect(store.version).toBe(4);
     const dict = store.dictionary()!;
     expect(dict.length).toBeGreaterThan(0);
     expect(dict.length).toBeLessThanOrEqual(MAX_DICTIONARY_BYTES);
