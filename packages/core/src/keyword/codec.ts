@@ -32,7 +32,8 @@ export function encodeKeywordIndex(index: PostingsIndex, meta: string): Uint8Arr
   const s = index.state();
   const enc = new TextEncoder();
   const metaBytes = enc.encode(meta);
-  const order = s.terms.map((_, i) => i).sort((a, b) => (s.terms[a]! < s.terms[b]! ? -1 : s.terms[a]! > s.terms[b]! ? 1 : 0));
+  // A term interned for an add that was then refused has no postings: it is not saved (the format has none such).
+  const order = s.terms.map((_, i) => i).filter((t) => s.df[t]! > 0).sort((a, b) => (s.terms[a]! < s.terms[b]! ? -1 : s.terms[a]! > s.terms[b]! ? 1 : 0));
   const w = new BitWriter(4096 + s.capacity * 2);
   const scratch = new Uint8Array(10);
   const varint = (v: number) => w.bytes(scratch.subarray(0, writeVarint(scratch, 0, v)));

@@ -12,6 +12,7 @@
  */
 import { InvalidInputError } from "../errors.js";
 import { writeVarint } from "../util/varint.js";
+import { TermDictionary } from "./terms.js";
 
 /** Doc ids are dense array indexes: past this the per-document arrays would be unreasonably large (512 MiB). */
 export const MAX_DOC_ID = 2 ** 27 - 1;
@@ -42,8 +43,7 @@ export class PostingsIndex {
   private liveDocs = 0;
   private deletedDocs = 0;
   private liveLength = 0;
-  private readonly termIds = new Map<string, number>();
-  private terms: string[] = [];
+  private dict = new TermDictionary();
   private lists: Uint8Array[] = [];
   private used: number[] = [];
   private df: number[] = [];
@@ -52,6 +52,8 @@ export class PostingsIndex {
   private pending = new Map<number, number[]>();
   /** Per term id, its count in the document being added (zero between adds). */
   private tfScratch = new Uint32Array(0);
+  /** A document's term numbers, reused by `add`. */
+  private idScratch = new Uint32Array(0);
 
   /** Builds an index from decoded parts (codec.ts checks them first). */
   static fromState(s: PostingsState): PostingsIndex {
@@ -65,8 +67,7 @@ export class PostingsIndex {
         ix.liveLength += s.docLen[d]!;
       } else if (s.docState[d] === DOC_DELETED) ix.deletedDocs++;
     }
-    ix.terms = s.terms;
-    s.terms.forEach((t, i) => ix.termIds.set(t, i));
+    ix.dict = new TermDictionary(s.terms);
     ix.lists = s.lists;
     ix.used = s.used;
     ix.df = s.df;
@@ -81,7 +82,7 @@ export class PostingsIndex {
       capacity: this.capacity,
       docState: this.docState.subarray(0, this.capacity),
       docLen: this.docLen.subarray(0, this.capacity),
-      terms: this.terms,
+      terms: this.dict.terms,
       lists: this.lists,
       used: this.used,
       df: this.df,
@@ -98,7 +99,7 @@ export class PostingsIndex {
     return this.deletedDocs;
   }
   get termCount(): number {
-    return this.terms.length;
+    return this.dict.size;
   }
   /** One past the highest doc id ever added. */
   get docCapacity(): number {
@@ -125,10 +126,22 @@ export class PostingsIndex {
     return this.docLen[docId] ?? 0;
   }
   termId(term: string): number | undefined {
-    return this.termIds.get(term);
+    return this.dict.id(term);
   }
   termAt(id: number): string {
-    return this.terms[id]!;
+    return this.dict.term(id);
+  }
+
+  /** The number of `term`, numbering it next (with an empty posting list) when it is new. */
+  internTerm(term: string): number {
+    const id = this.dict.intern(term);
+    if (id === this.lists.length) {
+      this.lists.push(new Uint8Array(8));
+      this.used.push(0);
+      this.df.push(0);
+      this.last.push(-1);
+    }
+    return id;
   }
   /** Postings stored for a term, deleted documents' included until compaction. */
   docFrequency(termId: number): number {
@@ -154,6 +167,28 @@ export class PostingsIndex {
    *   deleted and not yet compacted (its old postings would be mistaken for the new ones).
    */
   add(docId: number, tokens: readonly string[]): void {
+    // Checked before interning: a refused add must not leave terms without postings in the dictionary.
+    this.checkNew(docId);
+    if (this.idScratch.length < tokens.length) this.idScratch = new Uint32Array(Math.max(tokens.length, 2 * this.idScratch.length));
+    for (let i = 0; i < tokens.length; i++) this.idScratch[i] = this.internTerm(tokens[i]!);
+    this.addChecked(docId, this.idScratch, 0, tokens.length);
+  }
+
+  /**
+   * `add` for tokens already numbered by `internTerm`: `ids[from..to)`, with repeats.
+   * @throws {InvalidInputError} as `add`, or when an id was not given by `internTerm`.
+   */
+  addTermIds(docId: number, ids: ArrayLike<number>, from: number, to: number): void {
+    this.checkNew(docId);
+    const terms = this.dict.size;
+    for (let i = from; i < to; i++) {
+      const id = ids[i]!;
+      if (!(id >= 0 && id < terms)) throw new InvalidInputError(`keyword index: term number ${String(id)} was never interned (the dictionary has ${terms} terms).`);
+    }
+    this.addChecked(docId, ids, from, to);
+  }
+
+  private checkNew(docId: number): void {
     if (!Number.isInteger(docId) || docId < 0 || docId > MAX_DOC_ID) {
       throw new InvalidInputError(`keyword index: doc id must be an integer from 0 to ${MAX_DOC_ID}, received ${String(docId)}.`);
     }
@@ -164,25 +199,20 @@ export class PostingsIndex {
           : `keyword index: doc id ${docId} was deleted and its postings are still stored. Call compact() before reusing the id, or use a new id.`,
       );
     }
+  }
+
+  private addChecked(docId: number, ids: ArrayLike<number>, from: number, to: number): void {
+    const terms = this.dict.size;
     this.ensureCapacity(docId + 1);
+    if (terms > this.tfScratch.length) {
+      const grown = new Uint32Array(Math.max(1024, this.tfScratch.length * 2, terms));
+      grown.set(this.tfScratch);
+      this.tfScratch = grown;
+    }
     // Term frequencies counted by term id in a reused array (a Map per document cost more than the postings).
     const touched: number[] = [];
-    for (const t of tokens) {
-      let id = this.termIds.get(t);
-      if (id === undefined) {
-        id = this.terms.length;
-        this.termIds.set(t, id);
-        this.terms.push(t);
-        this.lists.push(new Uint8Array(8));
-        this.used.push(0);
-        this.df.push(0);
-        this.last.push(-1);
-      }
-      if (id >= this.tfScratch.length) {
-        const grown = new Uint32Array(Math.max(1024, this.tfScratch.length * 2, id + 1));
-        grown.set(this.tfScratch);
-        this.tfScratch = grown;
-      }
+    for (let i = from; i < to; i++) {
+      const id = ids[i]!;
       if (this.tfScratch[id] === 0) touched.push(id);
       if (this.tfScratch[id]! < MAX_TF) this.tfScratch[id]!++;
     }
@@ -196,10 +226,11 @@ export class PostingsIndex {
         p.push(docId, f);
       }
     }
+    const length = to - from;
     this.docState[docId] = DOC_LIVE;
-    this.docLen[docId] = tokens.length;
+    this.docLen[docId] = length;
     this.liveDocs++;
-    this.liveLength += tokens.length;
+    this.liveLength += length;
   }
 
   /** Tombstones a document; returns false when it was not live. */
@@ -264,9 +295,8 @@ export class PostingsIndex {
       docLen[nd] = this.docLen[d]!;
       liveLength += this.docLen[d]!;
     }
-    const oldTerms = this.terms, oldLists = this.lists, oldUsed = this.used;
-    this.termIds.clear();
-    this.terms = [];
+    const oldTerms = this.dict.terms, oldLists = this.lists, oldUsed = this.used;
+    this.dict = new TermDictionary();
     this.lists = [];
     this.used = [];
     this.df = [];
@@ -279,13 +309,7 @@ export class PostingsIndex {
       });
       if (pairs.length === 0) continue;
       pairs.sort((a, b) => a[0] - b[0]);
-      const id = this.terms.length;
-      this.termIds.set(oldTerms[t]!, id);
-      this.terms.push(oldTerms[t]!);
-      this.lists.push(new Uint8Array(0));
-      this.used.push(0);
-      this.df.push(0);
-      this.last.push(-1);
+      const id = this.internTerm(oldTerms[t]!);
       this.rewrite(id, pairs.map((p) => p[0]), pairs.map((p) => p[1]));
     }
     this.capacity = newCapacity;
