@@ -52,8 +52,9 @@ export class PostingsIndex {
   private pending = new Map<number, number[]>();
   /** Per term id, its count in the document being added (zero between adds). */
   private tfScratch = new Uint32Array(0);
-  /** A document's term numbers, reused by `add`. */
+  /** A document's term numbers, reused by `add`; its distinct ones, reused by every add. */
   private idScratch = new Uint32Array(0);
+  private touched = new Uint32Array(0);
 
   /** Builds an index from decoded parts (codec.ts checks them first). */
   static fromState(s: PostingsState): PostingsIndex {
@@ -209,16 +210,19 @@ export class PostingsIndex {
       grown.set(this.tfScratch);
       this.tfScratch = grown;
     }
-    // Term frequencies counted by term id in a reused array (a Map per document cost more than the postings).
-    const touched: number[] = [];
+    if (this.touched.length < to - from) this.touched = new Uint32Array(Math.max(to - from, 2 * this.touched.length));
+    // Term frequencies counted by term id in reused arrays (a Map per document cost more than the postings).
+    const tf = this.tfScratch, touched = this.touched;
+    let distinct = 0;
     for (let i = from; i < to; i++) {
       const id = ids[i]!;
-      if (this.tfScratch[id] === 0) touched.push(id);
-      if (this.tfScratch[id]! < MAX_TF) this.tfScratch[id]!++;
+      if (tf[id] === 0) touched[distinct++] = id;
+      if (tf[id]! < MAX_TF) tf[id]!++;
     }
-    for (const id of touched) {
-      const f = this.tfScratch[id]!;
-      this.tfScratch[id] = 0;
+    for (let j = 0; j < distinct; j++) {
+      const id = touched[j]!;
+      const f = tf[id]!;
+      tf[id] = 0;
       if (docId > this.last[id]! && (this.pending.size === 0 || !this.pending.has(id))) this.append(id, docId, f);
       else {
         let p = this.pending.get(id);

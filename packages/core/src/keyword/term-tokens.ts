@@ -17,8 +17,13 @@ import { MAX_HYPHEN_PARTS, type Tokenizer, type WordTokenizer, cut, isWordTokeni
 
 /** A growable row of term numbers. */
 export class TermRow {
-  ids = new Uint32Array(1024);
+  ids: Uint32Array;
   length = 0;
+
+  /** `capacity`: room for this many numbers before the row grows (a good guess saves copies of a large row). */
+  constructor(capacity = 1024) {
+    this.ids = new Uint32Array(Math.max(16, capacity));
+  }
 
   push(id: number): void {
     if (this.length === this.ids.length) this.ids = grown(this.ids, this.length + 1);
