@@ -11,13 +11,17 @@
  * tombstones (the postings stay, skipped at query time) until `compact`, which also renumbers.
  */
 import { InvalidInputError } from "../errors.js";
-import { writeVarint } from "../util/varint.js";
+import { varintSize } from "../util/varint.js";
+import { ListSizes } from "./list-sizes.js";
+import { decodeList, encodePosting } from "./posting-list.js";
 import { TermDictionary } from "./terms.js";
 
 /** Doc ids are dense array indexes: past this the per-document arrays would be unreasonably large (512 MiB). */
 export const MAX_DOC_ID = 2 ** 27 - 1;
 /** Term frequencies are capped: a passage repeating one word 65k times is spam, and BM25 saturates long before. */
 export const MAX_TF = 65_535;
+
+export { decodeList, encodePosting } from "./posting-list.js";
 
 export const DOC_ABSENT = 0;
 export const DOC_LIVE = 1;
@@ -55,6 +59,12 @@ export class PostingsIndex {
   /** A document's term numbers, reused by `add`; its distinct ones, reused by every add. */
   private idScratch = new Uint32Array(0);
   private touched = new Uint32Array(0);
+
+  /** Saved sizes of the lists as last measured, and the terms whose list changed since ("all": measure every list). */
+  private readonly sizes = new ListSizes();
+  private stale: Set<number> | "all" = "all";
+  /** Compactions since this index was made: term numbers change at each. */
+  compactions = 0;
 
   /** Builds an index from decoded parts (codec.ts checks them first). */
   static fromState(s: PostingsState): PostingsIndex {
@@ -316,12 +326,38 @@ export class PostingsIndex {
       const id = this.internTerm(oldTerms[t]!);
       this.rewrite(id, pairs.map((p) => p[0]), pairs.map((p) => p[1]));
     }
+    this.stale = "all";
+    this.compactions++;
     this.capacity = newCapacity;
     this.docState = docState;
     this.docLen = docLen;
     this.liveDocs = seen.size;
     this.deletedDocs = 0;
     this.liveLength = liveLength;
+  }
+
+  /**
+   * The bytes the posting lists take saved (codec.ts), and how many lists are saved (terms with postings), exactly
+   * as encoding gives them; only lists changed since the last call, and those whose Rice parameter the grown
+   * document count changed, are measured again.
+   */
+  savedLists(): { bytes: number; terms: number } {
+    this.flush();
+    const r = this.sizes.update({ capacity: this.capacity, lists: this.lists, used: this.used, df: this.df }, this.stale);
+    this.stale = new Set();
+    return r;
+  }
+
+  /** Lists measured by `savedLists` since this index was made (a work counter, as the graph's). */
+  get listsMeasured(): number {
+    return this.sizes.measured;
+  }
+
+  /** Bytes of the saved document table: a varint per doc id (0 absent, 1 deleted, length + 2 live). */
+  savedDocTableBytes(): number {
+    let n = 0;
+    for (let d = 0; d < this.capacity; d++) n += this.docState[d] === DOC_LIVE ? varintSize(this.docLen[d]! + 2) : 1;
+    return n;
   }
 
   private ensureCapacity(n: number): void {
@@ -347,6 +383,7 @@ export class PostingsIndex {
       this.lists[id] = buf = grown;
     }
     pos = encodePosting(buf, pos, docId - this.last[id]!, tf);
+    if (this.stale !== "all") this.stale.add(id);
     this.used[id] = pos;
     this.last[id] = docId;
     this.df[id]!++;
@@ -360,46 +397,4 @@ export class PostingsIndex {
     this.last[id] = -1;
     for (const i of order) this.append(id, docs[i]!, tfs[i]!);
   }
-}
-
-/** Writes one posting (gap >= 1 from the previous doc id, or doc id + 1 for the first); returns the new end. */
-export function encodePosting(buf: Uint8Array, pos: number, gap: number, tf: number): number {
-  pos = writeVarint(buf, pos, gap * 2 + (tf > 1 ? 1 : 0));
-  if (tf > 1) pos = writeVarint(buf, pos, tf - 2);
-  return pos;
-}
-
-/**
- * Walks an encoded list in doc order. Returns the number of postings, or -1 when the bytes do not decode (a
- * varint runs past `end` or is longer than 5 bytes); codec.ts uses that to reject corrupt files.
- */
-export function decodeList(bytes: Uint8Array, end: number, fn: (docId: number, tf: number) => void): number {
-  let pos = 0, doc = -1, n = 0;
-  while (pos < end) {
-    let v = 0, shift = 0, b: number;
-    do {
-      if (pos >= end || shift > 28) return -1;
-      b = bytes[pos++]!;
-      v += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (b & 0x80);
-    let tf = 1;
-    if (v & 1) {
-      let t = 0;
-      shift = 0;
-      do {
-        if (pos >= end || shift > 28) return -1;
-        b = bytes[pos++]!;
-        t += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-      } while (b & 0x80);
-      tf = t + 2;
-    }
-    const gap = Math.floor(v / 2);
-    if (gap < 1) return -1;
-    doc += gap;
-    fn(doc, tf);
-    n++;
-  }
-  return n;
 }
