@@ -60,7 +60,7 @@ export class PostingsIndex {
   private idScratch = new Uint32Array(0);
   private touched = new Uint32Array(0);
 
-  /** Saved sizes of the lists as last measured, and the terms whose list changed since ("all": measure every list). */
+  /** Saved sizes of the lists, and the terms whose list was rewritten since they were measured ("all": every list). */
   private readonly sizes = new ListSizes();
   private stale: Set<number> | "all" = "all";
   /** Compactions since this index was made: term numbers change at each. */
@@ -382,8 +382,10 @@ export class PostingsIndex {
       grown.set(buf.subarray(0, pos));
       this.lists[id] = buf = grown;
     }
-    pos = encodePosting(buf, pos, docId - this.last[id]!, tf);
-    if (this.stale !== "all") this.stale.add(id);
+    const gap = docId - this.last[id]!;
+    pos = encodePosting(buf, pos, gap, tf);
+    // An append in order grows the list's saved size by its own codes; a rewrite (below) measures it again.
+    if (this.stale !== "all") this.sizes.appended(id, gap, tf);
     this.used[id] = pos;
     this.last[id] = docId;
     this.df[id]!++;
@@ -395,6 +397,7 @@ export class PostingsIndex {
     this.used[id] = 0;
     this.df[id] = 0;
     this.last[id] = -1;
+    if (this.stale !== "all") this.stale.add(id);
     for (const i of order) this.append(id, docs[i]!, tfs[i]!);
   }
 }
