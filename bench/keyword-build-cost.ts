@@ -11,6 +11,10 @@
  *
  * LEANN_CORE=/path/to/packages/core/src/index.ts measures another checkout's engine (for example main's, to
  * compare with the code before a change); the embedder is always this checkout's.
+ *
+ * On a loaded machine whole builds vary by more than the keyword index costs; the keyword work alone (tokenising
+ * and adding postings) of two engines, alternating, and the check that both give the same keyword section, are in
+ * packages/core/scripts/keyword-build-check.ts.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";

@@ -20,7 +20,7 @@ import type { AddOptions, AddResult, BuildOptions, CreateOptions, IndexSizes, Lo
 import { add } from "./update/add.js";
 import { compact } from "./update/compact.js";
 import { deleteIds, deleteMatching, matchingNodes } from "./update/delete.js";
-import { keywordBytes, keywordIndexOf } from "./update/keywords.js";
+import { keywordByteLength, keywordIndexOf } from "./update/keywords.js";
 import { ReadWriteLock } from "./util/rw-lock.js";
 import type { Metric } from "./util/vector.js";
 import { checkEmbedder, validatePassages } from "./validate.js";
@@ -247,7 +247,7 @@ export class LeannIndex {
     // Read-only: an add in flight keeps working on its own copies of the adjacency lists.
     const { core: c, passages } = this.state;
     const graph = c.graph.savedBytes();
-    const kw = keywordBytes(this.state);
+    const kw = this.state.keyword ? { byteLength: keywordByteLength(this.state) } : null;
     // Each part of the index file with an entry of its own; `other` is the rest (headers, seeds, degrees, alignment).
     const parts = {
       graph: graph.offsets + graph.data,

@@ -4,10 +4,13 @@
  * two thirds of building the keyword index; done in the gaps, only adding the postings remains once the node
  * order is known.
  *
- * Postings are then added in node order from exactly the tokens `tokenizer.tokenize` returns, so the keyword
- * index is the one tokenising afterwards would give, byte for byte.
+ * Texts are tokenised straight to term numbers (keyword/term-tokens.ts: fast on ASCII text), exactly the tokens
+ * `tokenizer.tokenize` returns; postings are then added in node order, so the keyword index is the one
+ * tokenising afterwards would give, byte for byte.
  */
 import type { KeywordIndex } from "../keyword/keyword-index.js";
+import { TermRow, TermTokenizer } from "../keyword/term-tokens.js";
+import { TermDictionary } from "../keyword/terms.js";
 import type { Tokenizer } from "../keyword/tokenize.js";
 
 /**
@@ -20,20 +23,26 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class KeywordTokens {
   /** Distinct tokens, each kept once: rows hold term numbers, not strings (4 bytes a token). */
-  private readonly termIds = new Map<string, number>();
-  private readonly terms: string[] = [];
-  private ids = new Uint32Array(1024);
-  private used = 0;
-  /** ends[i]: where row i's term numbers end in `ids`. */
+  private readonly dict = new TermDictionary();
+  private readonly termTokenizer: TermTokenizer;
+  /** Every row's term numbers, one after the other. */
+  private readonly rows: TermRow;
+  /** ends[i]: where row i's term numbers end in `rows`. */
   private readonly ends: Uint32Array;
   private done = 0;
   private stopped = false;
 
   constructor(
     private readonly texts: readonly string[],
-    private readonly tokenizer: Tokenizer,
+    tokenizer: Tokenizer,
   ) {
     this.ends = new Uint32Array(texts.length);
+    let chars = 0;
+    for (const t of texts) chars += typeof t === "string" ? t.length : 0;
+    // English prose and code run about one token per 6 characters (6.0 on 100k short passages); the first guess
+    // is capped (16 MiB) so that text without words does not reserve memory for tokens it never has.
+    this.rows = new TermRow(Math.min(Math.ceil(chars / 5), 1 << 22));
+    this.termTokenizer = new TermTokenizer(tokenizer, this.dict);
   }
 
   /**
@@ -63,14 +72,22 @@ export class KeywordTokens {
     this.stop();
     while (this.done < this.texts.length) this.next();
     const n = this.texts.length;
-    const tokens: string[] = [];
+    // This dictionary's numbers -> the postings' (-1: not yet there), filled as rows are added, so the postings
+    // number new terms in the order adding the texts one by one would.
+    const toPostings = new Int32Array(this.dict.size).fill(-1);
+    let row = new Uint32Array(64);
     for (let j = 0; j < n; j++) {
-      const row = order ? order[j]! : j;
-      const from = row === 0 ? 0 : this.ends[row - 1]!;
-      const to = this.ends[row]!;
-      tokens.length = to - from;
-      for (let t = from; t < to; t++) tokens[t - from] = this.terms[this.ids[t]!]!;
-      kw.postings.add(firstId + j, tokens);
+      const r = order ? order[j]! : j;
+      const from = r === 0 ? 0 : this.ends[r - 1]!;
+      const to = this.ends[r]!;
+      if (row.length < to - from) row = new Uint32Array(Math.max(to - from, 2 * row.length));
+      for (let t = from; t < to; t++) {
+        const local = this.rows.ids[t]!;
+        let id = toPostings[local]!;
+        if (id < 0) toPostings[local] = id = kw.postings.internTerm(this.dict.term(local));
+        row[t - from] = id;
+      }
+      kw.postings.addTermIds(firstId + j, row, 0, to - from);
     }
   }
 
@@ -83,21 +100,7 @@ export class KeywordTokens {
   }
 
   private next(): void {
-    const tokens = this.tokenizer.tokenize(this.texts[this.done]!);
-    if (this.used + tokens.length > this.ids.length) {
-      const grown = new Uint32Array(Math.max(this.ids.length * 2, this.used + tokens.length));
-      grown.set(this.ids.subarray(0, this.used));
-      this.ids = grown;
-    }
-    for (const t of tokens) {
-      let id = this.termIds.get(t);
-      if (id === undefined) {
-        id = this.terms.length;
-        this.termIds.set(t, id);
-        this.terms.push(t);
-      }
-      this.ids[this.used++] = id;
-    }
-    this.ends[this.done++] = this.used;
+    this.termTokenizer.tokenize(this.texts[this.done]!, this.rows);
+    this.ends[this.done++] = this.rows.length;
   }
 }

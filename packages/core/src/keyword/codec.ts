@@ -21,7 +21,7 @@ import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { CorruptIndexError } from "../errors.js";
 import { writeVarint } from "../util/varint.js";
 import { DOC_ABSENT, DOC_DELETED, DOC_LIVE, MAX_DOC_ID, MAX_TF, PostingsIndex, decodeList, encodePosting } from "./postings.js";
-import { BitReader, BitWriter, readGamma, readRice, riceParameter, writeGamma, writeRice } from "./rice.js";
+import { BitReader, BitWriter, LIST_HEADER_BITS, readGamma, readRice, riceParameter, writeGamma, writeRice } from "./rice.js";
 
 const MAGIC = [0x4c, 0x4b, 0x57]; // "LKW"
 export const KEYWORD_FORMAT_VERSION = 1;
@@ -32,7 +32,7 @@ export function encodeKeywordIndex(index: PostingsIndex, meta: string): Uint8Arr
   const s = index.state();
   const enc = new TextEncoder();
   const metaBytes = enc.encode(meta);
-  const order = s.terms.map((_, i) => i).sort((a, b) => (s.terms[a]! < s.terms[b]! ? -1 : s.terms[a]! > s.terms[b]! ? 1 : 0));
+  const { order, raw } = dictionaryEntries(s.terms, s.df);
   const w = new BitWriter(4096 + s.capacity * 2);
   const scratch = new Uint8Array(10);
   const varint = (v: number) => w.bytes(scratch.subarray(0, writeVarint(scratch, 0, v)));
@@ -42,18 +42,7 @@ export function encodeKeywordIndex(index: PostingsIndex, meta: string): Uint8Arr
   varint(s.capacity);
   for (let d = 0; d < s.capacity; d++) varint(s.docState[d] === DOC_LIVE ? s.docLen[d]! + 2 : s.docState[d] === DOC_DELETED ? 1 : 0);
   varint(order.length);
-  const dict = new BitWriter(4096 + order.length * 8);
-  let prev = new Uint8Array(0);
-  for (const t of order) {
-    const tb = enc.encode(s.terms[t]!);
-    let shared = 0;
-    while (shared < tb.length && shared < prev.length && tb[shared] === prev[shared]) shared++;
-    for (const v of [shared, tb.length - shared]) dict.bytes(scratch.subarray(0, writeVarint(scratch, 0, v)));
-    dict.bytes(tb.subarray(shared));
-    dict.bytes(scratch.subarray(0, writeVarint(scratch, 0, s.df[t]!)));
-    prev = tb;
-  }
-  const packed = deflateRawSync(dict.finish());
+  const packed = deflateRawSync(raw);
   varint(packed.length);
   w.bytes(packed);
   for (const t of order) {
@@ -63,7 +52,7 @@ export function encodeKeywordIndex(index: PostingsIndex, meta: string): Uint8Arr
       if (tf !== 1) allOnes = false;
     });
     w.bits(k, 5);
-    w.bits(allOnes ? 0 : 1, 1);
+    w.bits(allOnes ? 0 : 1, LIST_HEADER_BITS - 5);
     let last = -1;
     decodeList(s.lists[t]!, s.used[t]!, (doc, tf) => {
       writeRice(w, doc - last - 1, k);
@@ -73,6 +62,29 @@ export function encodeKeywordIndex(index: PostingsIndex, meta: string): Uint8Arr
     w.align();
   }
   return w.finish();
+}
+
+/**
+ * The dictionary as saved before DEFLATE, and the term numbers in its (sorted) order: per term with postings, the
+ * prefix shared with the previous term, the suffix length and bytes, and the posting count.
+ */
+export function dictionaryEntries(terms: readonly string[], df: readonly number[]): { order: number[]; raw: Uint8Array } {
+  const enc = new TextEncoder();
+  // A term interned for an add that was then refused has no postings: it is not saved (the format has none such).
+  const order = terms.map((_, i) => i).filter((t) => df[t]! > 0).sort((a, b) => (terms[a]! < terms[b]! ? -1 : terms[a]! > terms[b]! ? 1 : 0));
+  const dict = new BitWriter(4096 + order.length * 8);
+  const scratch = new Uint8Array(10);
+  let prev = new Uint8Array(0);
+  for (const t of order) {
+    const tb = enc.encode(terms[t]!);
+    let shared = 0;
+    while (shared < tb.length && shared < prev.length && tb[shared] === prev[shared]) shared++;
+    for (const v of [shared, tb.length - shared]) dict.bytes(scratch.subarray(0, writeVarint(scratch, 0, v)));
+    dict.bytes(tb.subarray(shared));
+    dict.bytes(scratch.subarray(0, writeVarint(scratch, 0, df[t]!)));
+    prev = tb;
+  }
+  return { order, raw: dict.finish() };
 }
 
 /** The tokeniser's maxTokenLength recorded in the meta JSON, or its largest allowed value (1024) when unreadable. */

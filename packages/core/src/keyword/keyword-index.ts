@@ -5,6 +5,7 @@
 import { CorruptIndexError, InvalidOptionsError } from "../errors.js";
 import { decodeKeywordIndex, encodeKeywordIndex } from "./codec.js";
 import { PostingsIndex } from "./postings.js";
+import { KeywordSavedSize } from "./saved-size.js";
 import { type KeywordSearchOptions, type KeywordSearchResult, bm25TopK } from "./search.js";
 import { DEFAULT_MAX_TOKEN_LENGTH, type Tokenizer, type TokenizerOptions, createTokenizer } from "./tokenize.js";
 
@@ -14,6 +15,8 @@ interface Meta {
 }
 
 export class KeywordIndex {
+  private readonly savedSize = new KeywordSavedSize();
+
   private constructor(
     readonly postings: PostingsIndex,
     readonly tokenizer: Tokenizer,
@@ -56,8 +59,20 @@ export class KeywordIndex {
 
   /** Encodes the index and its tokeniser settings. */
   toBytes(): Uint8Array {
+    return encodeKeywordIndex(this.postings, this.meta());
+  }
+
+  /**
+   * The length `toBytes()` would have, without encoding: exact but for the compressed dictionary, within
+   * DICTIONARY_TOLERANCE of it (see saved-size.ts); a call after a change costs what changed.
+   */
+  byteLength(): number {
+    return this.savedSize.measure(this.postings, this.meta());
+  }
+
+  private meta(): string {
     const meta: Meta = { language: this.tokenizer.language, maxTokenLength: this.maxTokenLength };
-    return encodeKeywordIndex(this.postings, JSON.stringify(meta));
+    return JSON.stringify(meta);
   }
 
   /**

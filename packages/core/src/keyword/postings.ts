@@ -11,12 +11,17 @@
  * tombstones (the postings stay, skipped at query time) until `compact`, which also renumbers.
  */
 import { InvalidInputError } from "../errors.js";
-import { writeVarint } from "../util/varint.js";
+import { varintSize } from "../util/varint.js";
+import { ListSizes } from "./list-sizes.js";
+import { decodeList, encodePosting } from "./posting-list.js";
+import { TermDictionary } from "./terms.js";
 
 /** Doc ids are dense array indexes: past this the per-document arrays would be unreasonably large (512 MiB). */
 export const MAX_DOC_ID = 2 ** 27 - 1;
 /** Term frequencies are capped: a passage repeating one word 65k times is spam, and BM25 saturates long before. */
 export const MAX_TF = 65_535;
+
+export { decodeList, encodePosting } from "./posting-list.js";
 
 export const DOC_ABSENT = 0;
 export const DOC_LIVE = 1;
@@ -42,8 +47,7 @@ export class PostingsIndex {
   private liveDocs = 0;
   private deletedDocs = 0;
   private liveLength = 0;
-  private readonly termIds = new Map<string, number>();
-  private terms: string[] = [];
+  private dict = new TermDictionary();
   private lists: Uint8Array[] = [];
   private used: number[] = [];
   private df: number[] = [];
@@ -52,6 +56,15 @@ export class PostingsIndex {
   private pending = new Map<number, number[]>();
   /** Per term id, its count in the document being added (zero between adds). */
   private tfScratch = new Uint32Array(0);
+  /** A document's term numbers, reused by `add`; its distinct ones, reused by every add. */
+  private idScratch = new Uint32Array(0);
+  private touched = new Uint32Array(0);
+
+  /** Saved sizes of the lists, and the terms whose list was rewritten since they were measured ("all": every list). */
+  private readonly sizes = new ListSizes();
+  private stale: Set<number> | "all" = "all";
+  /** Compactions since this index was made: term numbers change at each. */
+  compactions = 0;
 
   /** Builds an index from decoded parts (codec.ts checks them first). */
   static fromState(s: PostingsState): PostingsIndex {
@@ -65,8 +78,7 @@ export class PostingsIndex {
         ix.liveLength += s.docLen[d]!;
       } else if (s.docState[d] === DOC_DELETED) ix.deletedDocs++;
     }
-    ix.terms = s.terms;
-    s.terms.forEach((t, i) => ix.termIds.set(t, i));
+    ix.dict = new TermDictionary(s.terms);
     ix.lists = s.lists;
     ix.used = s.used;
     ix.df = s.df;
@@ -81,7 +93,7 @@ export class PostingsIndex {
       capacity: this.capacity,
       docState: this.docState.subarray(0, this.capacity),
       docLen: this.docLen.subarray(0, this.capacity),
-      terms: this.terms,
+      terms: this.dict.terms,
       lists: this.lists,
       used: this.used,
       df: this.df,
@@ -98,7 +110,7 @@ export class PostingsIndex {
     return this.deletedDocs;
   }
   get termCount(): number {
-    return this.terms.length;
+    return this.dict.size;
   }
   /** One past the highest doc id ever added. */
   get docCapacity(): number {
@@ -125,10 +137,22 @@ export class PostingsIndex {
     return this.docLen[docId] ?? 0;
   }
   termId(term: string): number | undefined {
-    return this.termIds.get(term);
+    return this.dict.id(term);
   }
   termAt(id: number): string {
-    return this.terms[id]!;
+    return this.dict.term(id);
+  }
+
+  /** The number of `term`, numbering it next (with an empty posting list) when it is new. */
+  internTerm(term: string): number {
+    const id = this.dict.intern(term);
+    if (id === this.lists.length) {
+      this.lists.push(new Uint8Array(8));
+      this.used.push(0);
+      this.df.push(0);
+      this.last.push(-1);
+    }
+    return id;
   }
   /** Postings stored for a term, deleted documents' included until compaction. */
   docFrequency(termId: number): number {
@@ -154,6 +178,28 @@ export class PostingsIndex {
    *   deleted and not yet compacted (its old postings would be mistaken for the new ones).
    */
   add(docId: number, tokens: readonly string[]): void {
+    // Checked before interning: a refused add must not leave terms without postings in the dictionary.
+    this.checkNew(docId);
+    if (this.idScratch.length < tokens.length) this.idScratch = new Uint32Array(Math.max(tokens.length, 2 * this.idScratch.length));
+    for (let i = 0; i < tokens.length; i++) this.idScratch[i] = this.internTerm(tokens[i]!);
+    this.addChecked(docId, this.idScratch, 0, tokens.length);
+  }
+
+  /**
+   * `add` for tokens already numbered by `internTerm`: `ids[from..to)`, with repeats.
+   * @throws {InvalidInputError} as `add`, or when an id was not given by `internTerm`.
+   */
+  addTermIds(docId: number, ids: ArrayLike<number>, from: number, to: number): void {
+    this.checkNew(docId);
+    const terms = this.dict.size;
+    for (let i = from; i < to; i++) {
+      const id = ids[i]!;
+      if (!(id >= 0 && id < terms)) throw new InvalidInputError(`keyword index: term number ${String(id)} was never interned (the dictionary has ${terms} terms).`);
+    }
+    this.addChecked(docId, ids, from, to);
+  }
+
+  private checkNew(docId: number): void {
     if (!Number.isInteger(docId) || docId < 0 || docId > MAX_DOC_ID) {
       throw new InvalidInputError(`keyword index: doc id must be an integer from 0 to ${MAX_DOC_ID}, received ${String(docId)}.`);
     }
@@ -164,31 +210,29 @@ export class PostingsIndex {
           : `keyword index: doc id ${docId} was deleted and its postings are still stored. Call compact() before reusing the id, or use a new id.`,
       );
     }
+  }
+
+  private addChecked(docId: number, ids: ArrayLike<number>, from: number, to: number): void {
+    const terms = this.dict.size;
     this.ensureCapacity(docId + 1);
-    // Term frequencies counted by term id in a reused array (a Map per document cost more than the postings).
-    const touched: number[] = [];
-    for (const t of tokens) {
-      let id = this.termIds.get(t);
-      if (id === undefined) {
-        id = this.terms.length;
-        this.termIds.set(t, id);
-        this.terms.push(t);
-        this.lists.push(new Uint8Array(8));
-        this.used.push(0);
-        this.df.push(0);
-        this.last.push(-1);
-      }
-      if (id >= this.tfScratch.length) {
-        const grown = new Uint32Array(Math.max(1024, this.tfScratch.length * 2, id + 1));
-        grown.set(this.tfScratch);
-        this.tfScratch = grown;
-      }
-      if (this.tfScratch[id] === 0) touched.push(id);
-      if (this.tfScratch[id]! < MAX_TF) this.tfScratch[id]!++;
+    if (terms > this.tfScratch.length) {
+      const grown = new Uint32Array(Math.max(1024, this.tfScratch.length * 2, terms));
+      grown.set(this.tfScratch);
+      this.tfScratch = grown;
     }
-    for (const id of touched) {
-      const f = this.tfScratch[id]!;
-      this.tfScratch[id] = 0;
+    if (this.touched.length < to - from) this.touched = new Uint32Array(Math.max(to - from, 2 * this.touched.length));
+    // Term frequencies counted by term id in reused arrays (a Map per document cost more than the postings).
+    const tf = this.tfScratch, touched = this.touched;
+    let distinct = 0;
+    for (let i = from; i < to; i++) {
+      const id = ids[i]!;
+      if (tf[id] === 0) touched[distinct++] = id;
+      if (tf[id]! < MAX_TF) tf[id]!++;
+    }
+    for (let j = 0; j < distinct; j++) {
+      const id = touched[j]!;
+      const f = tf[id]!;
+      tf[id] = 0;
       if (docId > this.last[id]! && (this.pending.size === 0 || !this.pending.has(id))) this.append(id, docId, f);
       else {
         let p = this.pending.get(id);
@@ -196,10 +240,11 @@ export class PostingsIndex {
         p.push(docId, f);
       }
     }
+    const length = to - from;
     this.docState[docId] = DOC_LIVE;
-    this.docLen[docId] = tokens.length;
+    this.docLen[docId] = length;
     this.liveDocs++;
-    this.liveLength += tokens.length;
+    this.liveLength += length;
   }
 
   /** Tombstones a document; returns false when it was not live. */
@@ -264,9 +309,8 @@ export class PostingsIndex {
       docLen[nd] = this.docLen[d]!;
       liveLength += this.docLen[d]!;
     }
-    const oldTerms = this.terms, oldLists = this.lists, oldUsed = this.used;
-    this.termIds.clear();
-    this.terms = [];
+    const oldTerms = this.dict.terms, oldLists = this.lists, oldUsed = this.used;
+    this.dict = new TermDictionary();
     this.lists = [];
     this.used = [];
     this.df = [];
@@ -279,21 +323,41 @@ export class PostingsIndex {
       });
       if (pairs.length === 0) continue;
       pairs.sort((a, b) => a[0] - b[0]);
-      const id = this.terms.length;
-      this.termIds.set(oldTerms[t]!, id);
-      this.terms.push(oldTerms[t]!);
-      this.lists.push(new Uint8Array(0));
-      this.used.push(0);
-      this.df.push(0);
-      this.last.push(-1);
+      const id = this.internTerm(oldTerms[t]!);
       this.rewrite(id, pairs.map((p) => p[0]), pairs.map((p) => p[1]));
     }
+    this.stale = "all";
+    this.compactions++;
     this.capacity = newCapacity;
     this.docState = docState;
     this.docLen = docLen;
     this.liveDocs = seen.size;
     this.deletedDocs = 0;
     this.liveLength = liveLength;
+  }
+
+  /**
+   * The bytes the posting lists take saved (codec.ts), and how many lists are saved (terms with postings), exactly
+   * as encoding gives them; only lists changed since the last call, and those whose Rice parameter the grown
+   * document count changed, are measured again.
+   */
+  savedLists(): { bytes: number; terms: number } {
+    this.flush();
+    const r = this.sizes.update({ capacity: this.capacity, lists: this.lists, used: this.used, df: this.df }, this.stale);
+    this.stale = new Set();
+    return r;
+  }
+
+  /** Lists measured by `savedLists` since this index was made (a work counter, as the graph's). */
+  get listsMeasured(): number {
+    return this.sizes.measured;
+  }
+
+  /** Bytes of the saved document table: a varint per doc id (0 absent, 1 deleted, length + 2 live). */
+  savedDocTableBytes(): number {
+    let n = 0;
+    for (let d = 0; d < this.capacity; d++) n += this.docState[d] === DOC_LIVE ? varintSize(this.docLen[d]! + 2) : 1;
+    return n;
   }
 
   private ensureCapacity(n: number): void {
@@ -318,7 +382,10 @@ export class PostingsIndex {
       grown.set(buf.subarray(0, pos));
       this.lists[id] = buf = grown;
     }
-    pos = encodePosting(buf, pos, docId - this.last[id]!, tf);
+    const gap = docId - this.last[id]!;
+    pos = encodePosting(buf, pos, gap, tf);
+    // An append in order grows the list's saved size by its own codes; a rewrite (below) measures it again.
+    if (this.stale !== "all") this.sizes.appended(id, gap, tf);
     this.used[id] = pos;
     this.last[id] = docId;
     this.df[id]!++;
@@ -330,48 +397,7 @@ export class PostingsIndex {
     this.used[id] = 0;
     this.df[id] = 0;
     this.last[id] = -1;
+    if (this.stale !== "all") this.stale.add(id);
     for (const i of order) this.append(id, docs[i]!, tfs[i]!);
   }
-}
-
-/** Writes one posting (gap >= 1 from the previous doc id, or doc id + 1 for the first); returns the new end. */
-export function encodePosting(buf: Uint8Array, pos: number, gap: number, tf: number): number {
-  pos = writeVarint(buf, pos, gap * 2 + (tf > 1 ? 1 : 0));
-  if (tf > 1) pos = writeVarint(buf, pos, tf - 2);
-  return pos;
-}
-
-/**
- * Walks an encoded list in doc order. Returns the number of postings, or -1 when the bytes do not decode (a
- * varint runs past `end` or is longer than 5 bytes); codec.ts uses that to reject corrupt files.
- */
-export function decodeList(bytes: Uint8Array, end: number, fn: (docId: number, tf: number) => void): number {
-  let pos = 0, doc = -1, n = 0;
-  while (pos < end) {
-    let v = 0, shift = 0, b: number;
-    do {
-      if (pos >= end || shift > 28) return -1;
-      b = bytes[pos++]!;
-      v += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (b & 0x80);
-    let tf = 1;
-    if (v & 1) {
-      let t = 0;
-      shift = 0;
-      do {
-        if (pos >= end || shift > 28) return -1;
-        b = bytes[pos++]!;
-        t += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-      } while (b & 0x80);
-      tf = t + 2;
-    }
-    const gap = Math.floor(v / 2);
-    if (gap < 1) return -1;
-    doc += gap;
-    fn(doc, tf);
-    n++;
-  }
-  return n;
 }

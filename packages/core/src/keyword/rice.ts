@@ -135,6 +135,19 @@ export function riceParameter(capacity: number, df: number): number {
   return mean * Math.LN2 < 2 ? 0 : Math.min(24, Math.floor(Math.log2(mean * Math.LN2)));
 }
 
+/** Bits a list's header takes: the Rice parameter (5) and whether term frequencies follow (1). */
+export const LIST_HEADER_BITS = 6;
+
+/** Length in bits of the Rice code of v >= 0 with parameter k (what writeRice writes). */
+export function riceBits(v: number, k: number): number {
+  return Math.floor(v / 2 ** k) + 1 + k;
+}
+
+/** Length in bits of the gamma code of v >= 1 (what writeGamma writes). */
+export function gammaBits(v: number): number {
+  return 2 * (32 - Math.clz32(v)) - 1;
+}
+
 /** Rice code of v >= 0 with parameter k. */
 export function writeRice(w: BitWriter, v: number, k: number): void {
   w.unary(Math.floor(v / 2 ** k));

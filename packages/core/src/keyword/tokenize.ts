@@ -46,6 +46,27 @@ export interface Tokenizer {
   tokenize(text: string): string[];
 }
 
+/**
+ * What createTokenizer's tokenisers also expose: how they tokenise one word, so that the build's fast path for
+ * ASCII text (term-tokens.ts) yields exactly what `tokenize` does. Not part of the public API.
+ */
+export interface WordTokenizer extends Tokenizer {
+  readonly maxTokenLength: number;
+  /**
+   * Appends the tokens of one word run that needs no segmenter (as WORD_RUN finds it in NFKC text) to `out`, and
+   * returns its case-folded form (what a hyphenated compound joins). Hyphen joining is the caller's.
+   */
+  wordTokens(run: string, out: string[]): string;
+  /** The case-folded form of a word run, as `wordTokens` returns it. */
+  foldWord(run: string): string;
+}
+
+/** True for the tokenisers createTokenizer makes (a caller's own Tokenizer has no word-level hook). */
+export function isWordTokenizer(t: Tokenizer): t is WordTokenizer {
+  const w = t as Partial<WordTokenizer>;
+  return typeof w.wordTokens === "function" && typeof w.foldWord === "function" && typeof w.maxTokenLength === "number";
+}
+
 /** Words this long or shorter are not stemmed: stemmers mangle short words ("us" -> "u") more than they help. */
 const MIN_STEM_LENGTH = 3;
 export const DEFAULT_MAX_TOKEN_LENGTH = 64;
@@ -64,6 +85,8 @@ const WORD_RUN = /[\p{L}\p{N}_][\p{L}\p{M}\p{N}_]*(?:(?:::|['.\u2019])[\p{L}\p{M
 /** Scripts written without spaces between words: runs containing them go to Intl.Segmenter. */
 const NEEDS_SEGMENTER = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 const SEGMENT_WINDOW = 512;
+/** A hyphenated compound joins at most this many words (a long run of hyphenated words is not one name). */
+export const MAX_HYPHEN_PARTS = 8;
 
 /**
  * Makes a tokeniser.
@@ -98,10 +121,19 @@ export function createTokenizer(options: TokenizerOptions = {}): Tokenizer {
   if (stem !== null) stem = cachedStemmer(stem);
   // Intl.Segmenter is built into Node with full ICU; one instance is reused (it is stateless between calls).
   const segmenter = new Intl.Segmenter(undefined, { granularity: "word" });
-  return {
+  const tokenizer: WordTokenizer = {
     language,
+    maxTokenLength: maxLen,
     tokenize: (text: string) => tokenizeWith(text, segmenter, stem, maxLen),
+    wordTokens: (run: string, out: string[]) => {
+      const word = cut(run, maxLen);
+      const folded = foldCase(word);
+      emitWord(word, folded, stem, maxLen, out);
+      return folded;
+    },
+    foldWord: (run: string) => foldCase(cut(run, maxLen)),
   };
+  return tokenizer;
 }
 
 /** Word frequencies are Zipfian, so a bounded memo of stems removes most stemmer calls (each runs many regexps). */
@@ -158,7 +190,7 @@ function tokenizeWith(text: string, segmenter: Intl.Segmenter, stem: Stemmer | n
     }
     const folded = foldCase(word);
     if (!(start - 1 === prevEnd && norm.charCodeAt(prevEnd) === 0x2d)) flushHyphen();
-    if (hyphenParts.length < 8) hyphenParts.push(folded);
+    if (hyphenParts.length < MAX_HYPHEN_PARTS) hyphenParts.push(folded);
     prevEnd = end;
     emitWord(word, folded, stem, maxLen, out);
   };
@@ -187,7 +219,7 @@ function tokenizeWith(text: string, segmenter: Intl.Segmenter, stem: Stemmer | n
 }
 
 /** Cuts to `maxLen` UTF-16 units without splitting a surrogate pair. */
-function cut(s: string, maxLen: number): string {
+export function cut(s: string, maxLen: number): string {
   if (s.length <= maxLen) return s;
   const c = s.charCodeAt(maxLen - 1);
   return s.slice(0, c >= 0xd800 && c <= 0xdbff ? maxLen - 1 : maxLen);

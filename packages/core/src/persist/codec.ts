@@ -35,11 +35,13 @@ const NO_GRAPH: CompressedGraph = { offsets: new Uint32Array(0), data: new Uint8
  * The size `encodeCore` would write (to within a few bytes), without encoding anything
  * large: the graph is given by the bytes of its two sections (LiveGraph.savedBytes).
  */
-export function coreFileSize(core: Core, count: number, graph: { offsets: number; data: number }, keyword?: Uint8Array | null): number {
+export function coreFileSize(core: Core, count: number, graph: { offsets: number; data: number }, keyword?: { byteLength: number } | null): number {
   // A save records the passage file's identity; count it at its longest form.
-  const { header, sections } = coreFile(core, count, NO_GRAPH, { uid: "0".repeat(32), crc32: 0xffffffff }, keyword);
-  // Same keys in the same order, the graph's by their sizes alone.
+  const { header, sections } = coreFile(core, count, NO_GRAPH, { uid: "0".repeat(32), crc32: 0xffffffff });
+  // Same keys in the same order (the keyword section is the last), the graph's and the keyword index's by their
+  // sizes alone.
   const shapes: Record<string, SectionData | SectionShape> = { ...sections, "graph.offsets": { type: "u32", byteLength: graph.offsets }, "graph.data": { type: "u8", byteLength: graph.data } };
+  if (keyword) shapes[KEYWORD_SECTION] = { type: "u8", byteLength: keyword.byteLength };
   return indexFileSize(header, shapes);
 }
 

@@ -63,6 +63,15 @@ export function keywordsRebuilt(state: IndexState, records: readonly PassageReco
   state.keywordBytes = null;
 }
 
+/**
+ * The length of the keyword index's saved form, 0 without one: the cached encoding's while nothing changed, else
+ * measured at the cost of what changed (KeywordIndex.byteLength; exact but for the compressed dictionary).
+ */
+export function keywordByteLength(state: IndexState): number {
+  if (!state.keyword) return 0;
+  return state.keywordBytes?.byteLength ?? state.keyword.byteLength();
+}
+
 /** The keyword index's saved form (cached until the next change); null without one. */
 export function keywordBytes(state: IndexState): Uint8Array | null {
   if (!state.keyword) return null;

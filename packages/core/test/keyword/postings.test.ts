@@ -153,6 +153,25 @@ describe("PostingsIndex + bm25TopK", () => {
     expect(() => ix.compact(() => 7)).toThrow(InvalidInputError);
   });
 
+  it("does add numbered terms like their strings, and save no term that a refused add numbered", () => {
+    const byString = new PostingsIndex();
+    const byNumber = new PostingsIndex();
+    const docs = corpus(60, 11);
+    docs.forEach((doc, d) => {
+      byString.add(d, doc);
+      const ids = doc.map((t) => byNumber.internTerm(t));
+      byNumber.addTermIds(d, ids, 0, ids.length);
+    });
+    expect(encodeKeywordIndex(byNumber, "{}")).toEqual(encodeKeywordIndex(byString, "{}"));
+    // Numbered for doc 3, which is already live: refused, and the new term must not reach the saved form.
+    const orphan = byNumber.internTerm("orphan");
+    expect(() => byNumber.addTermIds(3, [orphan], 0, 1)).toThrow(InvalidInputError);
+    expect(() => byNumber.addTermIds(999, [byNumber.termCount], 0, 1)).toThrow(InvalidInputError);
+    const reopened = decodeKeywordIndex(encodeKeywordIndex(byNumber, "{}")).index;
+    expect(reopened.termId("orphan")).toBeUndefined();
+    expect(encodeKeywordIndex(reopened, "{}")).toEqual(encodeKeywordIndex(byString, "{}"));
+  });
+
   it.each([
     [{ k: 0 }], [{ k: 2.5 }], [{ k: 1e9 }], [{ k1: -1 }], [{ b: 1.5 }], [{ b: Number.NaN }],
     [{ filter: "x" as unknown as (id: number) => boolean }],
