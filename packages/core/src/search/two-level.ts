@@ -63,6 +63,7 @@ const PRIOR_WEIGHT = 4;
 const BOUNDED_BATCH = 2;
 /** Candidates whose chance to enter the top k is below this are not counted (keeps the sums short). */
 const NEGLIGIBLE = 1e-9;
+const NEGLIGIBLE_SDS = 6;
 
 /** Upper tail of the standard normal, P(Z > x) (Abramowitz and Stegun 26.2.17; absolute error < 7.5e-8). */
 export function normalTail(x: number): number {
@@ -239,17 +240,21 @@ export async function twoLevelSearch(ctx: SearchContext, query: Float32Array, o:
     const cap = Math.min(o.batchSize, Math.max(BOUNDED_BATCH, Math.ceil(o.k / 5)));
     // A node's chance to beat the k-th exact score is P(approximate + error > kth), error ~ N(mean, sd).
     const chance = (a: number) => (sd > 0 ? normalTail((kth - a - mean) / sd) : a + mean > kth ? 1 : 0);
+    // Below this approximate score a candidate's chance is under NEGLIGIBLE (P(Z > 6) < 1e-9): skipped unweighed.
+    const floor = kth - mean - NEGLIGIBLE_SDS * sd;
     let expected = 0;
+    const order = new ScoreHeap(true);
     for (let j = 0; j < met; j++) {
-      const id = metIds[j]!;
-      if (visited[id] === TAKEN) continue;
-      const p = chance(metScores[j]!);
-      if (p > NEGLIGIBLE && (!o.accept || o.accept(id))) expected += p;
+      const id = metIds[j]!, a = metScores[j]!;
+      if (a <= floor || visited[id] === TAKEN) continue;
+      const p = chance(a);
+      if (p > NEGLIGIBLE) {
+        order.push(a, id);
+        if (!o.accept || o.accept(id)) expected += p;
+      }
     }
     if (expected < tolerance) return 0;
     // The pool pops in approximate order, which is the order of these chances: count the best until the rest are short.
-    const order = new ScoreHeap(true);
-    for (let j = 0; j < met; j++) if (visited[metIds[j]!] !== TAKEN && chance(metScores[j]!) > NEGLIGIBLE) order.push(metScores[j]!, metIds[j]!);
     let take = 0;
     while (take < cap && expected >= tolerance && order.size > 0) {
       if (!o.accept || o.accept(order.topId())) {
