@@ -17,7 +17,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LeannIndex, type SearchOptions } from "../packages/core/src/index.ts";
-import { datasetExists, loadDataset, type Dataset } from "./lib/datasets.ts";
+import { datasetExists, loadDataset, querySplit, type Dataset } from "./lib/datasets.ts";
 import { exactTopKIds, recallAtK } from "./lib/exact.ts";
 import { CachedEmbedder } from "./lib/leann.ts";
 import { hnswlibBare, percentile } from "./lib/peers.ts";
@@ -32,22 +32,6 @@ const limit = Number(arg("limit") ?? 0);
 const which = (arg("queries") ?? "check") as "tune" | "check" | "all";
 const extra = JSON.parse(arg("search") ?? "{}") as SearchOptions;
 const withHnswlib = process.argv.includes("--hnswlib");
-
-/** The dataset cut to `limit` passages and to the chosen half of its queries. */
-function subset(ds: Dataset): Dataset {
-  const d = ds.meta.dims;
-  const n = limit > 0 ? Math.min(limit, ds.meta.count) : ds.meta.count;
-  const keep = ds.queries.map((_, i) => i).filter((i) => which === "all" || (i % 2 === 1) === (which === "check"));
-  const qv = new Float32Array(keep.length * d);
-  keep.forEach((q, j) => qv.set(ds.queryVectors.subarray(q * d, (q + 1) * d), j * d));
-  return {
-    meta: { ...ds.meta, count: n, queryCount: keep.length },
-    passages: ds.passages.slice(0, n),
-    vectors: ds.vectors.subarray(0, n * d),
-    queries: keep.map((i) => ds.queries[i]!),
-    queryVectors: qv,
-  };
-}
 
 const folderBytes = (dir: string) => readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
 
@@ -104,7 +88,7 @@ for (const name of datasets) {
     console.log(`${name}: not built, skipped (see bench/README.md)`);
     continue;
   }
-  const ds = subset(loadDataset(name));
+  const ds = querySplit(loadDataset(name), which, limit);
   const truth = exactTopKIds(ds.vectors, ds.meta.dims, ds.passages.map((p) => p.id), ds.queryVectors, 10);
   console.log(`\n${name}: ${ds.meta.count} passages, ${ds.meta.dims}-d, ${ds.meta.queryCount} queries (${which})`);
   if (withHnswlib) {

@@ -151,3 +151,22 @@ export function maxNormError(v: Float32Array, dims: number): number {
   }
   return worst;
 }
+
+/**
+ * `ds` cut to its first `limit` passages (0: all) and to one half of its held-out queries: "check" the odd-numbered
+ * ones (for reporting, never used to choose constants), "tune" the even ones, "all" both.
+ */
+export function querySplit(ds: Dataset, which: "tune" | "check" | "all", limit = 0): Dataset {
+  const d = ds.meta.dims;
+  const n = limit > 0 ? Math.min(limit, ds.meta.count) : ds.meta.count;
+  const keep = ds.queries.map((_, i) => i).filter((i) => which === "all" || (i % 2 === 1) === (which === "check"));
+  const qv = new Float32Array(keep.length * d);
+  keep.forEach((q, j) => qv.set(ds.queryVectors.subarray(q * d, (q + 1) * d), j * d));
+  return {
+    meta: { ...ds.meta, count: n, queryCount: keep.length },
+    passages: ds.passages.slice(0, n),
+    vectors: ds.vectors.subarray(0, n * d),
+    queries: keep.map((i) => ds.queries[i]!),
+    queryVectors: qv,
+  };
+}

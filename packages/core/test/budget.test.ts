@@ -5,7 +5,7 @@ import { BUDGET_PRESETS, chooseLayout, presetBytes } from "../src/build/budget.j
 import { InvalidOptionsError, LeannIndex } from "../src/index.js";
 import { estimateScoreError } from "../src/quantize/error.js";
 import { decodePq, encodePq, pqScore, pqTable, trainPq } from "../src/quantize/pq.js";
-import { twoLevelSearch, type SearchContext } from "../src/search/two-level.js";
+import { normalTail, QueryError, twoLevelSearch, type SearchContext } from "../src/search/two-level.js";
 import { crc32 } from "../src/util/crc32.js";
 import { createRng } from "../src/util/rng.js";
 import { normalizeRows } from "../src/util/vector.js";
@@ -54,6 +54,14 @@ describe("storage budget", () => {
     expect(l).toMatchObject({ pqBits: 4, rotate: false });
     expect(l.reason).toMatch(/more than half the budget over 678 passages/);
     expect(chooseLayout("tiny", 678, 384, {}).expectedBytes).toBeLessThanOrEqual(64);
+  });
+
+  it("gives a pinched graph more bytes as neighbour ids grow wider with the collection", () => {
+    expect(chooseLayout("tiny", 10_000, 384, {}).graphBytesPerPassage).toBe(16);
+    expect(chooseLayout(55, 100_000, 64, {}).graphBytesPerPassage).toBe(20);
+    expect(chooseLayout(55, 100_000, 64, {}).expectedBytes).toBeLessThanOrEqual(55);
+    expect(chooseLayout("tiny", 1_000_000, 64, {}).graphBytesPerPassage).toBe(20);
+    expect(chooseLayout("tiny", 100_000, 64, { graphBytesPerPassage: 12 }).graphBytesPerPassage).toBe(12);
   });
 
   it("keeps an expert's code layout exactly when pqBits or pqSubspaces is given", () => {
@@ -162,6 +170,66 @@ describe("re-ranking stop rule", () => {
       expect(a.ids).toEqual(b.ids);
       expect(bounded.count()).toBeLessThan(plain.count());
     }
+  });
+
+  it("re-ranks fewer candidates when the codes are more accurate, at the same k, and finds the top k with either", async () => {
+    const dims = 16, n = 800;
+    const v = correlated(n, dims, 17);
+    const data = rows(v, dims);
+    for (const k of [3, 10]) {
+      let fine = 0, coarse = 0, found = 0;
+      for (const qi of [11, 222, 433, 644]) {
+        const q = v.slice(qi * dims, (qi + 1) * dims);
+        const opts = { k, ef: n, maxRecompute: 400, rerankShare: 1, batchSize: 32, patience: 1 };
+        const truth = exactTopK(data, Array.from(q), k);
+        const accurate = ringContext(v, dims, 8, 16);
+        const rough = ringContext(v, dims, 4, 4);
+        const a = await twoLevelSearch(accurate.ctx, q, { ...opts, scoreError: estimateScoreError(accurate.pq, accurate.codes, v, dims, "cosine", 1)! });
+        const b = await twoLevelSearch(rough.ctx, q, { ...opts, scoreError: estimateScoreError(rough.pq, rough.codes, v, dims, "cosine", 1)! });
+        expect(a.ids).toEqual(truth);
+        // Coarse codes may leave a few of the top k behind (the rule allows EXPECTED_MISSES of them), not more.
+        found += b.ids.filter((id) => truth.includes(id)).length;
+        fine += accurate.count();
+        coarse += rough.count();
+      }
+      expect(found / (4 * k)).toBeGreaterThanOrEqual(0.9);
+      expect(fine).toBeLessThan(coarse);
+      // Accurate codes hardly re-rank past the k the first batch fills.
+      expect(fine).toBeLessThanOrEqual(4 * (k + 4));
+    }
+  });
+
+  it("re-ranks more when asked for more patience, never less", async () => {
+    const dims = 16, n = 800;
+    const v = correlated(n, dims, 19);
+    const counts: number[] = [];
+    for (const patience of [1, 4]) {
+      const c = ringContext(v, dims, 4, 4);
+      const scoreError = estimateScoreError(c.pq, c.codes, v, dims, "cosine", 1)!;
+      await twoLevelSearch(c.ctx, v.slice(0, dims), { k: 10, ef: n, maxRecompute: 400, rerankShare: 1, batchSize: 32, patience, scoreError });
+      counts.push(c.count());
+    }
+    expect(counts[1]).toBeGreaterThan(counts[0]!);
+  });
+
+  it("widens the build's error estimate when a query's re-ranked candidates err more, and never narrows it", () => {
+    const worse = new QueryError({ mean: 0.05, sd: 0.02 });
+    expect(worse.mean).toBe(0.05);
+    expect(worse.sd).toBe(0.02);
+    for (let i = 0; i < 36; i++) worse.add(i % 2 === 0 ? 0.05 : 0.15);
+    // 36 observations (0.10 +- 0.05) against the estimate's weight of 4: the query's errors dominate.
+    expect(worse.mean).toBeCloseTo((4 * 0.05 + 36 * 0.1) / 40, 10);
+    expect(worse.sd).toBeGreaterThan(0.04);
+    const better = new QueryError({ mean: 0.05, sd: 0.02 });
+    for (let i = 0; i < 36; i++) better.add(i % 2 === 0 ? 0.009 : 0.011);
+    expect(better.mean).toBe(0.05);
+    expect(better.sd).toBe(0.02);
+  });
+
+  it("computes the normal upper tail it weighs candidates with", () => {
+    const table: [number, number][] = [[0, 0.5], [1, 0.158655254], [2, 0.022750132], [3, 0.001349898], [-1, 0.841344746], [5, 2.866516e-7]];
+    for (const [x, p] of table) expect(Math.abs(normalTail(x) - p)).toBeLessThan(1e-7);
+    expect(normalTail(40)).toBe(0);
   });
 });
 

@@ -28,6 +28,28 @@ describe("LeannIndex search", () => {
     expect(recomputed / queries.length).toBeLessThan(300);
   });
 
+  it("finds nearly all of the exact top 10 under the tiny budget, re-ranking deeper than under fast", async () => {
+    // Coarse codes must not end the re-ranking early: the stop rule reads their error and goes on.
+    const all = synthetic(3040, 96, 5);
+    const data = all.data.slice(0, 3000), texts = all.texts.slice(0, 3000), queries = all.data.slice(3000);
+    const emb = new TableEmbedder(texts, data);
+    const passages = texts.map((text, i) => ({ id: `p${i}`, text }));
+    const spent: Record<string, number> = {};
+    for (const budget of ["tiny", "fast"] as const) {
+      const index = await LeannIndex.build(passages, { embedder: emb, budget, keywordIndex: false });
+      let r10 = 0, recomputed = 0;
+      for (const q of queries) {
+        const { hits, stats } = await index.search(q, { k: 10 });
+        r10 += recall(hits.map((h) => Number(h.id.slice(1))), exactTopK(data, q, 10));
+        recomputed += stats.recomputed + stats.cacheHits;
+      }
+      // The stop rule before it read the codes' error stopped tiny here at 0.905.
+      expect(r10 / queries.length).toBeGreaterThanOrEqual(0.95);
+      spent[budget] = recomputed / queries.length;
+    }
+    expect(spent.tiny).toBeGreaterThan(spent.fast!);
+  });
+
   it("reaches recall@10 >= 0.95 and recall@3 >= 0.9 on real MiniLM vectors", async () => {
     const { texts, vectors } = fioriVectors();
     // 78 held-out passages serve as queries.

@@ -28,24 +28,79 @@ export interface WalkOptions {
   rerankShare: number;
   /** Candidates gathered per exact batch (dynamic batching). */
   batchSize: number;
-  /** Stop after this many batches in a row that change nothing in the top k. */
+  /**
+   * Without an error estimate: stop after this many batches in a row that change nothing in the top k. With one:
+   * divides the expected top-k entries the search may leave behind (2 = twice as cautious).
+   */
   patience: number;
   /** Nodes that may be returned (filters, deletions); others are walked through, never ranked. */
   accept?: (id: number) => boolean;
   /**
    * The codes' accuracy measured at build (exact minus approximate score near the top).
-   * With it, re-ranking stops once no candidate left could enter the top k, and runs in
-   * small batches so that the rule gets to act; without it (older files), by `patience` alone.
+   * With it, re-ranking runs in small batches and stops once the candidates left are expected
+   * to hold fewer than EXPECTED_MISSES x k of the top k; without it (older files), by `patience` alone.
    */
   scoreError?: { mean: number; sd: number };
 }
 
-/** Standard deviations of code error a candidate is given before it is ruled out. */
+/**
+ * With an error estimate, re-ranking stops once the candidates left are expected to hold fewer than
+ * EXPECTED_MISSES x k of the true top k (divided by `patience`). The estimate counts entries against the current
+ * k-th score, which only rises, so it overstates what is left (at k = 10 about twice the neighbours actually
+ * missed). Chosen on the tuning queries of sotu-use-512/384p and fiori (docs/tuning.md): at 0.06 balanced at 512-d
+ * re-ranked 32.5 candidates for k = 10, at 0.1 its recall@3 fell to 0.937; 0.085 gives 0.950 and 29.1.
+ */
+export const EXPECTED_MISSES = 0.085;
+/** Standard deviations of code error the hybrid search gives a PQ-estimated candidate before ruling it out. */
 export const ERROR_MARGIN = 3;
-/** With an error bound, later batches hold this many candidates (or k / 2 when larger). */
-const BOUNDED_BATCH = 4;
-/** With small batches, patience counts candidates: this many (or k) per unit of patience. */
-const IDLE_CANDIDATES = 8;
+/**
+ * Weight, in pseudo-observations, of the build's error estimate against the errors this query's re-ranked
+ * candidates show. Queries differ (on 10k USE-lite 512-d under 4-bit codes the mean error moved by 0.022 from
+ * query to query, as much as it spread within one); 4 keeps one odd first batch from swinging the rule.
+ */
+const PRIOR_WEIGHT = 4;
+/** With an error estimate, batches after the first hold at most this many candidates (or k / 5 when larger). */
+const BOUNDED_BATCH = 2;
+/** Candidates whose chance to enter the top k is below this are not counted (keeps the sums short). */
+const NEGLIGIBLE = 1e-9;
+const NEGLIGIBLE_SDS = 6;
+
+/** Upper tail of the standard normal, P(Z > x) (Abramowitz and Stegun 26.2.17; absolute error < 7.5e-8). */
+export function normalTail(x: number): number {
+  if (x < 0) return 1 - normalTail(-x);
+  if (x > 12) return 0;
+  const t = 1 / (1 + 0.2316419 * x);
+  const pdf = Math.exp(-0.5 * x * x) * 0.3989422804014327;
+  return pdf * t * (0.31938153 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))));
+}
+
+/**
+ * The code error a query shows: the errors (exact - approximate) of the candidates it has re-ranked, pooled with
+ * the build's estimate as PRIOR_WEIGHT observations, and never below that estimate. A query whose codes err more
+ * than the build measured (held-out questions against 4-bit codes: mean 0.083 against 0.073) re-ranks deeper;
+ * one whose re-ranked candidates look better does not stop sooner, because the best approximate scores are partly
+ * the codes' own overestimates (on seeded clustered data under `tiny`, trusting them left recall@10 at 0.915).
+ */
+export class QueryError {
+  private n = 0;
+  private sum = 0;
+  private sumSq = 0;
+  constructor(private readonly prior: { mean: number; sd: number }) {}
+  add(error: number): void {
+    this.n++;
+    this.sum += error;
+    this.sumSq += error * error;
+  }
+  get mean(): number {
+    return Math.max(this.prior.mean, (PRIOR_WEIGHT * this.prior.mean + this.sum) / (PRIOR_WEIGHT + this.n));
+  }
+  get sd(): number {
+    if (this.n < 2) return this.prior.sd;
+    const m = this.sum / this.n;
+    const within = Math.max(0, this.sumSq - this.n * m * m);
+    return Math.max(this.prior.sd, Math.sqrt((PRIOR_WEIGHT * this.prior.sd ** 2 + within) / (PRIOR_WEIGHT + this.n - 1)));
+  }
+}
 
 export interface WalkResult {
   ids: number[];
@@ -94,7 +149,11 @@ class TopK {
  *    entered the exact top k (PQ-scored, added to the candidates), so exact scores
  *    steer the rest of the walk.
  * 3. Stop when the budget (`maxRecompute`, `rerankShare` of the candidates met) is
- *    spent, no candidates remain, or `patience` batches in a row changed nothing.
+ *    spent, no candidates remain, or (with the build's error estimate) the candidates
+ *    left are expected to hold fewer than EXPECTED_MISSES x k of the top k, their chances
+ *    taken from the codes' error as this query shows it (QueryError): accurate codes stop
+ *    right after the first k, coarse ones re-rank deeper; without an estimate, when
+ *    `patience` batches in a row changed nothing.
  */
 export async function twoLevelSearch(ctx: SearchContext, query: Float32Array, o: WalkOptions): Promise<WalkResult> {
   const pqMetric = ctx.metric === "l2" ? "l2" : "ip";
@@ -144,25 +203,78 @@ export async function twoLevelSearch(ctx: SearchContext, query: Float32Array, o:
   // Phase 2: exact re-ranking in batches, steered by exact scores.
   const top = new TopK(o.k);
   const batch = new Uint32Array(o.batchSize);
+  const batchApprox = new Float64Array(o.batchSize);
   let exactCount = 0;
   let batches = 0;
   let idle = 0;
-  let idleCandidates = 0;
   const budget = () => Math.min(o.maxRecompute, Math.max(o.k, Math.ceil(o.rerankShare * visitedCount)));
-  const err = o.scoreError;
-  const margin = err ? err.mean + ERROR_MARGIN * err.sd : Infinity;
-  // The first batch fills the top k; later ones only take candidates that could still enter it.
-  const batchFor = () => (err ? Math.min(o.batchSize, top.heap.size < o.k ? o.k + Math.max(2, o.k >> 2) : Math.max(BOUNDED_BATCH, o.k >> 1)) : o.batchSize);
-  const hopeless = (approxScore: number) => top.heap.size >= o.k && approxScore + margin < top.heap.topScore();
+  const err = o.scoreError ? new QueryError(o.scoreError) : null;
+  // Every candidate met, so that the stop rule can sum over those still waiting (the pool heap cannot be walked).
+  let metIds = new Uint32Array(Math.max(64, visitedCount * 2));
+  let metScores = new Float64Array(metIds.length);
+  let met = 0;
+  const meet = (id: number, a: number) => {
+    if (met === metIds.length) {
+      const ids = new Uint32Array(met * 2), sc = new Float64Array(met * 2);
+      ids.set(metIds);
+      sc.set(metScores);
+      metIds = ids;
+      metScores = sc;
+    }
+    metIds[met] = id;
+    metScores[met++] = a;
+  };
+  if (err) for (let i = 0; i < ctx.n; i++) if (visited[i]) meet(i, approx(i));
+  // 2 = taken from the pool (re-ranked or refused by `accept`).
+  const TAKEN = 2;
+  const tolerance = (EXPECTED_MISSES * o.k) / Math.max(1, o.patience);
+  /**
+   * How many of the best waiting candidates to re-rank next: with an error estimate, as many as it takes to bring the
+   * expected number of top-k entries left among the others under `tolerance` (0: stop), at most BOUNDED_BATCH (or
+   * k / 5); the first batch fills the top k. Without one (older files), a full batch.
+   */
+  const nextBatch = (): number => {
+    if (!err) return o.batchSize;
+    if (top.heap.size < o.k) return Math.min(o.batchSize, o.k);
+    const kth = top.heap.topScore(), mean = err.mean, sd = err.sd;
+    const cap = Math.min(o.batchSize, Math.max(BOUNDED_BATCH, Math.ceil(o.k / 5)));
+    // A node's chance to beat the k-th exact score is P(approximate + error > kth), error ~ N(mean, sd).
+    const chance = (a: number) => (sd > 0 ? normalTail((kth - a - mean) / sd) : a + mean > kth ? 1 : 0);
+    // Below this approximate score a candidate's chance is under NEGLIGIBLE (P(Z > 6) < 1e-9): skipped unweighed.
+    const floor = kth - mean - NEGLIGIBLE_SDS * sd;
+    let expected = 0;
+    const order = new ScoreHeap(true);
+    for (let j = 0; j < met; j++) {
+      const id = metIds[j]!, a = metScores[j]!;
+      if (a <= floor || visited[id] === TAKEN) continue;
+      const p = chance(a);
+      if (p > NEGLIGIBLE) {
+        order.push(a, id);
+        if (!o.accept || o.accept(id)) expected += p;
+      }
+    }
+    if (expected < tolerance) return 0;
+    // The pool pops in approximate order, which is the order of these chances: count the best until the rest are short.
+    let take = 0;
+    while (take < cap && expected >= tolerance && order.size > 0) {
+      if (!o.accept || o.accept(order.topId())) {
+        expected -= chance(order.topScore());
+        take++;
+      }
+      order.pop();
+    }
+    return Math.max(1, take);
+  };
   while (pool.size > 0 && exactCount < budget()) {
-    if (hopeless(pool.topScore())) break;
+    const room = Math.min(nextBatch(), budget() - exactCount);
+    if (room <= 0) break;
     let b = 0;
-    const room = Math.min(batchFor(), budget() - exactCount);
     while (b < room && pool.size > 0) {
-      if (hopeless(pool.topScore())) break;
-      const id = pool.topId();
+      const id = pool.topId(), a = pool.topScore();
       pool.pop();
+      visited[id] = TAKEN;
       if (o.accept && !o.accept(id)) continue;
+      batchApprox[b] = a;
       batch[b++] = id;
     }
     if (b === 0) break;
@@ -173,6 +285,7 @@ export async function twoLevelSearch(ctx: SearchContext, query: Float32Array, o:
     let entered = 0;
     for (let i = 0; i < b; i++) {
       const s = score(ctx.metric, query, 0, vecs, i * ctx.dims, ctx.dims);
+      err?.add(s - batchApprox[i]!);
       if (top.offer(s, ids[i]!)) {
         entered++;
         // Exact scores say this region matters: make sure its neighbours are candidates.
@@ -183,13 +296,15 @@ export async function twoLevelSearch(ctx: SearchContext, query: Float32Array, o:
           if (visited[e]) continue;
           visited[e] = 1;
           visitedCount++;
-          pool.push(approx(e), e);
+          const a = approx(e);
+          pool.push(a, e);
+          if (err) meet(e, a);
         }
       }
     }
     idle = entered === 0 ? idle + 1 : 0;
-    idleCandidates = entered === 0 ? idleCandidates + b : 0;
-    if (top.heap.size >= o.k && (err ? idleCandidates >= o.patience * Math.max(IDLE_CANDIDATES, o.k) : idle >= o.patience)) break;
+    // Without an error estimate, `patience` batches in a row that change nothing end the search.
+    if (!err && top.heap.size >= o.k && idle >= o.patience) break;
   }
   const { ids, scores } = top.sorted();
   return { ids, scores, visited: visitedCount, expanded, exact: exactCount, batches };
