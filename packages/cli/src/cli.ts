@@ -64,7 +64,7 @@ const MODEL_HELP = `  -m, --model M     embedding model: a Hugging Face id or a 
                     recorded; for build $OPENAI_BASE_URL or $OLLAMA_HOST); the key comes
                     from $OPENAI_API_KEY and is never stored`;
 
-const KNOBS_HELP = `  --ef N            beam of the approximate walk (default ${DEFAULTS.ef}); costs no embeddings:
+const KNOBS_HELP = `  --ef N            beam of the approximate walk (default ${DEFAULTS.ef}, to ${2 * DEFAULTS.ef} past 100k passages); no embeddings:
                     raise it before --max-recompute (see docs/tuning.md)
   --max-recompute N embeddings recomputed per query at most (default ${DEFAULTS.maxRecompute}): recall for time
   --patience N      stop after N batches that change nothing in the top k (default ${DEFAULTS.patience})

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LeannIndex } from "../src/index.js";
+import { DEFAULTS, LeannIndex } from "../src/index.js";
+import { defaultEf } from "../src/search/searcher.js";
 import { clustered, exactTopK, fioriVectors, recall, rows, TableEmbedder } from "./helpers.js";
 
 function synthetic(n: number, dims: number, seed: number) {
@@ -150,5 +151,17 @@ describe("LeannIndex search", () => {
     const index = await LeannIndex.build([{ id: "a", text: "only", metadata: { n: 1 } }], { embedder: emb });
     const { hits } = await index.search([1, 0, 0], { k: 5 });
     expect(hits).toEqual([{ id: "a", score: expect.closeTo(1, 5), text: "only", metadata: { n: 1 } }]);
+  });
+});
+
+describe("defaultEf", () => {
+  it("keeps the default beam up to efGrowthFrom live passages and widens it as sqrt(n) after, to at most twice", () => {
+    expect(defaultEf(1)).toBe(DEFAULTS.ef);
+    expect(defaultEf(DEFAULTS.efGrowthFrom)).toBe(DEFAULTS.ef);
+    const mid = defaultEf(4 * DEFAULTS.efGrowthFrom);
+    expect(mid).toBe(2 * DEFAULTS.ef);
+    expect(defaultEf(2 * DEFAULTS.efGrowthFrom)).toBeGreaterThan(DEFAULTS.ef);
+    expect(defaultEf(2 * DEFAULTS.efGrowthFrom)).toBeLessThan(mid);
+    expect(defaultEf(10_000_000)).toBe(2 * DEFAULTS.ef);
   });
 });

@@ -1,6 +1,6 @@
 import { embedQueryChecked } from "../embedder.js";
 import { DimensionMismatchError, InvalidInputError, InvalidOptionsError } from "../errors.js";
-import { parseOptions, searchBatchSize, searchOptionsSchema, type ResolvedSearchOptions } from "../options.js";
+import { DEFAULTS, parseOptions, searchBatchSize, searchOptionsSchema, type ResolvedSearchOptions } from "../options.js";
 import type { IndexState } from "../state.js";
 import type { SearchHit, SearchMode, SearchOptions, SearchResult, SearchStats } from "../types.js";
 import { hybridSearch, resolveAlpha } from "./hybrid.js";
@@ -203,11 +203,18 @@ export function acceptTest(state: IndexState, predicate: ReturnType<typeof compi
  * non-matching nodes, so the matches are scored directly; otherwise the walk's beam
  * widens by 1/share.
  */
+/** The beam of the approximate walk when the caller gave none: DEFAULTS.ef, growing as sqrt(live) past DEFAULTS.efGrowthFrom, at most twice. */
+export function defaultEf(live: number): number {
+  if (live <= DEFAULTS.efGrowthFrom) return DEFAULTS.ef;
+  return Math.min(2 * DEFAULTS.ef, Math.ceil(DEFAULTS.ef * Math.sqrt(live / DEFAULTS.efGrowthFrom)));
+}
+
 export function planSearch(state: IndexState, o: ResolvedSearchOptions, mode: SearchMode, filtered?: (id: number) => boolean): SearchPlan {
   const k = o.k;
+  const ef = o.ef ?? defaultEf(state.size);
   const walk: WalkOptions = {
     k,
-    ef: Math.max(o.ef, k),
+    ef: Math.max(ef, k),
     maxRecompute: Math.max(o.maxRecompute, k),
     rerankShare: o.rerankShare,
     batchSize: searchBatchSize(o, false),
@@ -217,7 +224,7 @@ export function planSearch(state: IndexState, o: ResolvedSearchOptions, mode: Se
   if (scoreErrorMean !== undefined && scoreErrorSd !== undefined) walk.scoreError = { mean: scoreErrorMean, sd: scoreErrorSd };
   const live = state.size;
   if (live === 0) return { path: mode, walk, scanIfStarved: false, empty: true };
-  if (mode === "exact-walk") return { path: mode, walk: { ...walk, ef: o.ef, batchSize: searchBatchSize(o, true) }, scanIfStarved: false, empty: false };
+  if (mode === "exact-walk") return { path: mode, walk: { ...walk, ef: o.ef ?? DEFAULTS.ef, batchSize: searchBatchSize(o, true) }, scanIfStarved: false, empty: false };
   if (!filtered || mode === "scan") return { path: mode, walk, scanIfStarved: false, empty: false };
   const share = filterShare(state, filtered);
   if (share * live <= walk.maxRecompute || share < MIN_WALK_SHARE) return { path: "scan", walk, scanIfStarved: false, filterShare: share, empty: false };
