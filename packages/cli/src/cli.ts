@@ -67,7 +67,7 @@ const MODEL_HELP = `  -m, --model M     embedding model: a Hugging Face id or a 
 const KNOBS_HELP = `  --ef N            beam of the approximate walk (default ${DEFAULTS.ef}, to ${2 * DEFAULTS.ef} past 100k passages); no embeddings:
                     raise it before --max-recompute (see docs/tuning.md)
   --max-recompute N embeddings recomputed per query at most (default ${DEFAULTS.maxRecompute}): recall for time
-  --patience N      stop after N batches that change nothing in the top k (default ${DEFAULTS.patience})
+  --patience N      caution of the stop rule: 2 re-ranks deeper (default ${DEFAULTS.patience})
   --alpha A         dense share of the fused score, 0 to 1 (default ${DEFAULTS.alpha}: meaning and exact
                     words together); 1 = meaning only, 0 = exact words only (no embedding).
                     Lower it for identifiers and exact terms (see docs/tuning.md)`;
