@@ -49,8 +49,13 @@ export interface WalkOptions {
  * k-th score, which only rises, so it overstates what is left (at k = 10 about twice the neighbours actually
  * missed). Chosen on the tuning queries of sotu-use-512/384p and fiori (docs/tuning.md): at 0.06 balanced at 512-d
  * re-ranked 32.5 candidates for k = 10, at 0.1 its recall@3 fell to 0.937; 0.085 gives 0.950 and 29.1.
+ * Below k = 10 it shrinks by (k / 10)^0.25: the estimate overstates less when few entries are at stake, and
+ * recall@3 sat at 0.943 (tune and check queries of sotu-use-512, balanced); with the factor 0.963 at 12.2 recomputations
+ * (tune), 0.957 at 15.1 (check; the square root gave 0.967 at 16.6 there).
  */
 export const EXPECTED_MISSES = 0.085;
+/** k from which the tolerance is EXPECTED_MISSES x k in full. */
+const FULL_TOLERANCE_K = 10;
 /** Standard deviations of code error the hybrid search gives a PQ-estimated candidate before ruling it out. */
 export const ERROR_MARGIN = 3;
 /**
@@ -227,7 +232,7 @@ export async function twoLevelSearch(ctx: SearchContext, query: Float32Array, o:
   if (err) for (let i = 0; i < ctx.n; i++) if (visited[i]) meet(i, approx(i));
   // 2 = taken from the pool (re-ranked or refused by `accept`).
   const TAKEN = 2;
-  const tolerance = (EXPECTED_MISSES * o.k) / Math.max(1, o.patience);
+  const tolerance = (EXPECTED_MISSES * o.k * Math.min(1, (o.k / FULL_TOLERANCE_K) ** 0.25)) / Math.max(1, o.patience);
   /**
    * How many of the best waiting candidates to re-rank next: with an error estimate, as many as it takes to bring the
    * expected number of top-k entries left among the others under `tolerance` (0: stop), at most BOUNDED_BATCH (or
