@@ -13,6 +13,7 @@
  *   pnpm exec tsx latency-e2e.ts                                  # sotu-use-384p, 10k passages, 20 check queries
  *   pnpm exec tsx latency-e2e.ts --dataset sotu-use-512 --queries 20 --before-core /tmp/old/packages/core/src/index.ts
  *   pnpm exec tsx latency-e2e.ts --only after --budget fast        # one part; updates the results file
+ *   pnpm exec tsx latency-e2e.ts --only after --alpha default      # the default hybrid search (default: alpha 1)
  *
  * --before-core: the @leann/core sources from before budgets (e.g. `git archive f5e0336 packages/core/src | tar -x -C
  * /tmp/old`, plus packages/core/package.json and a node_modules link), measured with their defaults (4-bit PQ,
@@ -42,6 +43,13 @@ const beforeCore = arg("before-core");
 const only = (arg("only") ?? "before,after,hnswlib").split(",");
 /** Budget of the "after" index (default: the default budget, balanced). */
 const budget = arg("budget");
+/**
+ * The searches' alpha: 1 (default here) = dense only, the search hnswlib-node's is compared with and the one recall
+ * against exact dense search measures; "default" = the engine's default hybrid search (its recall against exact
+ * dense search is then not a quality measure, as the keyword side moves passages in on purpose).
+ */
+const alphaArg = arg("alpha") ?? "1";
+const searchAlpha = alphaArg === "default" ? {} : { alpha: Number(alphaArg) };
 
 /** Runs the synthetic encoder on the texts asked for (the cost), returns the cached vectors (the geometry). */
 class PricedEmbedder {
@@ -95,7 +103,7 @@ await encoder.embedFlat(ds.passages.slice(0, 8).map((p) => p.text)); // warm-up:
 const results: Record<string, unknown> = { dataset, passages: ds.meta.count, dims: d, queries: ds.meta.queryCount, k: 10, loadAverageAtStart: loadavg()[0], encoder: "synthetic MiniLM-L6 shapes, random weights, maxLength 256" };
 
 type Core = typeof import("../packages/core/src/index.ts");
-async function leann(label: string, core: Core, buildOptions: Record<string, unknown>) {
+async function leann(label: string, core: Core, buildOptions: Record<string, unknown>, searchOptions: Record<string, unknown> = searchAlpha) {
   const cached = new CachedEmbedder(ds, ds.meta.model);
   const built = await core.LeannIndex.build(ds.passages.map((p) => ({ id: p.id, text: p.text })), { embedder: cached, vectors: rowsOf(), ...buildOptions } as never);
   const dir = mkdtempSync(join(tmpdir(), "leann-e2e-"));
@@ -112,7 +120,7 @@ async function leann(label: string, core: Core, buildOptions: Record<string, unk
     for (let i = 0; i < ds.queries.length; i++) {
       const c0 = priced.calls;
       const t0 = performance.now();
-      const r = await index.search(ds.queries[i]!.text, { k: 10 });
+      const r = await index.search(ds.queries[i]!.text, { k: 10, ...searchOptions } as never);
       ms.push(performance.now() - t0);
       found.push(r.hits.map((h) => h.id));
       recomputed += r.stats.recomputed;
@@ -169,15 +177,16 @@ console.log(`${dataset}: ${ds.meta.count} passages, ${d}-d, ${ds.meta.queryCount
 try {
   if (only.includes("hnswlib")) results.hnswlib = await hnswlib();
   if (only.includes("after")) {
-    results[budget ? `after-${budget}` : "after"] = await leann(
-      budget ? `after: budget ${budget}` : "after: default budget (balanced)",
+    const hybrid = alphaArg === "default" ? "-hybrid" : "";
+    results[(budget ? `after-${budget}` : "after") + hybrid] = await leann(
+      (budget ? `after: budget ${budget}` : "after: default budget (balanced)") + (hybrid ? ", default hybrid search" : ", alpha 1 (dense)"),
       await import("../packages/core/src/index.ts"),
       budget ? { budget: /^\d+$/.test(budget) ? Number(budget) : budget } : {},
     );
   }
   if (only.includes("before")) {
     results.before = beforeCore
-      ? await leann(`before: core before budgets (${beforeCore}), its defaults`, (await import(beforeCore)) as Core, {})
+      ? await leann(`before: core before budgets (${beforeCore}), its defaults`, (await import(beforeCore)) as Core, {}, {}) // it predates alpha: dense only
       : await leann("before (approximated): current core with pqBits 4, pqSubspaces 64", await import("../packages/core/src/index.ts"), { pqBits: 4, pqSubspaces: 64 });
   }
 } finally {
