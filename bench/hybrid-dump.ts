@@ -16,17 +16,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LeannIndex } from "../packages/core/src/index.ts";
 import { decodeList } from "../packages/core/src/keyword/postings.ts";
-import { parseOptions, searchOptionsSchema } from "../packages/core/src/options.ts";
 import { pqScore, pqTable } from "../packages/core/src/quantize/pq.ts";
-import { walkContext } from "../packages/core/src/search/exact-source.ts";
-import { denseMode, newStats, queryVector, runDense } from "../packages/core/src/search/searcher.ts";
 import { ERROR_MARGIN } from "../packages/core/src/search/two-level.ts";
 import type { IndexState } from "../packages/core/src/state.ts";
-import { score } from "../packages/core/src/util/vector.ts";
 import { QA_SETS, readQaSet } from "./build-qa-sets.ts";
 import { CACHE_DIR } from "./lib/datasets.ts";
 import { loadPotionEmbedder } from "./lib/potion.ts";
-import { LookupEmbedder, passageVectors } from "./lib/qa-engine.ts";
+import { denseWalkWithScores, LookupEmbedder, passageVectors } from "./lib/qa-engine.ts";
 
 const DEPTH = 200;
 const K = 10;
@@ -79,22 +75,7 @@ function arg(name: string): string | undefined {
 }
 
 async function dumpQuestion(state: IndexState, query: string, gold: Set<string>): Promise<DumpQuestion> {
-  const o = parseOptions(searchOptionsSchema, { k: K }, "dump");
-  const mode = denseMode(state, o);
-  const stats = newStats(mode, 0.4);
-  const pendingQuery = queryVector(state, query, stats);
-  const base = walkContext(state, stats, { useStored: mode === "stored" });
-  const exact = new Map<number, number>();
-  const q = (await pendingQuery)!;
-  const ctx = {
-    ...base,
-    exact: async (ids: Uint32Array) => {
-      const vecs = await base.exact(ids);
-      for (let i = 0; i < ids.length; i++) exact.set(ids[i]!, score(base.metric, q, 0, vecs, i * base.dims, base.dims));
-      return vecs;
-    },
-  };
-  const walk = await runDense(state, ctx, o, mode, undefined, undefined, pendingQuery, stats);
+  const { walk, q, exactScores: exact, score: scoreExactly } = await denseWalkWithScores(state, query, K, "dump");
   const walkExact = walk.exact;
   const denseAll = [...exact].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, DEPTH).map(([id]) => id);
   const kw = state.keyword!.search(query, { k: DEPTH, scoreIds: denseAll });
@@ -104,7 +85,7 @@ async function dumpQuestion(state: IndexState, query: string, gold: Set<string>)
   const ids = [...bm.keys()];
   const walked = new Set(exact.keys());
   const missing = Uint32Array.from(ids.filter((id) => !exact.has(id)));
-  if (missing.length > 0) await ctx.exact(missing);
+  if (missing.length > 0) await scoreExactly(missing);
   const c = state.core;
   const table = pqTable(c.pq, q, c.metric === "l2" ? "l2" : "ip");
   const bias = c.params.scoreErrorMean ?? 0;

@@ -22,17 +22,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LeannIndex } from "../packages/core/src/index.ts";
 import { reciprocalRankFusion, relativeScoreFusion, type ScoredId } from "../packages/core/src/keyword/fusion.ts";
-import { parseOptions, searchBatchSize, searchOptionsSchema } from "../packages/core/src/options.ts";
+import { searchBatchSize } from "../packages/core/src/options.ts";
 import { pqScore, pqTable } from "../packages/core/src/quantize/pq.ts";
-import { walkContext } from "../packages/core/src/search/exact-source.ts";
 import { contenders } from "../packages/core/src/search/hybrid.ts";
-import { denseMode, newStats, queryVector, runDense } from "../packages/core/src/search/searcher.ts";
 import { ERROR_MARGIN } from "../packages/core/src/search/two-level.ts";
 import type { IndexState } from "../packages/core/src/state.ts";
 import { score } from "../packages/core/src/util/vector.ts";
 import { QA_SETS, readQaSet } from "./build-qa-sets.ts";
 import { loadPotionEmbedder } from "./lib/potion.ts";
-import { LookupEmbedder, passageVectors } from "./lib/qa-engine.ts";
+import { denseWalkWithScores, LookupEmbedder, passageVectors } from "./lib/qa-engine.ts";
 
 const ALPHAS = [0.2, 0.25, 0.3, 0.35, 0.4, 0.5];
 const DEPTHS = [100, 200];
@@ -47,23 +45,7 @@ function arg(name: string): string | undefined {
 
 /** Every variant's top-10 internal ids for one question, plus dense-only and keyword-only. */
 async function variantsFor(state: IndexState, query: string): Promise<Map<string, number[]>> {
-  const o = parseOptions(searchOptionsSchema, { k: K }, "sweep");
-  const mode = denseMode(state, o);
-  const stats = newStats(mode, 0.4);
-  const pendingQuery = queryVector(state, query, stats);
-  const base = walkContext(state, stats, { useStored: mode === "stored" });
-  const exact = new Map<number, number>();
-  const q0 = await pendingQuery;
-  const ctx = {
-    ...base,
-    exact: async (ids: Uint32Array) => {
-      const vecs = await base.exact(ids);
-      for (let i = 0; i < ids.length; i++) exact.set(ids[i]!, score(base.metric, q0!, 0, vecs, i * base.dims, base.dims));
-      return vecs;
-    },
-  };
-  const walk = await runDense(state, ctx, o, mode, undefined, undefined, pendingQuery, stats);
-  const q = q0!;
+  const { walk, mode, options: o, base, q, exactScores: exact } = await denseWalkWithScores(state, query, K, "sweep");
   const out = new Map<string, number[]>();
   out.set("dense", walk.ids.slice(0, K));
   const maxDepth = Math.max(...DEPTHS);

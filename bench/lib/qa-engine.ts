@@ -6,6 +6,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { QaPassage } from "../build-qa-sets.ts";
+import { DEFAULTS, parseOptions, searchOptionsSchema } from "../../packages/core/src/options.ts";
+import { walkContext } from "../../packages/core/src/search/exact-source.ts";
+import { denseMode, newStats, queryVector, runDense } from "../../packages/core/src/search/searcher.ts";
+import type { IndexState } from "../../packages/core/src/state.ts";
+import { score } from "../../packages/core/src/util/vector.ts";
 import { CACHE_DIR } from "./datasets.ts";
 import type { TextEmbedder } from "./potion.ts";
 
@@ -39,4 +44,29 @@ export class LookupEmbedder {
   async embedQuery(text: string): Promise<number[]> {
     return Array.from(await this.live.embed([text]));
   }
+}
+
+/**
+ * The engine's own dense walk (alpha 1, cold) for `query` at `k`, recording every exact score it computed: the
+ * ground the hybrid lab scripts replay fusion rules on. `exactScores` also records whatever is later passed to
+ * `score(ids)` (candidates the walk never re-ranked); `base` recomputes without recording.
+ */
+export async function denseWalkWithScores(state: IndexState, query: string, k: number, label: string) {
+  const o = parseOptions(searchOptionsSchema, { k }, label);
+  const mode = denseMode(state, o);
+  const stats = newStats(mode, DEFAULTS.alpha);
+  const pendingQuery = queryVector(state, query, stats);
+  const base = walkContext(state, stats, { useStored: mode === "stored" });
+  const exactScores = new Map<number, number>();
+  const q = (await pendingQuery)!;
+  const ctx = {
+    ...base,
+    exact: async (ids: Uint32Array) => {
+      const vecs = await base.exact(ids);
+      for (let i = 0; i < ids.length; i++) exactScores.set(ids[i]!, score(base.metric, q, 0, vecs, i * base.dims, base.dims));
+      return vecs;
+    },
+  };
+  const walk = await runDense(state, ctx, o, mode, undefined, undefined, pendingQuery, stats);
+  return { walk, mode, options: o, base, q, exactScores, score: (ids: Uint32Array) => ctx.exact(ids) };
 }
