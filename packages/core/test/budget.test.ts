@@ -42,11 +42,16 @@ describe("storage budget", () => {
     expect(chooseLayout("balanced", 600, 64, {}).budget).toBe(96);
   });
 
-  it("buys a rotation with 8-bit codes under fast once 10k passages of 512-d share their cost, while balanced stays unrotated", () => {
+  it("buys a rotation with 8-bit codes under fast and balanced once 10k passages of 512-d share their cost, while tiny stays unrotated", () => {
     const fast = chooseLayout("fast", 10_000, 512, {});
     expect(fast).toMatchObject({ pqBits: 8, rotate: true });
     expect(fast.expectedBytes).toBeLessThanOrEqual(BUDGET_PRESETS.fast);
-    expect(chooseLayout("balanced", 10_000, 512, {})).toMatchObject({ pqBits: 8, rotate: false });
+    // The rotation costs a byte an entry (int8 rows, a float32 scale a row), the 8-bit codebooks half floats:
+    // the codes take what they and the graph leave.
+    const fixed = (512 * 512 + 4 * 512 + 256 * 512 * 2) / 10_000;
+    expect(fast.pqSubspaces).toBe(Math.floor(BUDGET_PRESETS.fast - fast.graphBytesPerPassage - fixed));
+    expect(chooseLayout("balanced", 10_000, 512, {})).toMatchObject({ pqBits: 8, rotate: true });
+    expect(chooseLayout("tiny", 10_000, 512, {})).toMatchObject({ pqBits: 4, rotate: false });
   });
 
   it("keeps 4-bit unrotated codes when a small collection cannot carry the codebooks", () => {
@@ -83,7 +88,7 @@ describe("storage budget", () => {
     await index.save(dir);
     const file = readdirSync(dir).find((f) => f.startsWith("index."))!;
     const header = readFileSync(join(dir, file)).toString("latin1", 0, 4096);
-    expect(header).toContain('"pq.rotation"');
+    expect(header).toContain('"pq.rotation8"');
     expect(header).not.toContain('"pq.centroids"');
     const loaded = await LeannIndex.load(dir, { embedder, probe: false });
     for (const q of data.slice(0, 10)) expect((await loaded.search(q, { k: 5 })).hits).toEqual((await index.search(q, { k: 5 })).hits);

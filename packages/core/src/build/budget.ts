@@ -1,4 +1,5 @@
 import type { ResolvedBuildOptions } from "../options.js";
+import { int8RotationBytes } from "../quantize/rotation-int8.js";
 import type { Core } from "../state.js";
 
 /**
@@ -7,7 +8,7 @@ import type { Core } from "../state.js";
  * code layout, graph budget and stored hub share. Measured reasons for the weights are in
  * docs/tuning.md; in short: codes decide how many candidates must be recomputed, so they
  * get what the graph does not need; a learnt rotation and 8-bit codes each rank better
- * per byte, but their fixed costs (dims^2 and 256 x dims half floats) only pay off once
+ * per byte, but their fixed costs (dims^2 bytes and 256 x dims half floats) only pay off once
  * spread over enough passages.
  */
 
@@ -112,7 +113,8 @@ const ROTATION_GAIN = 1.8;
 const EIGHT_BIT_GAIN = 1.5;
 /**
  * Fixed costs may take at most this share of the budget. At a quarter, 10k passages of 512-d
- * could not carry a rotation with 8-bit codes under `fast` (78 B of 192): 145 unrotated 8-bit
+ * could not carry a rotation with 8-bit codes under `fast` (78 B of 192 with the rotation in half floats, 53 B
+ * in int8 rows): 145 unrotated 8-bit
  * subspaces ranked the true top 10 into the first 12 for 0.940 of them, 94 rotated ones for
  * 0.965-0.980 (sotu-use-512, brute-force code order).
  */
@@ -126,9 +128,9 @@ const MAX_HUB_SHARE = 0.05;
 /** Options the caller gave; `budget` only when named or given as a number (absent: the default, which may scale). */
 export type Given = Partial<Pick<ResolvedBuildOptions, "pqBits" | "pqSubspaces" | "graphBytesPerPassage" | "storedHubShare" | "pqRotation" | "budget">>;
 
-/** Bytes a passage of the codebooks and rotation, shared by n passages. */
+/** Bytes a passage of the codebooks (half floats) and rotation (int8 rows), shared by n passages. */
 function fixedBytes(bits: 4 | 8, rotate: boolean, dims: number, n: number): number {
-  return (((1 << bits) * dims + (rotate ? dims * dims : 0)) * 2) / Math.max(1, n);
+  return ((1 << bits) * dims * 2 + (rotate ? int8RotationBytes(dims) : 0)) / Math.max(1, n);
 }
 
 /**

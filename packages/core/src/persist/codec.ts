@@ -8,11 +8,15 @@ import { readGiven } from "../build/budget.js";
 import { DEFAULTS } from "../options.js";
 import { codeSize, type PqCodebook } from "../quantize/pq.js";
 import type { Core, IndexParams } from "../state.js";
+import { rotationFromInt8, rotationToInt8 } from "../quantize/rotation-int8.js";
 import { decodeHalf, encodeHalf } from "../util/f16.js";
 
 const GENERATOR = "@leann/core 0.1.0";
 /** The keyword index's section (keyword/codec.ts describes its bytes). */
 export const KEYWORD_SECTION = "keyword";
+/** A rotation rounded to int8 rows (quantize/rotation-int8.ts): its bytes, and its rows' float32 scales. */
+const ROTATION_INT8 = "pq.rotation8";
+const ROTATION_SCALES = "pq.rotation8.scales";
 
 /**
  * Ordinary out-degree assumed for files that do not record the realised one (written
@@ -64,7 +68,12 @@ function coreFile(
   if (c.pq.rotation) {
     // Codes of a rotated space under another name: a reader that knows no rotation finds
     // no "pq.centroids" and rejects the file, instead of ranking with unrotated queries.
-    sections["pq.rotation"] = encodeHalf(c.pq.rotation);
+    // A rotation rounded to int8 rows is stored so; one from an older file keeps its half floats.
+    const int8 = c.pq.rotationScales ? rotationToInt8(c.pq.rotation, c.pq.rotationScales, c.pq.dims) : null;
+    if (int8) {
+      sections[ROTATION_INT8] = int8;
+      sections[ROTATION_SCALES] = c.pq.rotationScales!;
+    } else sections["pq.rotation"] = encodeHalf(c.pq.rotation);
     sections["opq.centroids"] = encodeHalf(c.pq.centroids);
   } else sections["pq.centroids"] = encodeHalf(c.pq.centroids);
   if (c.hubIds.length > 0) {
@@ -128,14 +137,23 @@ export function decodeCore(file: string, buf: Uint8Array): { core: Core; keyword
   // Unlearnt: `subspaces` holds the pqSubspaces option (0 = automatic) for the first add's build.
   if (!Number.isSafeInteger(subspaces) || subspaces < (unlearnt ? 0 : 1) || (!unlearnt && subspaces > h.dims)) fail("PQ parameters are invalid");
   const bounds = get("pq.bounds", Uint32Array);
-  const rotated = sections.has("pq.rotation");
+  const halfRotation = sections.has("pq.rotation");
+  const int8Rotation = sections.has(ROTATION_INT8) || sections.has(ROTATION_SCALES);
+  if (halfRotation && int8Rotation) fail("the index holds two PQ rotations");
+  const rotated = halfRotation || int8Rotation;
   const centroids = decodeHalf(get(rotated ? "opq.centroids" : "pq.centroids", Uint16Array));
   const codes = get("pq.codes", Uint8Array);
   const pq: PqCodebook = { dims: h.dims, subspaces, bits, bounds, centroids };
-  if (rotated) {
+  if (halfRotation) {
     const rotation = decodeHalf(get("pq.rotation", Uint16Array));
     if (unlearnt || rotation.length !== h.dims * h.dims || !rotation.every(Number.isFinite)) fail("PQ rotation does not match the dimensions");
     pq.rotation = rotation;
+  } else if (int8Rotation) {
+    const scales = get(ROTATION_SCALES, Float32Array);
+    const rotation = unlearnt ? null : rotationFromInt8(get(ROTATION_INT8, Uint8Array), scales, h.dims);
+    if (!rotation) fail("PQ rotation does not match the dimensions or holds invalid values");
+    pq.rotation = rotation;
+    pq.rotationScales = scales.slice();
   }
   if (unlearnt) {
     if (bounds.length !== 0 || centroids.length !== 0 || codes.length !== 0) fail("an index without dimensions holds PQ data");
