@@ -11,6 +11,7 @@ import { open } from "./persist/open.js";
 import type { KeywordIndex } from "./keyword/keyword-index.js";
 import { holdWriterLock } from "./persist/writer-lock.js";
 import { search } from "./search/searcher.js";
+import { storedCodebookBytes } from "./quantize/codebook-int8.js";
 import { storedRotationBytes } from "./quantize/rotation-int8.js";
 import { IndexState, type IndexParams } from "./state.js";
 import { MutablePassages } from "./store/mutable-passages.js";
@@ -253,7 +254,7 @@ export class LeannIndex {
     const parts = {
       graph: graph.offsets + graph.data,
       pqCodes: c.codes.byteLength,
-      pqCodebooks: c.pq.centroids.length * 2 + c.pq.bounds.byteLength,
+      pqCodebooks: storedCodebookBytes(c.pq) + c.pq.bounds.byteLength,
       // dims x dims bytes (half floats in older files): shared by all passages, so it weighs on small indexes.
       rotation: storedRotationBytes(c.pq),
       storedVectors: (c.storedVectors?.byteLength ?? 0) + c.hubVectors.byteLength + c.hubIds.byteLength,

@@ -1,5 +1,6 @@
 import type { ResolvedBuildOptions } from "../options.js";
-import { int8RotationBytes } from "../quantize/rotation-int8.js";
+import { codebookBytes } from "../quantize/codebook-int8.js";
+import { rotationBytes } from "../quantize/rotation-int8.js";
 import type { Core } from "../state.js";
 
 /**
@@ -128,9 +129,28 @@ const MAX_HUB_SHARE = 0.05;
 /** Options the caller gave; `budget` only when named or given as a number (absent: the default, which may scale). */
 export type Given = Partial<Pick<ResolvedBuildOptions, "pqBits" | "pqSubspaces" | "graphBytesPerPassage" | "storedHubShare" | "pqRotation" | "budget">>;
 
-/** Bytes a passage of the codebooks (half floats) and rotation (int8 rows), shared by n passages. */
-function fixedBytes(bits: 4 | 8, rotate: boolean, dims: number, n: number): number {
-  return ((1 << bits) * dims * 2 + (rotate ? int8RotationBytes(dims) : 0)) / Math.max(1, n);
+/**
+ * Bytes a passage of the codebooks and rotation as the file stores them (int8 with a float32 scale a subspace or row,
+ * or half floats: codebook-int8.ts, rotation-int8.ts), shared by n passages.
+ */
+function fixedBytes(bits: 4 | 8, rotate: boolean, dims: number, n: number, subspaces: number): number {
+  return (codebookBytes(bits, dims, subspaces) + (rotate ? rotationBytes(dims) : 0)) / Math.max(1, n);
+}
+
+/**
+ * The fixed bytes a passage and the subspaces the rest of `bytes - graph` buys. The codebook's size depends on the
+ * subspaces (their scales; half floats once 8-bit subspaces get one dimension wide), so the int8 form is tried first
+ * and the half-float one when the subspaces it buys are too narrow for it.
+ */
+function fitCodes(bits: 4 | 8, rotate: boolean, dims: number, n: number, room: number, givenSubspaces: number | undefined): { fixed: number; subspaces: number } {
+  let fixed = 0, subspaces = 0;
+  for (const guess of [Math.floor(dims / 2), dims]) {
+    fixed = fixedBytes(bits, rotate, dims, n, givenSubspaces || guess);
+    const codeRoom = Math.floor(room - fixed);
+    subspaces = Math.max(1, Math.min(dims, givenSubspaces || (bits === 4 ? 2 * codeRoom : codeRoom)));
+    if (fixedBytes(bits, rotate, dims, n, subspaces) <= fixed) break;
+  }
+  return { fixed: fixedBytes(bits, rotate, dims, n, subspaces), subspaces };
 }
 
 /**
@@ -156,11 +176,8 @@ export function chooseLayout(budget: number | BudgetPreset, n: number, dims: num
   let best: { bits: 4 | 8; rotate: boolean; subspaces: number; quality: number; codeBytes: number } | null = null;
   for (const bits of bitsChoices) {
     for (const rotate of rotations) {
-      const fixed = fixedBytes(bits, rotate, dims, n);
+      const { fixed, subspaces } = fitCodes(bits, rotate, dims, n, bytes - graph, given.pqSubspaces);
       if (!layoutGiven && given.pqRotation === undefined && fixed > FIXED_SHARE * bytes && (bits === 8 || rotate)) continue;
-      const room = Math.floor(bytes - graph - fixed);
-      let subspaces = given.pqSubspaces || (bits === 4 ? 2 * room : room);
-      subspaces = Math.max(1, Math.min(dims, subspaces));
       const codeBytes = bits === 4 ? Math.ceil(subspaces / 2) : subspaces;
       if (!layoutGiven && codeBytes < MIN_CODE_BYTES && best) continue;
       const quality = codeBytes * (bits === 8 ? EIGHT_BIT_GAIN : 1) * (rotate ? ROTATION_GAIN : 1) - fixed * 1e-3;
@@ -168,7 +185,7 @@ export function chooseLayout(budget: number | BudgetPreset, n: number, dims: num
     }
   }
   const chosen = best!;
-  const fixed = fixedBytes(chosen.bits, chosen.rotate, dims, n);
+  const fixed = fixedBytes(chosen.bits, chosen.rotate, dims, n, chosen.subspaces);
   let left = bytes - graph - fixed - chosen.codeBytes;
   // Codes capped by the dimensions leave bytes over: some buy graph links, the rest hub vectors.
   // An expert's layout gets neither: the index is the one those options always built.

@@ -8,6 +8,7 @@ import { readGiven } from "../build/budget.js";
 import { DEFAULTS } from "../options.js";
 import { codeSize, type PqCodebook } from "../quantize/pq.js";
 import type { Core, IndexParams } from "../state.js";
+import { codebookFromInt8, codebookToInt8 } from "../quantize/codebook-int8.js";
 import { rotationFromInt8, rotationToInt8 } from "../quantize/rotation-int8.js";
 import { decodeHalf, encodeHalf } from "../util/f16.js";
 
@@ -74,8 +75,14 @@ function coreFile(
       sections[ROTATION_INT8] = int8;
       sections[ROTATION_SCALES] = c.pq.rotationScales!;
     } else sections["pq.rotation"] = encodeHalf(c.pq.rotation);
-    sections["opq.centroids"] = encodeHalf(c.pq.centroids);
-  } else sections["pq.centroids"] = encodeHalf(c.pq.centroids);
+  }
+  // Centroids rounded to int8 are stored so (under a name older readers do not know); older files' half floats stay.
+  const codebook = c.pq.rotation ? "opq.centroids" : "pq.centroids";
+  const int8Codebook = codebookToInt8(c.pq);
+  if (int8Codebook) {
+    sections[`${codebook}8`] = int8Codebook;
+    sections[`${codebook}8.scales`] = c.pq.centroidScales!;
+  } else sections[codebook] = encodeHalf(c.pq.centroids);
   if (c.hubIds.length > 0) {
     sections["hubs.ids"] = c.hubIds;
     sections["hubs.vectors"] = c.hubVectors;
@@ -141,7 +148,11 @@ export function decodeCore(file: string, buf: Uint8Array): { core: Core; keyword
   const int8Rotation = sections.has(ROTATION_INT8) || sections.has(ROTATION_SCALES);
   if (halfRotation && int8Rotation) fail("the index holds two PQ rotations");
   const rotated = halfRotation || int8Rotation;
-  const centroids = decodeHalf(get(rotated ? "opq.centroids" : "pq.centroids", Uint16Array));
+  const codebook = rotated ? "opq.centroids" : "pq.centroids";
+  const int8Codebook = sections.has(`${codebook}8`) || sections.has(`${codebook}8.scales`);
+  if (int8Codebook && sections.has(codebook)) fail("the index holds two PQ codebooks");
+  // An int8 codebook is decoded once the bounds that cut it into subspaces are checked (below).
+  const centroids = int8Codebook ? new Float32Array(0) : decodeHalf(get(codebook, Uint16Array));
   const codes = get("pq.codes", Uint8Array);
   const pq: PqCodebook = { dims: h.dims, subspaces, bits, bounds, centroids };
   if (halfRotation) {
@@ -156,11 +167,16 @@ export function decodeCore(file: string, buf: Uint8Array): { core: Core; keyword
     pq.rotationScales = scales.slice();
   }
   if (unlearnt) {
-    if (bounds.length !== 0 || centroids.length !== 0 || codes.length !== 0) fail("an index without dimensions holds PQ data");
+    if (bounds.length !== 0 || centroids.length !== 0 || int8Codebook || codes.length !== 0) fail("an index without dimensions holds PQ data");
   } else {
     if (bounds.length !== subspaces + 1 || bounds[0] !== 0 || bounds[subspaces] !== h.dims) fail("PQ subspace bounds are invalid");
     for (let s = 0; s < subspaces; s++) if (bounds[s + 1]! <= bounds[s]!) fail("PQ subspace bounds are not increasing");
-    if (centroids.length !== h.dims * (1 << bits)) fail("PQ codebook size does not match the dimensions");
+    if (int8Codebook) {
+      const scales = get(`${codebook}8.scales`, Float32Array);
+      pq.centroids = codebookFromInt8(get(`${codebook}8`, Uint8Array), scales, bounds, bits) ?? fail("PQ codebook does not match the dimensions or holds invalid values");
+      pq.centroidScales = scales.slice();
+    }
+    if (pq.centroids.length !== h.dims * (1 << bits)) fail("PQ codebook size does not match the dimensions");
     if (codes.length !== n * codeSize(pq)) fail("PQ code table size does not match the passage count");
   }
   const hubIds = get("hubs.ids", Uint32Array, true);

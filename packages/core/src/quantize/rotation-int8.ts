@@ -1,94 +1,57 @@
 /**
- * The learnt rotation stored as one signed byte an entry with one float32 scale a row, instead of half floats:
- * dims^2 + 4 dims bytes instead of 2 dims^2, which at 10k passages of 512-d frees 26 B a passage for codes. The
- * rotation is rounded before the codes are made, so queries and codes are rotated by the same (slightly
- * non-orthogonal) matrix and the index answers the same before and after a save. The rounding moves an inner product
- * by about 5e-4 (an entry's error is at most half a step, max|row| / 254), an order below the codes' own error
- * (sd 0.003-0.015 in cosine); measured on sotu-use-512 (tune queries) the freed bytes took `fast` from 93 to 119
- * subspaces and its code error sd from 0.0044 to 0.0032 (docs/tuning.md).
+ * The learnt rotation stored as one signed byte an entry with one float32 scale a row (int8-slices.ts), instead of
+ * half floats: dims^2 + 4 dims bytes instead of 2 dims^2, which at 10k passages of 512-d frees 26 B a passage for
+ * codes. The rotation is rounded before the codes are made, so queries and codes are rotated by the same (slightly
+ * non-orthogonal) matrix. An entry moves by at most half a step (max|row| / 254), which moves an inner product of
+ * unit vectors by about 1e-3 at 512-d, below the codes' own error (sd 0.003-0.015 in cosine); measured on
+ * sotu-use-512 (tune queries) the freed bytes took `fast` from 93 to 119 subspaces and its code error sd from 0.0044
+ * to 0.0032 (docs/tuning.md).
  */
-
-/** Largest magnitude of a stored entry: the scale maps a row's largest |value| to it. */
-const INT8_MAX = 127;
-
-/** One row's scale for the largest magnitude `max` of its entries (0 for a zero row). */
-function rowScale(max: number): number {
-  return Math.fround(max / INT8_MAX);
-}
-
-/**
- * Rounds every row of the d x d `rotation` in place to a multiple of its scale (max|row| / 127, a float32) and
- * returns the scales: rotation[r][c] = fround(q x scales[r]) with q an integer in -127..127, exactly what
- * `rotationFromInt8` rebuilds from the stored bytes.
- */
-export function roundRotationToInt8(rotation: Float32Array, dims: number): Float32Array {
-  const scales = new Float32Array(dims);
-  for (let r = 0; r < dims; r++) {
-    const row = rotation.subarray(r * dims, (r + 1) * dims);
-    let max = 0;
-    for (let c = 0; c < dims; c++) max = Math.max(max, Math.abs(row[c]!));
-    const s = rowScale(max);
-    scales[r] = s;
-    for (let c = 0; c < dims; c++) row[c] = s > 0 ? Math.fround(clampInt8(Math.round(row[c]! / s)) * s) : 0;
-  }
-  return scales;
-}
-
-function clampInt8(q: number): number {
-  return q > INT8_MAX ? INT8_MAX : q < -INT8_MAX ? -INT8_MAX : q;
-}
-
-/**
- * The stored bytes (two's complement) of a rotation rounded by `roundRotationToInt8` with these scales.
- * Returns null when a value is not such a multiple (a rotation that was never rounded): the caller then keeps
- * half floats, so nothing is rounded twice.
- */
-export function rotationToInt8(rotation: Float32Array, scales: Float32Array, dims: number): Uint8Array | null {
-  if (rotation.length !== dims * dims || scales.length !== dims) return null;
-  const out = new Int8Array(dims * dims);
-  for (let r = 0; r < dims; r++) {
-    const s = scales[r]!;
-    if (!(s >= 0) || !Number.isFinite(s)) return null;
-    for (let c = 0; c < dims; c++) {
-      const v = rotation[r * dims + c]!;
-      const q = s > 0 ? Math.round(v / s) : 0;
-      if (Math.abs(q) > INT8_MAX || Math.fround(q * s) !== v) return null;
-      out[r * dims + c] = q;
-    }
-  }
-  return new Uint8Array(out.buffer);
-}
+import { INT8_MAX, roundSlicesToInt8, slicesFromInt8, slicesToInt8 } from "./int8-slices.js";
 
 /** A rotation's rows have unit length, so no entry exceeds 1: a larger scale (beyond rounding) is damage. */
 const MAX_SCALE = 1.001 / INT8_MAX;
 
-/**
- * The rotation a file's bytes and scales hold, or null when they cannot be one (wrong sizes, a negative,
- * non-finite or too large scale, or the byte -128, which the writer never uses).
- */
-export function rotationFromInt8(bytes: Uint8Array, scales: Float32Array, dims: number): Float32Array | null {
-  if (bytes.length !== dims * dims || scales.length !== dims) return null;
-  const q = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-  const out = new Float32Array(dims * dims);
-  for (let r = 0; r < dims; r++) {
-    const s = scales[r]!;
-    if (!(s >= 0 && s <= MAX_SCALE)) return null;
-    for (let c = 0; c < dims; c++) {
-      const v = q[r * dims + c]!;
-      if (v < -INT8_MAX) return null;
-      out[r * dims + c] = Math.fround(v * s);
-    }
-  }
-  return out;
+function rows(dims: number): number[] {
+  return Array.from({ length: dims + 1 }, (_, r) => r * dims);
 }
 
-/** Bytes a rotation of `dims` dimensions takes in the file in this form (half floats took 2 dims^2). */
-export function int8RotationBytes(dims: number): number {
-  return dims * dims + 4 * dims;
+/** Rounds the d x d `rotation` in place to int8 rows and returns the rows' scales (see roundSlicesToInt8). */
+export function roundRotationToInt8(rotation: Float32Array, dims: number): Float32Array {
+  return roundSlicesToInt8(rotation, rows(dims));
+}
+
+/** The stored bytes of a rotation rounded by `roundRotationToInt8`, or null for one that was never rounded. */
+export function rotationToInt8(rotation: Float32Array, scales: Float32Array, dims: number): Uint8Array | null {
+  return slicesToInt8(rotation, scales, rows(dims));
+}
+
+/** The rotation a file's bytes and scales hold, or null when they cannot be one (see slicesFromInt8; scale <= 1.001 / 127). */
+export function rotationFromInt8(bytes: Uint8Array, scales: Float32Array, dims: number): Float32Array | null {
+  return slicesFromInt8(bytes, scales, rows(dims), MAX_SCALE);
+}
+
+/**
+ * Rotations this wide and wider are stored as int8. A unit row's largest entry, and so the rounding step, shrinks as
+ * the rows widen: at 384-512-d a score moves by about 5e-4, an order below the codes' error, and the rotation is what
+ * weighs on a budget (26 B a passage saved at 10k x 512-d). At 16-d the step is several times coarser, the rotation
+ * costs 512 B in all, and rounding it cost an index grown by small adds (rebuilt from decoded vectors) 0.01 of
+ * recall@10 (test/updates.test.ts): narrower rotations keep half floats.
+ */
+export const INT8_ROTATION_DIMS = 128;
+
+/** Whether a rotation of `dims` dimensions is stored (and so rounded) as int8 rows. */
+export function int8Rotation(dims: number): boolean {
+  return dims >= INT8_ROTATION_DIMS;
+}
+
+/** Bytes a rotation of `dims` dimensions takes in the file: int8 rows and their scales, or half floats. */
+export function rotationBytes(dims: number): number {
+  return int8Rotation(dims) ? dims * dims + 4 * dims : 2 * dims * dims;
 }
 
 /** Bytes the rotation of a codebook takes in the file: int8 rows when it has their scales, else half floats. */
 export function storedRotationBytes(pq: { dims: number; rotation?: Float32Array | null; rotationScales?: Float32Array | null }): number {
   if (!pq.rotation) return 0;
-  return pq.rotationScales ? int8RotationBytes(pq.dims) : pq.rotation.length * 2;
+  return pq.rotationScales ? pq.dims * pq.dims + 4 * pq.dims : pq.rotation.length * 2;
 }

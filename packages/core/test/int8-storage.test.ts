@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CorruptIndexError, LeannIndex } from "../src/index.js";
 import { learnRotation } from "../src/quantize/rotation.js";
-import { int8RotationBytes, rotationFromInt8, rotationToInt8, roundRotationToInt8 } from "../src/quantize/rotation-int8.js";
+import { codebookFromInt8 } from "../src/quantize/codebook-int8.js";
+import { int8Rotation, rotationBytes, rotationFromInt8, rotationToInt8, roundRotationToInt8 } from "../src/quantize/rotation-int8.js";
 import { decodeHalf, encodeHalf } from "../src/util/f16.js";
 import { createRng } from "../src/util/rng.js";
 import { clustered, rows, tempDir, TableEmbedder } from "./helpers.js";
@@ -61,8 +62,15 @@ describe("int8 rotation", () => {
     const r = learnt(dims, 4);
     const scales = roundRotationToInt8(r, dims);
     const bytes = rotationToInt8(r, scales, dims)!;
-    expect(bytes.length + scales.byteLength).toBe(int8RotationBytes(dims));
+    expect(bytes.length + scales.byteLength).toBe(dims * dims + 4 * dims);
     expect(rotationFromInt8(bytes, scales, dims)).toEqual(r);
+  });
+
+  it("stores rotations of 128 dimensions and wider as int8 and narrower ones as half floats, and counts their bytes so", () => {
+    expect(int8Rotation(127)).toBe(false);
+    expect(int8Rotation(128)).toBe(true);
+    expect(rotationBytes(16)).toBe(16 * 16 * 2);
+    expect(rotationBytes(512)).toBe(512 * 512 + 4 * 512);
   });
 
   it("refuses to store as int8 a rotation that was never rounded, so it is not rounded twice", () => {
@@ -89,11 +97,12 @@ describe("int8 rotation", () => {
 
 describe("int8 rotation in the index file", () => {
   async function rotatedIndex() {
-    const dims = 16;
+    // 128-d: narrower rotations keep half floats.
+    const dims = 128;
     const data = rows(clustered(400, dims, 8), dims);
     const texts = data.map((_, i) => `p${i}`);
     const embedder = new TableEmbedder(texts, data);
-    const index = await LeannIndex.build(texts.map((text) => ({ text })), { embedder, pqRotation: true, pqBits: 8, pqSubspaces: 8, threads: 1, keywordIndex: false });
+    const index = await LeannIndex.build(texts.map((text) => ({ text })), { embedder, pqRotation: true, pqBits: 8, pqSubspaces: 32, threads: 1, keywordIndex: false });
     return { index, embedder, data, dims };
   }
 
@@ -116,7 +125,7 @@ describe("int8 rotation in the index file", () => {
     await index.close();
     // The older writer's form: the same rotation as half floats under "pq.rotation".
     rewriteSections(dir, (s) => {
-      const r = rotationFromInt8(s.get("pq.rotation8") as Uint8Array, s.get("pq.rotation8.scales") as Float32Array, 16)!;
+      const r = rotationFromInt8(s.get("pq.rotation8") as Uint8Array, s.get("pq.rotation8.scales") as Float32Array, 128)!;
       s.delete("pq.rotation8");
       s.delete("pq.rotation8.scales");
       s.set("pq.rotation", encodeHalf(r));
@@ -124,7 +133,7 @@ describe("int8 rotation in the index file", () => {
     const old = await LeannIndex.load(dir, { embedder, probe: false });
     const before = await Promise.all(data.slice(0, 10).map((q) => old.search(q, { k: 5 })));
     expect(before.every((r) => r.hits.length === 5)).toBe(true);
-    expect(old.sizes().rotation).toBe(16 * 16 * 2);
+    expect(old.sizes().rotation).toBe(128 * 128 * 2);
     const again = tempDir("leann-rot16-again-");
     await old.save(again);
     await old.close();
@@ -141,9 +150,74 @@ describe("int8 rotation in the index file", () => {
     await index.save(dir);
     await index.save(pristine);
     await index.close();
-    rewriteSections(dir, (s) => s.set("pq.rotation", encodeHalf(decodeHalf(new Uint16Array(16 * 16)))));
+    rewriteSections(dir, (s) => s.set("pq.rotation", encodeHalf(decodeHalf(new Uint16Array(128 * 128)))));
     await expect(LeannIndex.load(dir, { embedder, probe: false })).rejects.toBeInstanceOf(CorruptIndexError);
     rewriteSections(pristine, (s) => s.delete("pq.rotation8.scales"));
     await expect(LeannIndex.load(pristine, { embedder, probe: false })).rejects.toBeInstanceOf(CorruptIndexError);
+  });
+});
+
+describe("int8 codebook in the index file", () => {
+  async function built(pqRotation: boolean) {
+    const dims = 16;
+    const data = rows(clustered(400, dims, 12), dims);
+    const texts = data.map((_, i) => `p${i}`);
+    const embedder = new TableEmbedder(texts, data);
+    const index = await LeannIndex.build(texts.map((text) => ({ text })), { embedder, pqRotation, pqBits: 8, pqSubspaces: 8, threads: 1, keywordIndex: false });
+    return { index, embedder, data };
+  }
+
+  it.each([
+    ["unrotated", false, "pq.centroids"],
+    ["rotated", true, "opq.centroids"],
+  ] as const)("saves a new %s build's centroids as int8 with a scale a subspace and answers the same after a load", async (_, rotate, name) => {
+    const { index, embedder, data } = await built(rotate);
+    expect(index.sizes().pqCodebooks).toBe(256 * 16 + 4 * 8 + 9 * 4);
+    const dir = tempDir("leann-cb8-");
+    await index.save(dir);
+    expect(header(dir)).toContain(`"${name}8"`);
+    expect(header(dir)).toContain(`"${name}8.scales"`);
+    expect(header(dir)).not.toContain(`"${name}"`);
+    const loaded = await LeannIndex.load(dir, { embedder, probe: false });
+    for (const q of data.slice(0, 10)) expect((await loaded.search(q, { k: 5 })).hits).toEqual((await index.search(q, { k: 5 })).hits);
+    await loaded.close();
+    await index.close();
+  });
+
+  it("loads a file whose centroids are half floats (written before int8 codebooks) and saves it again in that form", async () => {
+    const { index, embedder, data } = await built(false);
+    const dir = tempDir("leann-cb16-");
+    await index.save(dir);
+    await index.close();
+    rewriteSections(dir, (s) => {
+      const bounds = s.get("pq.bounds") as Uint32Array;
+      const c = codebookFromInt8(s.get("pq.centroids8") as Uint8Array, s.get("pq.centroids8.scales") as Float32Array, bounds, 8)!;
+      s.delete("pq.centroids8");
+      s.delete("pq.centroids8.scales");
+      s.set("pq.centroids", encodeHalf(c));
+    });
+    const old = await LeannIndex.load(dir, { embedder, probe: false });
+    const before = await Promise.all(data.slice(0, 10).map((q) => old.search(q, { k: 5 })));
+    expect(old.sizes().pqCodebooks).toBe(256 * 16 * 2 + 9 * 4);
+    const again = tempDir("leann-cb16-again-");
+    await old.save(again);
+    await old.close();
+    expect(header(again)).toContain('"pq.centroids"');
+    expect(header(again)).not.toContain('"pq.centroids8"');
+    const reloaded = await LeannIndex.load(again, { embedder, probe: false });
+    for (let i = 0; i < 10; i++) expect((await reloaded.search(data[i]!, { k: 5 })).hits).toEqual(before[i]!.hits);
+    await reloaded.close();
+  });
+
+  it("rejects with CorruptIndexError a file with both codebooks, or with int8 centroids and no scales", async () => {
+    const { index, embedder } = await built(false);
+    const dir = tempDir("leann-cb-bad-"), other = tempDir("leann-cb-bad2-");
+    await index.save(dir);
+    await index.save(other);
+    await index.close();
+    rewriteSections(dir, (s) => s.set("pq.centroids", new Uint16Array(256 * 16)));
+    await expect(LeannIndex.load(dir, { embedder, probe: false })).rejects.toBeInstanceOf(CorruptIndexError);
+    rewriteSections(other, (s) => s.delete("pq.centroids8.scales"));
+    await expect(LeannIndex.load(other, { embedder, probe: false })).rejects.toBeInstanceOf(CorruptIndexError);
   });
 });
