@@ -9,7 +9,10 @@
  * tiny,balanced,fast or bytes (55g20 = 55 B with a 20 B graph), --queries tune|check|all, --limit N, --engine (the
  * engine's own search, fresh load a k, as budget.ts counts it), --analyze (code errors by approximate rank, and the
  * margin the true top 10 needed), --variants FILE (a module whose default export maps the "today" variant, the stop
- * rule before 2026-11-29's second pass, to variants of it; see Variant). Each replay line says why a missed true
+ * rule before 2026-11-29's second pass, to variants of it; see Variant), --dir DIR (where builds are kept, default
+ * /tmp/stoprule/idx), --build JSON (extra build options, e.g. '{"storedHubShare":0.02}'), --hist (with --engine: queries
+ * and missed neighbours by recomputations). --analyze also prints the within-query slope of the code error on the code
+ * score, the error's upper tail against the normal model's, and the recall of re-ranking a fixed R. Each replay line says why a missed true
  * neighbour was missed: never met by the walk, or met and not re-ranked. The replay of "today" reproduces budget.ts's
  * recall and recomputations exactly (same seeded builds).
  */
@@ -274,6 +277,10 @@ function analyze(ctx: Ctx, ds: Dataset, truthRows: number[][], internalOf: Int32
   const acc = bins.map(() => ({ s: 0, ss: 0, n: 0 }));
   const qMeans: number[] = [], qSds: number[] = [], topErr: number[] = [];
   const needZ: number[] = [];
+  let slopeXY = 0, slopeXX = 0;
+  const spread: number[] = [];
+  const tailErr: number[] = [];
+  const fixedR = new Array(11).fill(0);
   for (let q = 0; q < ds.queries.length; q++) {
     const qv = ds.queryVectors.subarray(q * d, (q + 1) * d);
     const r = walk(ctx, qv, 10, { ...base, maxRecompute: 0 });
@@ -284,12 +291,30 @@ function analyze(ctx: Ctx, ds: Dataset, truthRows: number[][], internalOf: Int32
       pool.push({ a, e: score("cosine", qv, 0, ctx.exactRow(i), 0, d) - a });
     }
     pool.sort((x, y) => y.a - x.a);
+    // Within-query slope of the error on the approximate score over the first 100 by approximate rank.
+    {
+      const top = pool.slice(0, 100);
+      const ma = top.reduce((s, p) => s + p.a, 0) / top.length, me = top.reduce((s, p) => s + p.e, 0) / top.length;
+      let sxy = 0, sxx = 0;
+      for (const p of top) { sxy += (p.a - ma) * (p.e - me); sxx += (p.a - ma) ** 2; }
+      slopeXY += sxy; slopeXX += sxx;
+      spread.push(top[0]!.a - top[Math.min(29, top.length - 1)]!.a);
+      for (let i = 10; i < Math.min(100, pool.length); i++) tailErr.push(pool[i]!.e - me);
+    }
     bins.forEach(([lo, hi], b) => { for (let i = lo; i < Math.min(hi, pool.length); i++) { const e = pool[i]!.e; acc[b]!.s += e; acc[b]!.ss += e * e; acc[b]!.n++; } });
     const first = pool.slice(0, 12).map((p) => p.e);
     const m = first.reduce((a, b) => a + b, 0) / first.length;
     qMeans.push(m);
     qSds.push(Math.sqrt(first.reduce((a, b) => a + (b - m) ** 2, 0) / (first.length - 1)));
     const truth = truthRows[q]!.slice(0, 10).map((t) => internalOf[t]!);
+    {
+      const rankOf = new Map<number, number>();
+      const ids: number[] = [];
+      for (let i = 0; i < ctx.n; i++) if (r.walked[i]) ids.push(i);
+      ids.sort((x, y) => pqScore(ctx.pq, ctx.codes, y, table) - pqScore(ctx.pq, ctx.codes, x, table));
+      ids.forEach((id, i) => rankOf.set(id, i));
+      for (const t of truth) { const rk = rankOf.get(t) ?? 1e9; for (let R = 10; R <= 20; R++) if (rk < R) fixedR[R - 10]!++; }
+    }
     const sk = score("cosine", qv, 0, ctx.exactRow(truth[9]!), 0, d);
     const table2 = table;
     let worst = -Infinity;
@@ -302,6 +327,14 @@ function analyze(ctx: Ctx, ds: Dataset, truthRows: number[][], internalOf: Int32
   }
   const f = (x: number) => x.toFixed(4);
   bins.forEach(([lo, hi], b) => { const { s, ss, n } = acc[b]!; const m = s / n; console.log(`  approx rank ${lo}-${hi}: error mean ${f(m)} sd ${f(Math.sqrt(ss / n - m * m))}`); });
+  spread.sort((a, b) => a - b);
+  console.log(`  within-query slope of error on approx (first 100): ${(slopeXY / slopeXX).toFixed(3)}; approx rank 1 - rank 30 p50 ${spread[spread.length >> 1]!.toFixed(4)}`);
+  {
+    const sdT = Math.sqrt(tailErr.reduce((a, b) => a + b * b, 0) / tailErr.length);
+    const line = [1, 1.5, 2, 2.5, 3, 3.5].map((t) => `z>${t}: ${(tailErr.filter((e) => e > t * sdT).length / tailErr.length).toFixed(4)} (normal ${upperTail(t).toFixed(4)})`).join(", ");
+    console.log(`  ranks 10-100, errors less the query's mean (sd ${sdT.toFixed(4)}): ${line}`);
+  }
+  console.log(`  recall@10 re-ranking the walk's best R by code score, R = 10..20: ${fixedR.map((h) => (h / (10 * ds.queries.length)).toFixed(3)).join(" ")}`);
   const mm = qMeans.reduce((a, b) => a + b, 0) / qMeans.length;
   console.log(`  per-query mean of first 12: mean ${f(mm)}, sd across queries ${f(Math.sqrt(qMeans.reduce((a, b) => a + (b - mm) ** 2, 0) / qMeans.length))}; within-query sd mean ${f(qSds.reduce((a, b) => a + b, 0) / qSds.length)}`);
   const tm = topErr.reduce((a, b) => a + b, 0) / topErr.length;
@@ -317,12 +350,12 @@ async function main() {
   const rowOf = new Map(ds.passages.map((p, i) => [p.id, i]));
   const variants: Variant[] = [base, ...(variantsArg ? (await import(variantsArg)).default(base) : [])];
   for (const preset of presets) {
-    const dir = join("/tmp/stoprule/idx", `${dsName}-${preset}${limit ? `-${limit}` : ""}`);
+    const dir = join(arg("dir") ?? "/tmp/stoprule/idx", `${dsName}-${preset}${limit ? `-${limit}` : ""}`);
     const embedder = new CachedEmbedder(ds, ds.meta.model);
     if (!existsSync(join(dir, "CURRENT"))) {
       mkdirSync(dir, { recursive: true });
       const vectors = Array.from({ length: ds.meta.count }, (_, i) => ds.vectors.subarray(i * d, (i + 1) * d));
-      const built = await LeannIndex.build(ds.passages.map((p) => ({ id: p.id, text: p.text })), { embedder, vectors, ...budgetOptions(preset), keywordIndex: false });
+      const built = await LeannIndex.build(ds.passages.map((p) => ({ id: p.id, text: p.text })), { embedder, vectors, ...budgetOptions(preset), keywordIndex: false, ...JSON.parse(arg("build") ?? "{}") });
       await built.save(dir);
       await built.close();
     }
@@ -346,14 +379,19 @@ async function main() {
       for (const k of [3, 10]) {
         const fresh = await LeannIndex.load(dir, { embedder, probe: false, cacheBytes: core.hubIds.length * d * 4 });
         let hit = 0, rec = 0, recomputed = 0;
+        const hist: Record<number, [number, number]> = {};
         for (let q = 0; q < ds.queries.length; q++) {
           const r = await fresh.search(ds.queryVectors.subarray(q * d, (q + 1) * d), { k });
           recomputed += r.stats.recomputed;
           const got = new Set(r.hits.map((h) => h.id));
-          for (const t of truthRows[q]!.slice(0, k)) { rec++; if (got.has(ds.passages[t]!.id)) hit++; }
+          let miss = 0;
+          for (const t of truthRows[q]!.slice(0, k)) { rec++; if (got.has(ds.passages[t]!.id)) hit++; else miss++; }
+          const b = (hist[r.stats.recomputed] ??= [0, 0]);
+          b[0]++; b[1] += miss;
         }
         await fresh.close();
         console.log(`  ${"ENGINE".padEnd(28)} k ${String(k).padStart(2)} recall ${(hit / rec).toFixed(3)} recomputed ${(recomputed / ds.queries.length).toFixed(1).padStart(5)}`);
+        if (process.argv.includes("--hist")) console.log(`    recomputed: [queries, misses] ${JSON.stringify(hist)}`);
       }
     }
     for (const v of variants) {

@@ -11,6 +11,8 @@ import { open } from "./persist/open.js";
 import type { KeywordIndex } from "./keyword/keyword-index.js";
 import { holdWriterLock } from "./persist/writer-lock.js";
 import { search } from "./search/searcher.js";
+import { storedCodebookBytes } from "./quantize/codebook-int8.js";
+import { storedRotationBytes } from "./quantize/rotation-int8.js";
 import { IndexState, type IndexParams } from "./state.js";
 import { MutablePassages } from "./store/mutable-passages.js";
 import { MemoryPassageStore, type PassageRecord } from "./store/passages.js";
@@ -252,9 +254,9 @@ export class LeannIndex {
     const parts = {
       graph: graph.offsets + graph.data,
       pqCodes: c.codes.byteLength,
-      pqCodebooks: c.pq.centroids.length * 2 + c.pq.bounds.byteLength,
-      // Half floats, dims x dims: shared by all passages, so it weighs on small indexes.
-      rotation: (c.pq.rotation?.length ?? 0) * 2,
+      pqCodebooks: storedCodebookBytes(c.pq) + c.pq.bounds.byteLength,
+      // dims x dims bytes (half floats in older files): shared by all passages, so it weighs on small indexes.
+      rotation: storedRotationBytes(c.pq),
       storedVectors: (c.storedVectors?.byteLength ?? 0) + c.hubVectors.byteLength + c.hubIds.byteLength,
       keyword: kw?.byteLength ?? 0,
     };

@@ -222,7 +222,7 @@ export interface IndexSizes {
   graph: number;
   pqCodes: number;
   pqCodebooks: number;
-  /** The learnt rotation before PQ (dims x dims half floats); 0 without one. */
+  /** The learnt rotation before PQ (dims x dims int8 and dims float32 scales; half floats in older files); 0 without one. */
   rotation: number;
   storedVectors: number;
   /** The keyword (BM25) index: compressed postings, dictionary and passage lengths (0 without one). */

@@ -2,6 +2,7 @@ import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BUDGET_PRESETS, chooseLayout, presetBytes } from "../src/build/budget.js";
+import { int8Codebook } from "../src/quantize/codebook-int8.js";
 import { InvalidOptionsError, LeannIndex } from "../src/index.js";
 import { estimateScoreError } from "../src/quantize/error.js";
 import { decodePq, encodePq, pqScore, pqTable, trainPq } from "../src/quantize/pq.js";
@@ -42,11 +43,26 @@ describe("storage budget", () => {
     expect(chooseLayout("balanced", 600, 64, {}).budget).toBe(96);
   });
 
-  it("buys a rotation with 8-bit codes under fast once 10k passages of 512-d share their cost, while balanced stays unrotated", () => {
+  it("buys a rotation with 8-bit codes under fast and balanced once 10k passages of 512-d share their cost, while tiny stays unrotated", () => {
     const fast = chooseLayout("fast", 10_000, 512, {});
     expect(fast).toMatchObject({ pqBits: 8, rotate: true });
     expect(fast.expectedBytes).toBeLessThanOrEqual(BUDGET_PRESETS.fast);
-    expect(chooseLayout("balanced", 10_000, 512, {})).toMatchObject({ pqBits: 8, rotate: false });
+    // The rotation and the 8-bit codebooks cost a byte a value (and a float32 scale a row or subspace): the codes
+    // take what they and the graph leave.
+    const fixed = (512 * 512 + 4 * 512 + 256 * 512 + 4 * fast.pqSubspaces) / 10_000;
+    expect(fast.pqSubspaces).toBe(Math.floor(BUDGET_PRESETS.fast - fast.graphBytesPerPassage - fixed));
+    expect(chooseLayout("balanced", 10_000, 512, {})).toMatchObject({ pqBits: 8, rotate: true });
+    expect(chooseLayout("tiny", 10_000, 512, {})).toMatchObject({ rotate: false });
+  });
+
+  it("keeps 8-bit codebooks in half floats when their subspaces are one dimension wide, and 4-bit ones always, and counts them so", () => {
+    // 100k x 64-d: 64 subspaces of one dimension each; int8 would put 256 levels on a grid of 255.
+    const l = chooseLayout("balanced", 100_000, 64, {});
+    expect(l).toMatchObject({ pqBits: 8, pqSubspaces: 64 });
+    expect(int8Codebook(8, 64, 64)).toBe(false);
+    expect(int8Codebook(8, 64, 32)).toBe(true);
+    expect(int8Codebook(4, 64, 16)).toBe(false);
+    expect(l.expectedBytes).toBeCloseTo(l.graphBytesPerPassage + 64 + (256 * 64 * 2 + 64 * 64 + 4 * 64) / 100_000, 1);
   });
 
   it("keeps 4-bit unrotated codes when a small collection cannot carry the codebooks", () => {

@@ -24,6 +24,13 @@ describe("damaged files", () => {
     expect(report.rejected).toBeGreaterThan(100);
   });
 
+  it.each(["pq.rotation8", "pq.rotation8.scales", "opq.centroids8", "opq.centroids8.scales"])("rejects a damaged %s with CorruptIndexError, or loads and answers, even with its checksum made valid (60 mutations)", async (section) => {
+    // 128-d: narrower rotations keep half floats.
+    const report = await fuzzSection(section, 60, 17, tempDir("leann-fuzz-rot8-"), { pqRotation: true, pqBits: 8, pqSubspaces: 32 }, 128);
+    expect(report.failures).toEqual([]);
+    expect(report.cases).toBe(60);
+  });
+
   it("rejects every damaged index or answers exactly as before when its passage file carries a trained dictionary (150 mutations)", async () => {
     const dir = tempDir("leann-fuzz-dict-");
     const report = await fuzzIndex(150, 13, dir, {}, true);

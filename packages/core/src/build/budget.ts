@@ -1,4 +1,6 @@
 import type { ResolvedBuildOptions } from "../options.js";
+import { codebookBytes } from "../quantize/codebook-int8.js";
+import { rotationBytes } from "../quantize/rotation-int8.js";
 import type { Core } from "../state.js";
 
 /**
@@ -7,7 +9,7 @@ import type { Core } from "../state.js";
  * code layout, graph budget and stored hub share. Measured reasons for the weights are in
  * docs/tuning.md; in short: codes decide how many candidates must be recomputed, so they
  * get what the graph does not need; a learnt rotation and 8-bit codes each rank better
- * per byte, but their fixed costs (dims^2 and 256 x dims half floats) only pay off once
+ * per byte, but their fixed costs (dims^2 bytes and 256 x dims half floats) only pay off once
  * spread over enough passages.
  */
 
@@ -112,7 +114,8 @@ const ROTATION_GAIN = 1.8;
 const EIGHT_BIT_GAIN = 1.5;
 /**
  * Fixed costs may take at most this share of the budget. At a quarter, 10k passages of 512-d
- * could not carry a rotation with 8-bit codes under `fast` (78 B of 192): 145 unrotated 8-bit
+ * could not carry a rotation with 8-bit codes under `fast` (78 B of 192 with the rotation in half floats, 53 B
+ * in int8 rows): 145 unrotated 8-bit
  * subspaces ranked the true top 10 into the first 12 for 0.940 of them, 94 rotated ones for
  * 0.965-0.980 (sotu-use-512, brute-force code order).
  */
@@ -126,9 +129,28 @@ const MAX_HUB_SHARE = 0.05;
 /** Options the caller gave; `budget` only when named or given as a number (absent: the default, which may scale). */
 export type Given = Partial<Pick<ResolvedBuildOptions, "pqBits" | "pqSubspaces" | "graphBytesPerPassage" | "storedHubShare" | "pqRotation" | "budget">>;
 
-/** Bytes a passage of the codebooks and rotation, shared by n passages. */
-function fixedBytes(bits: 4 | 8, rotate: boolean, dims: number, n: number): number {
-  return (((1 << bits) * dims + (rotate ? dims * dims : 0)) * 2) / Math.max(1, n);
+/**
+ * Bytes a passage of the codebooks and rotation as the file stores them (int8 with a float32 scale a subspace or row,
+ * or half floats: codebook-int8.ts, rotation-int8.ts), shared by n passages.
+ */
+function fixedBytes(bits: 4 | 8, rotate: boolean, dims: number, n: number, subspaces: number): number {
+  return (codebookBytes(bits, dims, subspaces) + (rotate ? rotationBytes(dims) : 0)) / Math.max(1, n);
+}
+
+/**
+ * The fixed bytes a passage and the subspaces the rest of `bytes - graph` buys. The codebook's size depends on the
+ * subspaces (their scales; half floats once 8-bit subspaces get one dimension wide), so the int8 form is tried first
+ * and the half-float one when the subspaces it buys are too narrow for it.
+ */
+function fitCodes(bits: 4 | 8, rotate: boolean, dims: number, n: number, room: number, givenSubspaces: number | undefined): { fixed: number; subspaces: number } {
+  let fixed = 0, subspaces = 0;
+  for (const guess of [Math.floor(dims / 2), dims]) {
+    fixed = fixedBytes(bits, rotate, dims, n, givenSubspaces || guess);
+    const codeRoom = Math.floor(room - fixed);
+    subspaces = Math.max(1, Math.min(dims, givenSubspaces || (bits === 4 ? 2 * codeRoom : codeRoom)));
+    if (fixedBytes(bits, rotate, dims, n, subspaces) <= fixed) break;
+  }
+  return { fixed: fixedBytes(bits, rotate, dims, n, subspaces), subspaces };
 }
 
 /**
@@ -154,11 +176,8 @@ export function chooseLayout(budget: number | BudgetPreset, n: number, dims: num
   let best: { bits: 4 | 8; rotate: boolean; subspaces: number; quality: number; codeBytes: number } | null = null;
   for (const bits of bitsChoices) {
     for (const rotate of rotations) {
-      const fixed = fixedBytes(bits, rotate, dims, n);
+      const { fixed, subspaces } = fitCodes(bits, rotate, dims, n, bytes - graph, given.pqSubspaces);
       if (!layoutGiven && given.pqRotation === undefined && fixed > FIXED_SHARE * bytes && (bits === 8 || rotate)) continue;
-      const room = Math.floor(bytes - graph - fixed);
-      let subspaces = given.pqSubspaces || (bits === 4 ? 2 * room : room);
-      subspaces = Math.max(1, Math.min(dims, subspaces));
       const codeBytes = bits === 4 ? Math.ceil(subspaces / 2) : subspaces;
       if (!layoutGiven && codeBytes < MIN_CODE_BYTES && best) continue;
       const quality = codeBytes * (bits === 8 ? EIGHT_BIT_GAIN : 1) * (rotate ? ROTATION_GAIN : 1) - fixed * 1e-3;
@@ -166,7 +185,7 @@ export function chooseLayout(budget: number | BudgetPreset, n: number, dims: num
     }
   }
   const chosen = best!;
-  const fixed = fixedBytes(chosen.bits, chosen.rotate, dims, n);
+  const fixed = fixedBytes(chosen.bits, chosen.rotate, dims, n, chosen.subspaces);
   let left = bytes - graph - fixed - chosen.codeBytes;
   // Codes capped by the dimensions leave bytes over: some buy graph links, the rest hub vectors.
   // An expert's layout gets neither: the index is the one those options always built.

@@ -13,7 +13,7 @@ import { trainPqOnWorkers } from "../quantize/train-workers.js";
 import type { Core } from "../state.js";
 import type { PassageRecord } from "../store/passages.js";
 import type { BuildPhase, BuildProgress } from "../types.js";
-import { roundToHalf } from "../util/f16.js";
+import { roundCodebook } from "../quantize/codebook-int8.js";
 import { normalizeRows } from "../util/vector.js";
 import { vectorsFrom } from "../validate.js";
 import { chooseLayout, meanTextBytes, type Layout } from "./budget.js";
@@ -274,8 +274,8 @@ export async function buildCore(
   pacer.begin("quantize");
   progress("quantize", 0, 1);
   const pq = await trainPqOnWorkers(vectors, dims, { subspaces: layout.pqSubspaces, bits: layout.pqBits, seed: o.seed, sample: o.pqSample, iterations: o.pqIterations, rotate: layout.rotate }, threads, pacer);
-  // Codebooks are stored in half precision: round them now so the index behaves the same before and after a save.
-  roundToHalf(pq.centroids);
+  // Codebooks are rounded now to what the file stores, so the index behaves the same before and after a save.
+  roundCodebook(pq);
   const codes = await pacer.run(encodePqSteps(pq, vectors));
   const error = await pacer.run(scoreErrorSteps(pq, codes, vectors, dims, o.metric, o.seed));
   progress("quantize", 1, 1);

@@ -8,11 +8,16 @@ import { readGiven } from "../build/budget.js";
 import { DEFAULTS } from "../options.js";
 import { codeSize, type PqCodebook } from "../quantize/pq.js";
 import type { Core, IndexParams } from "../state.js";
+import { codebookFromInt8, codebookToInt8 } from "../quantize/codebook-int8.js";
+import { rotationFromInt8, rotationToInt8 } from "../quantize/rotation-int8.js";
 import { decodeHalf, encodeHalf } from "../util/f16.js";
 
 const GENERATOR = "@leann/core 0.1.0";
 /** The keyword index's section (keyword/codec.ts describes its bytes). */
 export const KEYWORD_SECTION = "keyword";
+/** A rotation rounded to int8 rows (quantize/rotation-int8.ts): its bytes, and its rows' float32 scales. */
+const ROTATION_INT8 = "pq.rotation8";
+const ROTATION_SCALES = "pq.rotation8.scales";
 
 /**
  * Ordinary out-degree assumed for files that do not record the realised one (written
@@ -64,9 +69,20 @@ function coreFile(
   if (c.pq.rotation) {
     // Codes of a rotated space under another name: a reader that knows no rotation finds
     // no "pq.centroids" and rejects the file, instead of ranking with unrotated queries.
-    sections["pq.rotation"] = encodeHalf(c.pq.rotation);
-    sections["opq.centroids"] = encodeHalf(c.pq.centroids);
-  } else sections["pq.centroids"] = encodeHalf(c.pq.centroids);
+    // A rotation rounded to int8 rows is stored so; one from an older file keeps its half floats.
+    const int8 = c.pq.rotationScales ? rotationToInt8(c.pq.rotation, c.pq.rotationScales, c.pq.dims) : null;
+    if (int8) {
+      sections[ROTATION_INT8] = int8;
+      sections[ROTATION_SCALES] = c.pq.rotationScales!;
+    } else sections["pq.rotation"] = encodeHalf(c.pq.rotation);
+  }
+  // Centroids rounded to int8 are stored so (under a name older readers do not know); older files' half floats stay.
+  const codebook = c.pq.rotation ? "opq.centroids" : "pq.centroids";
+  const int8Codebook = codebookToInt8(c.pq);
+  if (int8Codebook) {
+    sections[`${codebook}8`] = int8Codebook;
+    sections[`${codebook}8.scales`] = c.pq.centroidScales!;
+  } else sections[codebook] = encodeHalf(c.pq.centroids);
   if (c.hubIds.length > 0) {
     sections["hubs.ids"] = c.hubIds;
     sections["hubs.vectors"] = c.hubVectors;
@@ -128,21 +144,39 @@ export function decodeCore(file: string, buf: Uint8Array): { core: Core; keyword
   // Unlearnt: `subspaces` holds the pqSubspaces option (0 = automatic) for the first add's build.
   if (!Number.isSafeInteger(subspaces) || subspaces < (unlearnt ? 0 : 1) || (!unlearnt && subspaces > h.dims)) fail("PQ parameters are invalid");
   const bounds = get("pq.bounds", Uint32Array);
-  const rotated = sections.has("pq.rotation");
-  const centroids = decodeHalf(get(rotated ? "opq.centroids" : "pq.centroids", Uint16Array));
+  const halfRotation = sections.has("pq.rotation");
+  const int8Rotation = sections.has(ROTATION_INT8) || sections.has(ROTATION_SCALES);
+  if (halfRotation && int8Rotation) fail("the index holds two PQ rotations");
+  const rotated = halfRotation || int8Rotation;
+  const codebook = rotated ? "opq.centroids" : "pq.centroids";
+  const int8Codebook = sections.has(`${codebook}8`) || sections.has(`${codebook}8.scales`);
+  if (int8Codebook && sections.has(codebook)) fail("the index holds two PQ codebooks");
+  // An int8 codebook is decoded once the bounds that cut it into subspaces are checked (below).
+  const centroids = int8Codebook ? new Float32Array(0) : decodeHalf(get(codebook, Uint16Array));
   const codes = get("pq.codes", Uint8Array);
   const pq: PqCodebook = { dims: h.dims, subspaces, bits, bounds, centroids };
-  if (rotated) {
+  if (halfRotation) {
     const rotation = decodeHalf(get("pq.rotation", Uint16Array));
     if (unlearnt || rotation.length !== h.dims * h.dims || !rotation.every(Number.isFinite)) fail("PQ rotation does not match the dimensions");
     pq.rotation = rotation;
+  } else if (int8Rotation) {
+    const scales = get(ROTATION_SCALES, Float32Array);
+    const rotation = unlearnt ? null : rotationFromInt8(get(ROTATION_INT8, Uint8Array), scales, h.dims);
+    if (!rotation) fail("PQ rotation does not match the dimensions or holds invalid values");
+    pq.rotation = rotation;
+    pq.rotationScales = scales.slice();
   }
   if (unlearnt) {
-    if (bounds.length !== 0 || centroids.length !== 0 || codes.length !== 0) fail("an index without dimensions holds PQ data");
+    if (bounds.length !== 0 || centroids.length !== 0 || int8Codebook || codes.length !== 0) fail("an index without dimensions holds PQ data");
   } else {
     if (bounds.length !== subspaces + 1 || bounds[0] !== 0 || bounds[subspaces] !== h.dims) fail("PQ subspace bounds are invalid");
     for (let s = 0; s < subspaces; s++) if (bounds[s + 1]! <= bounds[s]!) fail("PQ subspace bounds are not increasing");
-    if (centroids.length !== h.dims * (1 << bits)) fail("PQ codebook size does not match the dimensions");
+    if (int8Codebook) {
+      const scales = get(`${codebook}8.scales`, Float32Array);
+      pq.centroids = codebookFromInt8(get(`${codebook}8`, Uint8Array), scales, bounds, bits) ?? fail("PQ codebook does not match the dimensions or holds invalid values");
+      pq.centroidScales = scales.slice();
+    }
+    if (pq.centroids.length !== h.dims * (1 << bits)) fail("PQ codebook size does not match the dimensions");
     if (codes.length !== n * codeSize(pq)) fail("PQ code table size does not match the passage count");
   }
   const hubIds = get("hubs.ids", Uint32Array, true);

@@ -1,7 +1,8 @@
-import { roundToHalf } from "../util/f16.js";
 import { createRng } from "../util/rng.js";
 import { finish, type Steps } from "../util/steps.js";
 import { assignScalar, gatherSubspace, kmeansSteps, nearestCentroids, strideOf } from "./kmeans.js";
+import { roundToHalf } from "../util/f16.js";
+import { int8Rotation, roundRotationToInt8 } from "./rotation-int8.js";
 import { learnRotationSteps, rotateInto, rotateRowsSteps, rowRotator } from "./rotation.js";
 
 /**
@@ -18,10 +19,15 @@ export interface PqCodebook {
   /** Centroids: for subspace s, centroid c, the slice starts at (s * K + c) * ... see centroidOffset. */
   centroids: Float32Array;
   /**
-   * Optional learnt rotation (dims x dims, row-major, half-precision values): codes quantise
-   * R x, and a query is rotated the same way, so scores need no other change (OPQ).
+   * Optional learnt rotation (dims x dims, row-major): codes quantise R x, and a query is
+   * rotated the same way, so scores need no other change (OPQ). Its values are half floats
+   * (files from before int8 rotations) or, with `rotationScales`, int8 multiples of a row scale.
    */
   rotation?: Float32Array | null;
+  /** With a rotation rounded to int8 rows (rotation-int8.ts): each row's scale; the file stores it in that form. */
+  rotationScales?: Float32Array | null;
+  /** With centroids rounded to int8 (codebook-int8.ts): each subspace's scale; the file stores them in that form. */
+  centroidScales?: Float32Array | null;
 }
 
 export const centroidCount = (pq: Pick<PqCodebook, "bits">): number => 1 << pq.bits;
@@ -47,7 +53,7 @@ export interface PqTrainOptions {
   /** Training sample size (vectors); k-means cost grows linearly with it. */
   sample: number;
   iterations: number;
-  /** Learn a rotation first (see rotation.ts); it costs dims^2 half floats in the file. */
+  /** Learn a rotation first (see rotation.ts); it costs dims^2 bytes and dims float32 scales in the file. */
   rotate?: boolean;
 }
 
@@ -111,8 +117,9 @@ export function* prepareTraining(vectors: Float32Array, dims: number, opts: PqTr
   for (let i = 0; i < m; i++) rows.set(vectors.subarray(idx[i]! * dims, (idx[i]! + 1) * dims), i * dims);
   if (!opts.rotate) return { pq, sample: rows, m, iterations };
   const rotation = yield* learnRotationSteps(vectors, dims, pq.bounds, idx.subarray(0, m));
-  // Rounded now: the file holds half precision, and codes must be made with what is saved.
-  roundToHalf(rotation);
+  // Rounded now to what the file holds (int8 rows, or half floats when narrow), so codes are made with what is saved.
+  if (int8Rotation(dims)) pq.rotationScales = roundRotationToInt8(rotation, dims);
+  else roundToHalf(rotation);
   pq.rotation = rotation;
   return { pq, sample: yield* rotateRowsSteps(rotation, dims, rows, sharedRows()), m, iterations };
 }

@@ -46,14 +46,21 @@ export interface WalkOptions {
 /**
  * With an error estimate, re-ranking stops once the candidates left are expected to hold fewer than
  * EXPECTED_MISSES x k of the true top k (divided by `patience`). The estimate counts entries against the current
- * k-th score, which only rises, so it overstates what is left (at k = 10 about twice the neighbours actually
- * missed). Chosen on the tuning queries of sotu-use-512/384p and fiori (docs/tuning.md): at 0.06 balanced at 512-d
+ * k-th score, which only rises, so it may overstate what is left (at k = 10 about twice the neighbours actually
+ * missed under the codes it was first chosen for; 1.6x under fiori's 4-bit codes, and within 5% under the 8-bit
+ * rotated codes at 384-512-d, measured below). First chosen (0.085) on the tuning queries of sotu-use-512/384p and
+ * fiori (docs/tuning.md): at 0.06 balanced at 512-d
  * re-ranked 32.5 candidates for k = 10, at 0.1 its recall@3 fell to 0.937; 0.085 gives 0.950 and 29.1.
  * Below k = 10 it shrinks by (k / 10)^0.25: the estimate overstates less when few entries are at stake, and
  * recall@3 sat at 0.943 (tune and check queries of sotu-use-512, balanced); with the factor 0.963 at 12.2 recomputations
  * (tune), 0.957 at 15.1 (check; the square root gave 0.967 at 16.6 there).
+ * Then (int8 rotations and codebooks, 2026-11-29) the codes ranked better and the rule stopped sooner at the same
+ * share of misses: at 0.085 `fast` at 512-d gave recall@10 0.971 at 11.0 recomputations, `tiny` at 384-d 0.952 at 41.8
+ * (0.971 at 93 before). Against the real top 10 its expected entries were within 5% at 384-512-d (44.6 predicted, 46
+ * found over 100 queries), so the tolerance is about the misses per query it leaves: 0.06 gives fast 0.984 at 11.3,
+ * balanced 0.973 at 13.8, tiny at 384-d 0.963 at 46.9 (tune queries; docs/tuning.md).
  */
-export const EXPECTED_MISSES = 0.085;
+export const EXPECTED_MISSES = 0.06;
 /** k from which the tolerance is EXPECTED_MISSES x k in full. */
 const FULL_TOLERANCE_K = 10;
 /** Standard deviations of code error the hybrid search gives a PQ-estimated candidate before ruling it out. */
