@@ -15,11 +15,8 @@
  *   hybrid search embeds at most 1.25 times what a dense one does (when the index stores no hub vectors: those
  *   the dense walk meets are free, a keyword candidate's rarely are).
  */
-// EXPERIMENT, reverted by the next commit: HYB_* environment knobs for the ideas in docs/tuning.md ("Hybrid-only ideas").
 import { InvalidInputError, InvalidOptionsError } from "../errors.js";
-import { bm25Idf } from "../keyword/bm25.js";
-import { type FusedHit, relativeScoreFusion } from "../keyword/fusion.js";
-import { proximityScore, queryPairs } from "../keyword/proximity.js";
+import { relativeScoreFusion } from "../keyword/fusion.js";
 import { MAX_K } from "../keyword/search.js";
 import { DEFAULTS, searchBatchSize, type ResolvedSearchOptions } from "../options.js";
 import { pqScore, pqTable } from "../quantize/pq.js";
@@ -93,57 +90,39 @@ export async function hybridSearch(state: IndexState, query: string, req: Hybrid
   const base = walkContext(state, stats, { useStored: mode === "stored", ...(vectors ? { capture: vectors } : {}) });
   // Every exact score the search computes, the dense candidates' and the rescored keyword candidates'.
   const exact = new Map<number, number>();
-  const prfBeta = Number(process.env.HYB_PRF_BETA ?? 0);
-  const exactVecs = new Map<number, Float32Array>();
   const ctx = {
     ...base,
     exact: async (ids: Uint32Array) => {
       const vecs = await base.exact(ids);
       const q = (await pendingQuery)!;
-      for (let i = 0; i < ids.length; i++) {
-        exact.set(ids[i]!, score(base.metric, q, 0, vecs, i * base.dims, base.dims));
-        if (prfBeta > 0) exactVecs.set(ids[i]!, vecs.slice(i * base.dims, (i + 1) * base.dims));
-      }
+      for (let i = 0; i < ids.length; i++) exact.set(ids[i]!, score(base.metric, q, 0, vecs, i * base.dims, base.dims));
       return vecs;
     },
   };
-  const walk = await runDense(state, ctx, o, mode, req.filtered ? accept : undefined, accept, pendingQuery, stats, true);
+  const walk = await runDense(state, ctx, o, mode, req.filtered ? accept : undefined, accept, pendingQuery, stats);
   const q = await pendingQuery;
   const depth = Math.min(MAX_K, Math.max(o.k, CANDIDATE_DEPTH));
-  const c = state.core;
-  const bias = c.params.scoreErrorMean ?? 0;
-  // The dense side's candidates: what the walk scored exactly, and the nodes it met by PQ score (exact minus
-  // approximate averages scoreErrorMean near the top, so that is added back).
-  const denseSide = [...exact].filter(([id]) => !accept || accept(id));
-  const met = walk.met;
-  const pqDepth = Number(process.env.HYB_PQ_DEPTH ?? 0);
-  if (met && pqDepth > 0) {
-    const extra: [number, number][] = [];
-    for (let i = 0; i < met.ids.length; i++) {
-      const id = met.ids[i]!;
-      if (!exact.has(id) && (!accept || accept(id))) extra.push([id, met.approx[i]! + bias]);
-    }
-    extra.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-    denseSide.push(...extra.slice(0, pqDepth));
-  }
-  const dense = denseSide
+  const dense = [...exact]
+    .filter(([id]) => !accept || accept(id))
     .sort((a, b) => b[1] - a[1] || a[0] - b[0])
     .slice(0, depth)
     .map(([id]) => id);
 
   const tk = performance.now();
-  const kw = state.keyword!.search(query, { k: depth, ...(process.env.HYB_K1 ? { k1: Number(process.env.HYB_K1), b: Number(process.env.HYB_B) } : {}), ...(accept ? { filter: accept } : {}), scoreIds: dense });
+  const kw = state.keyword!.search(query, { k: depth, ...(accept ? { filter: accept } : {}), scoreIds: dense });
   stats.keyword = { termsMatched: kw.stats.termsMatched, matched: kw.stats.candidates, candidates: kw.hits.length, ms: performance.now() - tk };
   const bm25 = new Map<number, number>();
-  dense.forEach((id, i) => { if (exact.has(id) || !process.env.HYB_PQ_NEEDKW || kw.scores[i]! > 0) bm25.set(id, kw.scores[i]!); });
+  dense.forEach((id, i) => bm25.set(id, kw.scores[i]!));
   for (const h of kw.hits) bm25.set(h.id, h.score);
   const ids = [...bm25.keys()];
 
   // Keyword candidates the walk did not score exactly: their PQ estimate (exact minus approximate averages
   // scoreErrorMean near the top, so that is added back).
   const estimate = new Map<number, number>();
+  const c = state.core;
   if (q && ids.some((id) => !exact.has(id))) {
     const table = pqTable(c.pq, q, c.metric === "l2" ? "l2" : "ip");
+    const bias = c.params.scoreErrorMean ?? 0;
     for (const id of ids) if (!exact.has(id)) estimate.set(id, pqScore(c.pq, c.codes, id, table) + bias);
   }
   const sd = c.params.scoreErrorSd;
@@ -163,42 +142,12 @@ export async function hybridSearch(state: IndexState, query: string, req: Hybrid
     rescored += batch.length;
   }
 
-  let denseScore = (id: number) => exact.get(id) ?? estimate.get(id)!;
-  if (prfBeta > 0 && q) {
-    // Rocchio on the dense side: the query moved toward the exact vectors of the fused top m.
-    const first = relativeScoreFusion(
-      ids.map((id) => ({ id, score: denseScore(id) })),
-      ids.map((id) => ({ id, score: bm25.get(id)! })),
-      { alpha, k: Number(process.env.HYB_PRF_M ?? 3) },
-    );
-    const cen = new Float32Array(c.dims);
-    let m = 0;
-    for (const h of first) {
-      const v = exactVecs.get(h.id);
-      if (!v) continue;
-      for (let d = 0; d < c.dims; d++) cen[d]! += v[d]!;
-      m++;
-    }
-    if (m > 0) {
-      for (let d = 0; d < c.dims; d++) cen[d]! /= m;
-      const table = pqTable(c.pq, cen, c.metric === "l2" ? "l2" : "ip");
-      const shifted = new Map<number, number>();
-      for (const id of ids) {
-        const v = exactVecs.get(id);
-        const cs = v ? score(c.metric, cen, 0, v, 0, c.dims) : pqScore(c.pq, c.codes, id, table);
-        shifted.set(id, (exact.get(id) ?? estimate.get(id)!) + prfBeta * cs);
-      }
-      denseScore = (id: number) => shifted.get(id)!;
-    }
-  }
-  let fused = relativeScoreFusion(
+  const denseScore = (id: number) => exact.get(id) ?? estimate.get(id)!;
+  const fused = relativeScoreFusion(
     ids.map((id) => ({ id, score: denseScore(id) })),
     ids.map((id) => ({ id, score: bm25.get(id)! })),
-    { alpha, k: Math.max(o.k, Number(process.env.HYB_PROX_DEPTH ?? 30)) },
+    { alpha, k: o.k },
   );
-  const gamma = Number(process.env.HYB_PROX_GAMMA ?? 0);
-  if (gamma > 0) fused = withProximity(state, query, fused, gamma, Number(process.env.HYB_PROX_WIN ?? 8));
-  fused = fused.slice(0, o.k);
   const fromDense = new Set(dense);
   const fromKeyword = new Set(kw.hits.map((h) => h.id));
   const f = { fromDense: 0, fromKeyword: 0, both: 0, rescored, estimated: estimate.size };
@@ -209,24 +158,6 @@ export async function hybridSearch(state: IndexState, query: string, req: Hybrid
   }
   stats.fused = f;
   return finish(state, stats, fused, req.t0, vectors);
-}
-
-/** The fused list re-ranked with `gamma` x the proximity score (over its maximum in the list). */
-function withProximity(state: IndexState, query: string, fused: FusedHit<number>[], gamma: number, window: number): FusedHit<number>[] {
-  const kw = state.keyword!;
-  const post = kw.postings;
-  const n = post.documentCount;
-  const weight = (t: string) => {
-    const tid = post.termId(t);
-    const df = tid === undefined ? 0 : post.liveDocFrequency(tid);
-    return df > 0 ? bm25Idf(n, df) : 0;
-  };
-  const pairs = queryPairs(kw.tokenizer.tokenize(query), weight);
-  if (pairs.length === 0) return fused;
-  const prox = fused.map((h) => proximityScore(kw.tokenizer.tokenize(state.passages.get(h.id).text), pairs, { window }));
-  // Over the query's most (every pair found): a max over the list would blow up weak pairs ("how do").
-  const max = pairs.reduce((a, p) => a + p.w, 0);
-  return fused.map((h, i) => ({ ...h, score: h.score + (gamma * prox[i]!) / max })).sort((a, b) => b.score - a.score); // stable: ties keep the fusion's order
 }
 
 /** BM25 alone: no query embedding, no recomputation. */

@@ -91,8 +91,7 @@ export function toHit(state: IndexState, id: number, score: number, vectors?: Ma
 
 /**
  * The dense search over `ctx`: plans (see planSearch), runs, and records the path and
- * counters in `stats`. Returns internal ids and exact scores, best first (and, with `keepMet`, the
- * two-level walk's PQ-scored nodes: see WalkOptions.keepMet).
+ * counters in `stats`. Returns internal ids and exact scores, best first.
  */
 export async function runDense(
   state: IndexState,
@@ -103,10 +102,8 @@ export async function runDense(
   accept: ((id: number) => boolean) | undefined,
   pendingQuery: Promise<Float32Array | null>,
   stats: SearchStats,
-  keepMet = false,
 ): Promise<WalkResult> {
   const plan = planSearch(state, o, mode, filtered);
-  if (keepMet) plan.walk.keepMet = true;
   if (plan.filterShare !== undefined) stats.filterShare = plan.filterShare;
   // A non-empty index knows its dimensions, so its query vector is never null.
   const r = plan.empty

@@ -36,11 +36,6 @@ export interface WalkOptions {
   /** Nodes that may be returned (filters, deletions); others are walked through, never ranked. */
   accept?: (id: number) => boolean;
   /**
-   * Hand back every node met with its PQ score (`WalkResult.met`): the hybrid search takes its dense candidates
-   * beyond the re-ranked few from them. Changes nothing else the walk does.
-   */
-  keepMet?: boolean;
-  /**
    * The codes' accuracy measured at build (exact minus approximate score near the top).
    * With it, re-ranking runs in small batches and stops once the candidates left are expected
    * to hold fewer than EXPECTED_MISSES x k of the top k; without it (older files), by `patience` alone.
@@ -122,8 +117,6 @@ export interface WalkResult {
   /** Exact vectors requested (recomputed or cached). */
   exact: number;
   batches: number;
-  /** With `keepMet`: every node the walk scored approximately and its PQ score (no bias), in no order. */
-  met?: { ids: Uint32Array; approx: Float64Array };
 }
 
 /** Keeps the k best (id, exact score) pairs; a min-heap so the worst is at the top. */
@@ -319,13 +312,7 @@ export async function twoLevelSearch(ctx: SearchContext, query: Float32Array, o:
     if (!err && top.heap.size >= o.k && idle >= o.patience) break;
   }
   const { ids, scores } = top.sorted();
-  const r: WalkResult = { ids, scores, visited: visitedCount, expanded, exact: exactCount, batches };
-  if (o.keepMet) {
-    // With an error estimate `meet` already holds every node met; without one, they are read off `visited`.
-    if (!err) for (let i = 0; i < ctx.n; i++) if (visited[i]) meet(i, approx(i));
-    r.met = { ids: metIds.slice(0, met), approx: metScores.slice(0, met) };
-  }
-  return r;
+  return { ids, scores, visited: visitedCount, expanded, exact: exactCount, batches };
 }
 
 export interface ExactWalkOptions {
