@@ -8,7 +8,9 @@
  *
  * What each side costs:
  * - dense candidates are the passages the dense search scored exactly anyway (the same walk, the same
- *   recomputations as `alpha: 1`); their BM25 scores come from the keyword pass (`scoreIds`);
+ *   recomputations as `alpha: 1`); their BM25 scores come from the keyword pass (`scoreIds`). Only 10-15 of
+ *   them, but a deeper dense list (the walk's PQ-met nodes to CANDIDATE_DEPTH) found no more gold passages on
+ *   the tuning halves (docs/tuning.md, "Hybrid-only ideas");
  * - keyword candidates the walk did not meet get the PQ estimate of their dense score, which is free; only
  *   those that could still enter the fused top k (estimate plus the codes' measured error margin) are
  *   recomputed, at most RESCORE_SHARE of the exact vectors the dense search asked for, so with a cold cache a
