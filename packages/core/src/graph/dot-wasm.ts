@@ -14,40 +14,13 @@
  * built without), while the rows' independent sums keep the processor busy where one
  * row's chain of additions left it waiting (about 1.6x at 512 dimensions).
  */
-const leb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-};
-/** Signed LEB128 (i32.const immediates). */
-const sleb = (n: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) return [...out, b];
-    out.push(b | 0x80);
-  }
-};
-const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-const section = (id: number, bytes: number[]): number[] => [id, ...leb(bytes.length), ...bytes];
-const simd = (op: number): number[] => [0xfd, ...leb(op)];
-const V128_LOAD = 0, F32X4_EXTRACT_LANE = 31, F32X4_ADD = 228, F32X4_MUL = 230;
-const LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22, I32_CONST = 0x41, I32_ADD = 0x6a, I32_MUL = 0x6c, I32_SHL = 0x74;
-const I32_EQZ = 0x45, I32_LT_U = 0x49, I32_GE_U = 0x4f, F32_ADD = 0x92, F64_NEG = 0x9a, F64_LT = 0x63, F64_PROMOTE_F32 = 0xbb;
-const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, VOID = 0x40, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, RETURN = 0x0f, CALL = 0x10;
-const I32_LOAD = 0x28, F32_LOAD = 0x2a, F32_STORE = 0x38;
-const I32 = 0x7f, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b;
+import {
+  BLOCK, BR, BR_IF, bump, CALL, END, F32, F32_ADD, F32_LOAD, F32_STORE, F32X4_ADD, F32X4_EXTRACT_LANE, F32X4_MUL, F64, F64_LT, F64_NEG, F64_PROMOTE_F32, fn, get,
+  I32, I32_ADD, I32_CONST, I32_EQZ, I32_GE_U, I32_LOAD, I32_LT_U, I32_MUL, I32_SHL, IF, leb, LOCAL_SET, LOCAL_TEE, LOOP, name, RETURN, section, simd, sleb, type, V128, V128_LOAD, VOID,
+} from "../util/wasm-asm.js";
+
 const FUNC_DOT = 0, FUNC_DOT2 = 1, FUNC_DOT4 = 2;
 
-const get = (i: number): number[] => [LOCAL_GET, i];
-/** Adds `by` to local `i`. */
-const bump = (i: number, by: number): number[] => [...get(i), I32_CONST, ...sleb(by), I32_ADD, LOCAL_SET, i];
 /** Pushes (i32 at local `ids` + `at`) times local `rowBytes`: a row's byte offset. */
 const rowAt = (ids: number, at: number, rowBytes: number): number[] => [...get(ids), I32_LOAD, 2, ...leb(at), ...get(rowBytes), I32_MUL];
 /** Pushes -f32 < local `de` (f64) for the f32 on the stack. */
@@ -119,8 +92,6 @@ const firstCloserBody = [
   END,
 ];
 
-const fn = (body: number[]): number[] => [...leb(body.length), ...body];
-const type = (params: number[], results: number[]): number[] => [0x60, params.length, ...params, results.length, ...results];
 const i32s = (k: number): number[] => new Array<number>(k).fill(I32);
 
 export const DOT_WASM = new Uint8Array([
