@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildHnsw } from "../src/graph/hnsw-build.js";
+import { pruneGraph } from "../src/graph/prune.js";
 import { allocateVectors, simdAvailable, simdVectors } from "../src/graph/simd.js";
 import { normalizeRows } from "../src/util/vector.js";
 import { clustered } from "./helpers.js";
@@ -45,4 +46,19 @@ describe.runIf(simdAvailable())("the batched WebAssembly distances", () => {
       expect(b.entry).toBe(a.entry);
     });
   }
+});
+
+describe.runIf(simdAvailable())("pruning with the SIMD dot", () => {
+  it("keeps the lists that float64 distances keep when no two neighbours are equally near", async () => {
+    const n = 800, dims = 48;
+    const vectors = clustered(n, dims, 4, 10);
+    normalizeRows(vectors, dims);
+    const g = await buildHnsw(vectors, dims, { M: 12, efConstruction: 64, seed: 3, threads: 1, metric: "ip" });
+    const opts = { hubShare: 0.02, hubDegree: 12, degree: 0, graphBudget: 12, metric: "ip" as const };
+    const float64 = pruneGraph(g, vectors, dims, { ...opts, simd: false });
+    const simd = pruneGraph(g, vectors, dims, opts);
+    expect(simd.degree).toBe(float64.degree);
+    expect(Array.from(simd.adjacency.starts)).toEqual(Array.from(float64.adjacency.starts));
+    expect(Array.from(simd.adjacency.ids)).toEqual(Array.from(float64.adjacency.ids));
+  });
 });
