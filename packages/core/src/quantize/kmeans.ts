@@ -121,6 +121,15 @@ export function seedDistances(xs: Float32Array, m: number, S: number, cents: Flo
     }
     return total;
   }
+  if (S === 1) {
+    // One dimension a subspace (64-d models): the general loop's 0 + x * x is x * x.
+    const y = cents[co]!;
+    for (let i = 0; i < m; i++) {
+      const x = xs[i]! - y, d = x * x, u = nearest[i]!;
+      if (d < u) { nearest[i] = d; total += d; } else total += u;
+    }
+    return total;
+  }
   for (let i = 0; i < m; i++) {
     let d = 0;
     const io = i * S;
@@ -129,6 +138,15 @@ export function seedDistances(xs: Float32Array, m: number, S: number, cents: Flo
     total += nearest[i]!;
   }
   return total;
+}
+
+/** The first i at which the running sum of weights[0..i] reaches r (the last point if none does). */
+export function weightedPick(weights: Float64Array, m: number, r: number): number {
+  for (let i = 0; i < m; i++) {
+    r -= weights[i]!;
+    if (r <= 0) return i;
+  }
+  return m - 1;
 }
 
 /** Per centroid, the sum of its points' rows (stride S) and their count. */
@@ -165,8 +183,7 @@ export function* kmeansSteps(xs: Float32Array, m: number, S: number, K: number, 
   for (let c = 1; c < K; c++) {
     yield;
     const total = seedDistances(xs, m, S, cents, (c - 1) * S, nearest);
-    let r = rng() * total, pick = m - 1;
-    for (let i = 0; i < m; i++) { r -= nearest[i]!; if (r <= 0) { pick = i; break; } }
+    const pick = weightedPick(nearest, m, rng() * total);
     for (let t = 0; t < S; t++) cents[c * S + t] = xs[pick * S + t]!;
   }
   const sums = new Float64Array(K * S), counts = new Uint32Array(K);

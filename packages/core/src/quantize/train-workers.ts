@@ -1,7 +1,7 @@
 import { createRng } from "../util/rng.js";
 import type { Steps } from "../util/steps.js";
 import { WorkerPool } from "../util/worker-pool.js";
-import { assignScalar, centroidSums, gatherSubspace, kmeansSteps, nearestCentroids, SCAN_ROWS, seedDistances } from "./kmeans.js";
+import { assignScalar, centroidSums, gatherSubspace, kmeansSteps, nearestCentroids, SCAN_ROWS, seedDistances, weightedPick } from "./kmeans.js";
 import { createScan8, SCAN_WASM } from "./scan-wasm.js";
 import { prepareTraining, storeCentroids, subspaceJob, trainPqSteps, type PqCodebook, type PqTrainOptions } from "./pq.js";
 
@@ -31,6 +31,7 @@ const assignScalar = ${assignScalar.toString()};
 const gatherSubspace = ${gatherSubspace.toString()};
 const seedDistances = ${seedDistances.toString()};
 const centroidSums = ${centroidSums.toString()};
+const weightedPick = ${weightedPick.toString()};
 const kmeansSteps = ${kmeansSteps.toString()};
 const createScan8 = ${createScan8.toString()};
 const sample = new Float32Array(d.sample);
