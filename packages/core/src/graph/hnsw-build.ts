@@ -91,11 +91,13 @@ const k = createBuildKernel({
   upperBase: new Int32Array(d.upperBase), upper: new Int32Array(d.upper),
 });
 const W = d.threads, w = d.index;
+const claim = new Int32Array(d.claim);
 let reported = 0;
 parentPort.on("message", (m) => {
   try {
     if (m.phase === "connect") {
-      for (let q = m.start + w; q < m.end; q += W) k.connect(q, m.entry, m.maxLevel);
+      // Each takes the next node left: no worker waits while another has a longer share.
+      for (let q = m.start + Atomics.add(claim, 0, 1); q < m.end; q = m.start + Atomics.add(claim, 0, 1)) k.connect(q, m.entry, m.maxLevel);
     } else {
       linkAll(k, m.start, m.end, (u) => u % W === w, d);
     }
@@ -191,12 +193,16 @@ export async function buildHnsw(vectors: Float32Array, dims: number, opts: HnswB
     ...(simd && scratch >= 0 ? { batch: { dots: simd.dots, firstCloser: simd.firstCloser, scratch } } : {}),
   };
   const kernel = createBuildKernel(state);
+  // The connect phase's next node, claimed by the workers in turn (reset before each batch):
+  // a node's connect reads only the graph before its batch, so any order gives the same graph.
+  const claim = new Int32Array(useWorkers ? shared(4) : new ArrayBuffer(4));
   const pool = useWorkers
     ? new WorkerPool(workerSource(), threads, {
         memory: simd?.memory,
         wasm: DOT_WASM,
         scratch,
         scratchBytes,
+        claim: claim.buffer,
         count: n,
         vectors: simd ? undefined : vecs.buffer,
         dims,
@@ -224,6 +230,7 @@ export async function buildHnsw(vectors: Float32Array, dims: number, opts: HnswB
       await opts.ready?.(end);
       // Small batches cost more in messages than they save: run them here.
       if (pool && end - start >= 4 * threads) {
+        Atomics.store(claim, 0, 0);
         distances += sumDistances(await pool.broadcast({ phase: "connect", start, end, entry, maxLevel }, "graph construction"));
         distances += sumDistances(await pool.broadcast({ phase: "link", start, end }, "graph construction"));
       } else {
