@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createRng } from "@leann/testing";
-import { nearestCentroids } from "../src/quantize/kmeans.js";
+import { assignScalar, nearestCentroids } from "../src/quantize/kmeans.js";
 import { createScan8, SCAN_WASM } from "../src/quantize/scan-wasm.js";
 
 const rowsOf = (n: number, rng: () => number, round: boolean) => Float32Array.from({ length: n * 8 }, () => (round ? Math.round(rng() * 4 - 2) / 2 : rng() * 2 - 1));
@@ -56,5 +56,26 @@ describe.runIf(createScan8(SCAN_WASM, 4, 4) !== undefined)("the WebAssembly near
     assign[9] = (assign[9]! + 1) % K;
     expect(nearestCentroids(xs, 8, 64, cents, normsOf(cents, K), K, assign, false, scan)).toBe(2);
     expect(Array.from(assign)).toEqual(Array.from(before));
+  });
+});
+
+describe("the one-dimension assignment", () => {
+  it("assigns every value the nearest centroid, the lowest index on ties, inside, at the edges of and outside the centroids' range", () => {
+    const rng = createRng(17);
+    for (const K of [2, 16, 256]) {
+      for (const spread of [1e-6, 1, 1e4]) {
+        // Clustered centroids with duplicates, so the grid's cells hold uneven runs.
+        const cent = Float64Array.from({ length: K }, () => Math.round((rng() ** 3) * 64) / 64 * spread);
+        for (let c = 0; c < K; c += 5) cent[(c * 3 + 1) % K] = cent[c]!;
+        const values = Float32Array.from({ length: 3000 }, (_, i) => (i % 10 === 0 ? cent[i % K]! : (rng() * 1.4 - 0.2) * spread));
+        const assign = new Uint16Array(values.length);
+        expect(assignScalar(values, cent, K, assign, true)).toBe(values.length);
+        for (let i = 0; i < values.length; i++) {
+          let best = 0;
+          for (let c = 1; c < K; c++) if (Math.abs(cent[c]! - values[i]!) < Math.abs(cent[best]! - values[i]!)) best = c;
+          expect(assign[i]).toBe(best);
+        }
+      }
+    }
   });
 });
