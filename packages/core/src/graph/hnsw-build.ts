@@ -174,9 +174,10 @@ export async function buildHnsw(vectors: Float32Array, dims: number, opts: HnswB
     vecs = new Float32Array(shared(vectors.byteLength));
     vecs.set(vectors);
   }
-  // Each thread (this one first, then the workers) gets a slice of the memory's last page.
+  // Each thread (this one first, then the workers) gets a slice of the memory's last page, on
+  // cache lines of its own (128 B: adjacent-line prefetch), so no two threads write one line.
   // (Too little room, past 64 threads at M 32: one distance a call, the same graph.)
-  const scratchBytes = Math.ceil(batchScratchBytes(M, M0) / 16) * 16;
+  const scratchBytes = Math.ceil(batchScratchBytes(M, M0) / 128) * 128;
   const scratch = simd && opts.batch !== false && (threads + 1) * scratchBytes <= SCRATCH_BYTES ? simd.memory.buffer.byteLength - SCRATCH_BYTES : -1;
   const state: BuildState = {
     vectors: vecs,
