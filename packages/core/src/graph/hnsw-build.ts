@@ -1,8 +1,8 @@
 import { availableParallelism } from "node:os";
 import { createRng } from "../util/rng.js";
 import { WorkerPool, type WorkerReply } from "../util/worker-pool.js";
-import { createBuildKernel, type BuildKernel, type BuildState } from "./kernel.js";
-import { DOT_WASM, ownsVectors, simdVectors } from "./simd.js";
+import { batchScratchBytes, createBuildKernel, type BuildKernel, type BuildState } from "./kernel.js";
+import { DOT_WASM, ownsVectors, SCRATCH_BYTES, simdVectors } from "./simd.js";
 
 export interface HnswBuildOptions {
   M: number;
@@ -14,6 +14,8 @@ export interface HnswBuildOptions {
   metric: "ip" | "l2";
   /** Use the WebAssembly SIMD dot product where the runtime has it (default true). */
   simd?: boolean;
+  /** With SIMD, measure a neighbour list a call (default true; the graph is the same either way). */
+  batch?: boolean;
   onProgress?: (inserted: number, total: number) => void;
   /**
    * Resolves once the first `count` rows of the vectors are written: construction then
@@ -76,23 +78,26 @@ const { parentPort, workerData: d } = require("node:worker_threads");
 // Transpilers may wrap functions in helper calls (esbuild's keepNames): supply them.
 const __name = (f) => f;
 const createBuildKernel = ${createBuildKernel.toString()};
-let dot;
+let dot, batch;
 if (d.memory) {
   const instance = new WebAssembly.Instance(new WebAssembly.Module(d.wasm), { env: { mem: d.memory } });
   dot = instance.exports.dot;
+  if (d.scratch >= 0) batch = { dots: instance.exports.dots, firstCloser: instance.exports.firstCloser, scratch: d.scratch + (d.index + 1) * d.scratchBytes };
 }
 const k = createBuildKernel({
-  dot,
+  dot, batch,
   vectors: d.memory ? new Float32Array(d.memory.buffer, 0, d.count * d.dims) : new Float32Array(d.vectors), dims: d.dims, metric: d.metric, M: d.M, M0: d.M0,
   efConstruction: d.efConstruction, level0: new Int32Array(d.level0), levels: new Uint8Array(d.levels),
   upperBase: new Int32Array(d.upperBase), upper: new Int32Array(d.upper),
 });
 const W = d.threads, w = d.index;
+const claim = new Int32Array(d.claim);
 let reported = 0;
 parentPort.on("message", (m) => {
   try {
     if (m.phase === "connect") {
-      for (let q = m.start + w; q < m.end; q += W) k.connect(q, m.entry, m.maxLevel);
+      // Each takes the next node left: no worker waits while another has a longer share.
+      for (let q = m.start + Atomics.add(claim, 0, 1); q < m.end; q = m.start + Atomics.add(claim, 0, 1)) k.connect(q, m.entry, m.maxLevel);
     } else {
       linkAll(k, m.start, m.end, (u) => u % W === w, d);
     }
@@ -169,6 +174,11 @@ export async function buildHnsw(vectors: Float32Array, dims: number, opts: HnswB
     vecs = new Float32Array(shared(vectors.byteLength));
     vecs.set(vectors);
   }
+  // Each thread (this one first, then the workers) gets a slice of the memory's last page, on
+  // cache lines of its own (128 B: adjacent-line prefetch), so no two threads write one line.
+  // (Too little room, past 64 threads at M 32: one distance a call, the same graph.)
+  const scratchBytes = Math.ceil(batchScratchBytes(M, M0) / 128) * 128;
+  const scratch = simd && opts.batch !== false && (threads + 1) * scratchBytes <= SCRATCH_BYTES ? simd.memory.buffer.byteLength - SCRATCH_BYTES : -1;
   const state: BuildState = {
     vectors: vecs,
     dims,
@@ -181,12 +191,19 @@ export async function buildHnsw(vectors: Float32Array, dims: number, opts: HnswB
     upperBase,
     upper,
     ...(simd ? { dot: simd.dot } : {}),
+    ...(simd && scratch >= 0 ? { batch: { dots: simd.dots, firstCloser: simd.firstCloser, scratch } } : {}),
   };
   const kernel = createBuildKernel(state);
+  // The connect phase's next node, claimed by the workers in turn (reset before each batch):
+  // a node's connect reads only the graph before its batch, so any order gives the same graph.
+  const claim = new Int32Array(useWorkers ? shared(4) : new ArrayBuffer(4));
   const pool = useWorkers
     ? new WorkerPool(workerSource(), threads, {
         memory: simd?.memory,
         wasm: DOT_WASM,
+        scratch,
+        scratchBytes,
+        claim: claim.buffer,
         count: n,
         vectors: simd ? undefined : vecs.buffer,
         dims,
@@ -214,6 +231,7 @@ export async function buildHnsw(vectors: Float32Array, dims: number, opts: HnswB
       await opts.ready?.(end);
       // Small batches cost more in messages than they save: run them here.
       if (pool && end - start >= 4 * threads) {
+        Atomics.store(claim, 0, 0);
         distances += sumDistances(await pool.broadcast({ phase: "connect", start, end, entry, maxLevel }, "graph construction"));
         distances += sumDistances(await pool.broadcast({ phase: "link", start, end }, "graph construction"));
       } else {

@@ -31,6 +31,17 @@ export interface BuildState {
    * offset 0); dims must then be a multiple of 8.
    */
   dot?: (aByte: number, bByte: number, n: number) => number;
+  /**
+   * Batched forms of `dot` (graph/simd.ts) and this thread's own scratch in the same memory
+   * (`scratch` bytes from byte offset `scratch`, at least batchScratchBytes(M)): a neighbour
+   * list's distances, and the heuristic's test against the neighbours kept, in one call each.
+   * The results are those of `dot`, so the graph is the same with or without them.
+   */
+  batch?: {
+    dots: (q: number, ids: number, count: number, out: number, rowBytes: number, n: number) => void;
+    firstCloser: (e: number, ids: number, count: number, rowBytes: number, n: number, de: number, tmp: number) => number;
+    scratch: number;
+  };
 }
 
 export interface BuildKernel {
@@ -48,8 +59,13 @@ export interface BuildKernel {
   select(cd: Float64Array, ci: Int32Array, count: number, limit: number): Int32Array;
 }
 
+/** Bytes of scratch a thread's batched kernel needs (BuildState.batch): three lists of max(M0, M) + 1 entries, and some. */
+export function batchScratchBytes(M: number, M0: number): number {
+  return 3 * 4 * (Math.max(M0, M) + 4);
+}
+
 export function createBuildKernel(s: BuildState): BuildKernel {
-  const { vectors, dims, metric, M, M0, efConstruction, level0, levels, upperBase, upper, dot } = s;
+  const { vectors, dims, metric, M, M0, efConstruction, level0, levels, upperBase, upper, dot, batch } = s;
   const n = levels.length;
   const stats = { distances: 0 };
   const rowBytes = dims * 4;
@@ -89,6 +105,28 @@ export function createBuildKernel(s: BuildState): BuildKernel {
     }
     for (; i < dims; i++) s0 += vectors[ao + i] * vectors[bo + i];
     return -(s0 + s1 + s2 + s3);
+  }
+
+  // A neighbour list to measure (nb) and its distances (nd); with the batched kernel, nb,
+  // its f32 results and the heuristic's kept ids (sel) live in this thread's scratch.
+  const L = Math.max(M0, M) + 4;
+  const idsAt = batch ? batch.scratch : 0, outAt = idsAt + 4 * L, selAt = outAt + 4 * L;
+  const nb = batch ? new Int32Array(vectors.buffer, idsAt, L) : new Int32Array(L);
+  const nbOut = batch ? new Float32Array(vectors.buffer, outAt, L) : new Float32Array(0);
+  const sel = batch ? new Int32Array(vectors.buffer, selAt, L) : new Int32Array(L);
+  const nd = new Float64Array(L);
+  /** nd[k] = dist(q, nb[k]) for k < count. */
+  function measure(q: number, count: number): void {
+    if (!batch) {
+      for (let k = 0; k < count; k++) nd[k] = dist(q, nb[k]);
+      return;
+    }
+    batch.dots(q * rowBytes, idsAt, count, outAt, rowBytes, dims);
+    stats.distances += count;
+    for (let k = 0; k < count; k++) {
+      const x = nbOut[k];
+      nd[k] = norms ? norms[q] + norms[nb[k]] - 2 * x : -x;
+    }
   }
 
   // Adjacency access: returns [array, base] where array[base] is the count.
@@ -167,10 +205,10 @@ export function createBuildKernel(s: BuildState): BuildKernel {
     while (changed) {
       changed = false;
       const arr = listArray(level), b = listBase(cur, level), cnt = arr[b];
-      for (let j = 1; j <= cnt; j++) {
-        const e = arr[b + j];
-        const d = dist(q, e);
-        if (d < curD) { curD = d; cur = e; changed = true; }
+      for (let j = 0; j < cnt; j++) nb[j] = arr[b + 1 + j];
+      measure(q, cnt);
+      for (let k = 0; k < cnt; k++) {
+        if (nd[k] < curD) { curD = nd[k]; cur = nb[k]; changed = true; }
       }
     }
     bestDist = curD;
@@ -192,11 +230,16 @@ export function createBuildKernel(s: BuildState): BuildKernel {
       if (cd > rD[0] && rN >= ef) break;
       cPop();
       const arr = listArray(level), b = listBase(c, level), cnt = arr[b];
+      let m = 0;
       for (let j = 1; j <= cnt; j++) {
         const e = arr[b + j];
         if (visited[e] === epoch) continue;
         visited[e] = epoch;
-        const d = dist(q, e);
+        nb[m++] = e;
+      }
+      measure(q, m);
+      for (let k = 0; k < m; k++) {
+        const d = nd[k], e = nb[k];
         if (rN < ef || d < rD[0]) {
           cPush(d, e);
           rPush(d, e);
@@ -216,7 +259,7 @@ export function createBuildKernel(s: BuildState): BuildKernel {
    * the two agree), plus hnswlib's shortcut: at most `limit` candidates are all kept.
    * Input sorted ascending in (cd, ci)[0..count); the kept ids are written to sel.
    */
-  const sel = new Int32Array(Math.max(M0, M) + 1);
+  const closer = batch && metric === 0 ? batch.firstCloser : undefined;
   function heuristic(cd: Float64Array, ci: Int32Array, count: number, limit: number): number {
     if (count <= limit) {
       for (let i = 0; i < count; i++) sel[i] = ci[i];
@@ -226,8 +269,14 @@ export function createBuildKernel(s: BuildState): BuildKernel {
     for (let i = 0; i < count && kept < limit; i++) {
       const e = ci[i], de = cd[i];
       let good = true;
-      for (let j = 0; j < kept; j++) {
-        if (dist(e, sel[j]) < de) { good = false; break; }
+      if (closer) {
+        const j = closer(e * rowBytes, selAt, kept, rowBytes, dims, de, outAt);
+        stats.distances += j < 0 ? kept : j + 1;
+        good = j < 0;
+      } else {
+        for (let j = 0; j < kept; j++) {
+          if (dist(e, sel[j]) < de) { good = false; break; }
+        }
       }
       if (good) sel[kept++] = e;
     }

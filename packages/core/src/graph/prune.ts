@@ -5,6 +5,7 @@ import { compressedSizeSteps } from "./csr.js";
 import type { HnswGraph } from "./hnsw-build.js";
 import { selectNeighbors } from "./heuristic.js";
 import { rankByInDegree } from "./in-degree.js";
+import { SCRATCH_BYTES, simdVectors } from "./simd.js";
 
 export interface PruneOptions {
   /** Share of nodes, by in-degree, that keep up to `hubDegree` neighbours (the paper's a%). */
@@ -16,6 +17,8 @@ export interface PruneOptions {
   /** Target bytes per node of the compressed graph, used when `degree` is 0. */
   graphBudget: number;
   metric: "ip" | "l2";
+  /** Rank with the WebAssembly SIMD dot where it serves (default true). */
+  simd?: boolean;
 }
 
 export interface PrunedGraph {
@@ -53,9 +56,19 @@ export function pruneGraph(g: HnswGraph, vectors: Float32Array, dims: number, op
 /** pruneGraph, cut at safe points (util/steps.ts). */
 export function* pruneSteps(g: HnswGraph, vectors: Float32Array, dims: number, opts: PruneOptions): Steps<PrunedGraph> {
   const { n, M0, level0 } = g;
+  // At inner product the SIMD dot of graph construction ranks too (float32 sums, as the graph
+  // was built with: a near tie may order the other way, which measured recall cannot see),
+  // a node's list in one call (its ids and results in the memory's scratch page).
+  const simd = opts.metric === "ip" && opts.simd !== false && M0 * 8 <= SCRATCH_BYTES ? simdVectors(vectors, dims) : undefined;
+  const rowBytes = dims * 4;
   const dist = opts.metric === "l2"
     ? (a: number, b: number) => l2sq(vectors, a * dims, vectors, b * dims, dims)
-    : (a: number, b: number) => -dot(vectors, a * dims, vectors, b * dims, dims);
+    : simd
+      ? (a: number, b: number) => -simd.dot(a * rowBytes, b * rowBytes, dims)
+      : (a: number, b: number) => -dot(vectors, a * dims, vectors, b * dims, dims);
+  const idsAt = simd ? simd.memory.buffer.byteLength - SCRATCH_BYTES : 0, outAt = idsAt + M0 * 4;
+  const scratchIds = simd ? new Int32Array(simd.memory.buffer, idsAt, M0) : null;
+  const scratchOut = simd ? new Float32Array(simd.memory.buffer, outAt, M0) : null;
 
   const inDeg = new Uint32Array(n);
   for (let v = 0; v < n; v++) {
@@ -79,10 +92,14 @@ export function* pruneSteps(g: HnswGraph, vectors: Float32Array, dims: number, o
     if (v % RANK_STEP === 0) yield;
     rankStart[v] = ranked.length;
     const b = v * (M0 + 1), cnt = level0[b]!;
+    if (simd) {
+      scratchIds!.set(level0.subarray(b + 1, b + 1 + cnt));
+      simd.dots(v * rowBytes, idsAt, cnt, outAt, rowBytes, dims);
+    }
     let m = 0;
     for (let j = 1; j <= cnt; j++) {
       const e = level0[b + j]!;
-      const d = dist(v, e);
+      const d = simd ? -scratchOut![j - 1]! : dist(v, e);
       let i = m++;
       while (i > 0 && cd[i - 1]! > d) { cd[i] = cd[i - 1]!; ci[i] = ci[i - 1]!; i--; }
       cd[i] = d; ci[i] = e;

@@ -1,52 +1,10 @@
 /**
- * A WebAssembly SIMD dot product, for graph construction (about 4x faster than the
- * scalar loop in V8). The module is assembled here byte by byte (no build step, nothing
- * native): it imports a shared memory "env.mem" and exports
- *   dot(aByteOffset: i32, bByteOffset: i32, n: i32) -> f32
- * summing a[i] * b[i] over n floats with two f32x4 accumulators; n must be a multiple of 8.
+ * WebAssembly SIMD for graph construction: shared memories that hold the vectors (so worker
+ * threads read them in place) and the dot-product kernel of dot-wasm.ts instantiated on them.
  */
-const leb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-};
-const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-const section = (id: number, bytes: number[]): number[] => [id, ...leb(bytes.length), ...bytes];
-const simd = (op: number): number[] => [0xfd, ...leb(op)];
-const V128_LOAD = 0, F32X4_EXTRACT_LANE = 31, F32X4_ADD = 228, F32X4_MUL = 230;
-const LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22, I32_CONST = 0x41, I32_ADD = 0x6a, I32_SHL = 0x74, I32_GE_U = 0x4f, F32_ADD = 0x92;
+import { DOT_WASM } from "./dot-wasm.js";
 
-// Params: 0 a, 1 b, 2 n. Locals: 3, 4 v128 accumulators; 5 i32 end.
-const body = [
-  2, 2, 0x7b, 1, 0x7f,
-  LOCAL_GET, 0, LOCAL_GET, 2, I32_CONST, 2, I32_SHL, I32_ADD, LOCAL_SET, 5,
-  0x02, 0x40, 0x03, 0x40,
-  LOCAL_GET, 0, LOCAL_GET, 5, I32_GE_U, 0x0d, 1,
-  LOCAL_GET, 3, LOCAL_GET, 0, ...simd(V128_LOAD), 4, 0, LOCAL_GET, 1, ...simd(V128_LOAD), 4, 0, ...simd(F32X4_MUL), ...simd(F32X4_ADD), LOCAL_SET, 3,
-  LOCAL_GET, 4, LOCAL_GET, 0, ...simd(V128_LOAD), 4, 16, LOCAL_GET, 1, ...simd(V128_LOAD), 4, 16, ...simd(F32X4_MUL), ...simd(F32X4_ADD), LOCAL_SET, 4,
-  LOCAL_GET, 0, I32_CONST, 32, I32_ADD, LOCAL_SET, 0, LOCAL_GET, 1, I32_CONST, 32, I32_ADD, LOCAL_SET, 1,
-  0x0c, 0, 0x0b, 0x0b,
-  LOCAL_GET, 3, LOCAL_GET, 4, ...simd(F32X4_ADD), LOCAL_TEE, 3,
-  ...simd(F32X4_EXTRACT_LANE), 0,
-  LOCAL_GET, 3, ...simd(F32X4_EXTRACT_LANE), 1, F32_ADD,
-  LOCAL_GET, 3, ...simd(F32X4_EXTRACT_LANE), 2, F32_ADD,
-  LOCAL_GET, 3, ...simd(F32X4_EXTRACT_LANE), 3, F32_ADD,
-  0x0b,
-];
-
-export const DOT_WASM = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-  ...section(1, [1, 0x60, 3, 0x7f, 0x7f, 0x7f, 1, 0x7d]),
-  ...section(2, [1, ...name("env"), ...name("mem"), 0x02, 0x03, ...leb(1), ...leb(65536)]),
-  ...section(3, [1, 0]),
-  ...section(7, [1, ...name("dot"), 0x00, 0]),
-  ...section(10, [1, ...leb(body.length), ...body]),
-]);
+export { DOT_WASM };
 
 /** The part of the WebAssembly API used here (the project's TS lib settings carry no DOM types). */
 interface WasmMemory {
@@ -62,6 +20,11 @@ const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB: wasm32's limit
+/**
+ * Every memory made here ends with one page past its vectors: scratch space where the
+ * batched forms read neighbour ids and write results (hnsw-build.ts shares it out, a slice a thread).
+ */
+export const SCRATCH_BYTES = PAGE;
 
 let supported: boolean | undefined;
 /** True when this runtime validates the module (SIMD and threads). */
@@ -104,28 +67,35 @@ export function ownsVectors(vectors: Float32Array): boolean {
   return vectors.buffer instanceof SharedArrayBuffer;
 }
 
-export interface SimdVectors {
+/** The module's exports (see the header comment); every offset is in bytes. */
+export interface SimdKernel {
+  dot: (a: number, b: number, n: number) => number;
+  dots: (q: number, ids: number, count: number, out: number, rowBytes: number, n: number) => void;
+  firstCloser: (e: number, ids: number, count: number, rowBytes: number, n: number, de: number, tmp: number) => number;
+}
+
+export interface SimdVectors extends SimdKernel {
   memory: WasmMemory;
   /** The vectors, viewed inside the shared memory at byte offset 0. */
   vectors: Float32Array;
-  dot: (a: number, b: number, n: number) => number;
 }
 
 /** Copies vectors into a shared WebAssembly memory, or returns undefined when SIMD cannot serve them. */
 export function simdVectors(vectors: Float32Array, dims: number): SimdVectors | undefined {
   if (dims % 8 !== 0 || !simdAvailable()) return undefined;
   const own = vectors.byteOffset === 0 ? memories.get(vectors.buffer) : undefined;
-  if (own) return { memory: own, vectors, dot: instantiateDot(own) };
+  if (own) return { memory: own, vectors, ...instantiateKernel(own) };
   const pages = Math.ceil(vectors.byteLength / PAGE) + 1;
   if (pages > MAX_PAGES) return undefined;
   const memory = new WA!.Memory({ initial: pages, maximum: pages, shared: true });
   const view = new Float32Array(memory.buffer, 0, vectors.length);
   view.set(vectors);
-  return { memory, vectors: view, dot: instantiateDot(memory) };
+  return { memory, vectors: view, ...instantiateKernel(memory) };
 }
 
-/** Instantiates the module on a memory (also used inside worker threads). */
-export function instantiateDot(memory: WasmMemory): (a: number, b: number, n: number) => number {
+/** Instantiates the module on a memory (worker threads do the same from DOT_WASM). */
+export function instantiateKernel(memory: WasmMemory): SimdKernel {
   const instance = new WA!.Instance(new WA!.Module(DOT_WASM), { env: { mem: memory } });
-  return instance.exports.dot as (a: number, b: number, n: number) => number;
+  const e = instance.exports as unknown as SimdKernel;
+  return { dot: e.dot, dots: e.dots, firstCloser: e.firstCloser };
 }

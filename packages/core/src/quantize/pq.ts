@@ -1,8 +1,9 @@
 import { createRng } from "../util/rng.js";
 import { finish, type Steps } from "../util/steps.js";
-import { assignScalar, gatherSubspace, kmeansSteps, nearestCentroids, strideOf } from "./kmeans.js";
 import { roundToHalf } from "../util/f16.js";
+import { assignScalar, gatherSubspace, kmeansSteps, nearestCentroids, SCAN_ROWS, strideOf } from "./kmeans.js";
 import { int8Rotation, roundRotationToInt8 } from "./rotation-int8.js";
+import { createScan8, SCAN_WASM } from "./scan-wasm.js";
 import { learnRotationSteps, rotateInto, rotateRowsSteps, rowRotator } from "./rotation.js";
 
 /**
@@ -77,11 +78,12 @@ export function trainPq(vectors: Float32Array, dims: number, opts: PqTrainOption
 /** trainPq, cut at safe points (util/steps.ts). */
 export function* trainPqSteps(vectors: Float32Array, dims: number, opts: PqTrainOptions): Steps<PqCodebook> {
   const t = yield* prepareTraining(vectors, dims, opts);
+  const scan = createScan8(SCAN_WASM, SCAN_ROWS, centroidCount(t.pq));
   for (let s = 0; s < t.pq.subspaces; s++) {
     yield;
     const job = subspaceJob(t, s, opts.seed);
     const xs = gatherSubspace(t.sample, dims, t.m, job.lo, job.w, job.S);
-    storeCentroids(t.pq, s, yield* kmeansSteps(xs, t.m, job.S, job.K, t.iterations, createRng(job.seed)));
+    storeCentroids(t.pq, s, yield* kmeansSteps(xs, t.m, job.S, job.K, t.iterations, createRng(job.seed), job.S === 8 ? scan : undefined));
   }
   return t.pq;
 }
@@ -183,6 +185,7 @@ export function* encodePqSteps(pq: PqCodebook, vectors: Float32Array): Steps<Uin
   const rotate = pq.rotation ? rowRotator(pq.rotation, dims, VECTOR_STEP) : null;
   const xs = new Float32Array(block * maxStride);
   const assign = new Uint16Array(block);
+  const scan = createScan8(SCAN_WASM, block, K);
   for (let start = 0; start < n; start += block) {
     const count = Math.min(block, n - start);
     let src = vectors, off = start * dims;
@@ -201,7 +204,7 @@ export function* encodePqSteps(pq: PqCodebook, vectors: Float32Array): Steps<Uin
       xs.fill(0);
       for (let i = 0; i < count; i++) for (let j = 0; j < w; j++) xs[i * S + j] = src[off + i * dims + lo + j]!;
       if (S === 1) assignScalar(xs.subarray(0, count), cents[s]!, K, assign, true);
-      else nearestCentroids(xs, S, count, cents[s]!, norms[s]!, K, assign, true);
+      else nearestCentroids(xs, S, count, cents[s]!, norms[s]!, K, assign, true, S === 8 ? scan : undefined);
       for (let i = 0; i < count; i++) {
         const o = (start + i) * cs;
         if (pq.bits === 8) codes[o + s] = assign[i]!;

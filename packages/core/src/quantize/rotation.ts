@@ -7,7 +7,7 @@
  * (0.983 needed 96 bytes unrotated).
  */
 
-import { allocateVectors, simdVectors } from "../graph/simd.js";
+import { allocateVectors, SCRATCH_BYTES, simdVectors } from "../graph/simd.js";
 import { finish, type Steps } from "../util/steps.js";
 
 /** Rows sampled for the covariance: enough for a stable d x d estimate at the sizes used. */
@@ -284,14 +284,22 @@ export function rowRotator(rotation: Float32Array, dims: number, maxRows: number
       for (let i = 0; i < rows; i++) rotateInto(rotation, dims, src, (from + i) * dims, out.subarray((to + i) * dims, (to + i + 1) * dims));
     };
   }
-  const { dot, vectors: mem } = simd;
+  const { dot, dots, vectors: mem, memory } = simd;
   mem.set(rotation, 0);
   const rowBytes = dims * 4;
+  // R's row numbers and a rotated row, in the memory's scratch page: one call a row (x.r is r.x to the bit).
+  const idsAt = memory.buffer.byteLength - SCRATCH_BYTES, outAt = idsAt + dims * 4;
+  const batched = dims * 8 <= SCRATCH_BYTES;
+  const rotated = new Float32Array(memory.buffer, outAt, batched ? dims : 0);
+  if (batched) new Int32Array(memory.buffer, idsAt, dims).set(Int32Array.from({ length: dims }, (_, r) => r));
   return (src, from, rows, out, to) => {
     mem.set(src.subarray(from * dims, (from + rows) * dims), dims * dims);
     for (let i = 0; i < rows; i++) {
       const x = (dims + i) * rowBytes, o = (to + i) * dims;
-      for (let r = 0; r < dims; r++) out[o + r] = dot(r * rowBytes, x, dims);
+      if (batched) {
+        dots(x, idsAt, dims, outAt, rowBytes, dims);
+        out.set(rotated, o);
+      } else for (let r = 0; r < dims; r++) out[o + r] = dot(r * rowBytes, x, dims);
     }
   };
 }

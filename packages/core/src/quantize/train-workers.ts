@@ -1,7 +1,8 @@
 import { createRng } from "../util/rng.js";
 import type { Steps } from "../util/steps.js";
 import { WorkerPool } from "../util/worker-pool.js";
-import { assignScalar, centroidSums, gatherSubspace, kmeansSteps, nearestCentroids, seedDistances } from "./kmeans.js";
+import { assignScalar, centroidSums, gatherSubspace, kmeansSteps, nearestCentroids, SCAN_ROWS, seedDistances, weightedPick } from "./kmeans.js";
+import { createScan8, SCAN_WASM } from "./scan-wasm.js";
 import { prepareTraining, storeCentroids, subspaceJob, trainPqSteps, type PqCodebook, type PqTrainOptions } from "./pq.js";
 
 /** How the caller paces the work on its own thread (build/pacer.ts's Pacer fits). */
@@ -30,12 +31,16 @@ const assignScalar = ${assignScalar.toString()};
 const gatherSubspace = ${gatherSubspace.toString()};
 const seedDistances = ${seedDistances.toString()};
 const centroidSums = ${centroidSums.toString()};
+const weightedPick = ${weightedPick.toString()};
 const kmeansSteps = ${kmeansSteps.toString()};
+const createScan8 = ${createScan8.toString()};
 const sample = new Float32Array(d.sample);
+const scans = new Map();
 parentPort.on("message", (j) => {
   try {
     const xs = gatherSubspace(sample, d.dims, d.m, j.lo, j.w, j.S);
-    const steps = kmeansSteps(xs, d.m, j.S, j.K, d.iterations, createRng(j.seed));
+    if (j.S === 8 && !scans.has(j.K)) scans.set(j.K, createScan8(d.scanWasm, d.scanRows, j.K));
+    const steps = kmeansSteps(xs, d.m, j.S, j.K, d.iterations, createRng(j.seed), scans.get(j.K));
     let r = steps.next();
     while (!r.done) r = steps.next();
     parentPort.postMessage({ ok: true, cents: r.value }, [r.value.buffer]);
@@ -60,7 +65,7 @@ export async function trainPqOnWorkers(vectors: Float32Array, dims: number, opts
   if (count < 2) return pacing.run(trainPqSteps(vectors, dims, opts));
   const t = await pacing.run(prepareTraining(vectors, dims, opts));
   const S = t.pq.subspaces;
-  const pool = new WorkerPool(workerSource(), count, { sample: t.sample.buffer, dims, m: t.m, iterations: t.iterations });
+  const pool = new WorkerPool(workerSource(), count, { sample: t.sample.buffer, dims, m: t.m, iterations: t.iterations, scanWasm: SCAN_WASM, scanRows: SCAN_ROWS });
   try {
     let next = 0;
     let failed = false;

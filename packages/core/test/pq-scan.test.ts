@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { createRng } from "@leann/testing";
+import { assignScalar, nearestCentroids } from "../src/quantize/kmeans.js";
+import { createScan8, SCAN_WASM } from "../src/quantize/scan-wasm.js";
+
+const rowsOf = (n: number, rng: () => number, round: boolean) => Float32Array.from({ length: n * 8 }, () => (round ? Math.round(rng() * 4 - 2) / 2 : rng() * 2 - 1));
+const normsOf = (cents: Float64Array, K: number) => Float64Array.from({ length: K }, (_, c) => cents.subarray(c * 8, c * 8 + 8).reduce((s, x) => s + x * x, 0));
+
+describe.runIf(createScan8(SCAN_WASM, 4, 4) !== undefined)("the WebAssembly nearest-centroid scan", () => {
+  for (const K of [16, 256]) {
+    it(`assigns the centroid the float64 scan assigns when the nearest two are not within float32 rounding, K ${K}`, () => {
+      const rng = createRng(K);
+      const scan = createScan8(SCAN_WASM, 1024, K)!;
+      let compared = 0;
+      for (const count of [1, 3, 4, 5, 257, 1024]) {
+        const xs = rowsOf(count, rng, false);
+        const cents = Float64Array.from(rowsOf(K, rng, false));
+        const norms = normsOf(cents, K);
+        const js = new Uint16Array(count), wasm = new Uint16Array(count);
+        expect(nearestCentroids(xs, 8, count, cents, norms, K, js, true)).toBe(count);
+        expect(nearestCentroids(xs, 8, count, cents, norms, K, wasm, true, scan)).toBe(count);
+        for (let i = 0; i < count; i++) {
+          const d = Array.from({ length: K }, (_, c) => norms[c]! - 2 * xs.subarray(i * 8, i * 8 + 8).reduce((s, x, t) => s + x * cents[c * 8 + t]!, 0)).sort((a, b) => a - b);
+          if (d[1]! - d[0]! < 1e-5) continue;
+          expect(wasm[i]).toBe(js[i]);
+          compared++;
+        }
+      }
+      expect(compared).toBeGreaterThan(1000);
+    });
+  }
+
+  it("breaks ties toward the lower centroid index, as the JavaScript scan does", () => {
+    const K = 64, rng = createRng(5);
+    const scan = createScan8(SCAN_WASM, 512, K)!;
+    // Half-integer values: every sum is exact in float32, so equal centroids give equal distances.
+    const cents = Float64Array.from(rowsOf(K, rng, true));
+    for (let c = 0; c < K; c += 3) cents.copyWithin(((c * 7 + 5) % K) * 8, c * 8, c * 8 + 8);
+    const xs = rowsOf(512, rng, true);
+    const norms = normsOf(cents, K);
+    const js = new Uint16Array(512), wasm = new Uint16Array(512);
+    nearestCentroids(xs, 8, 512, cents, norms, K, js, true);
+    nearestCentroids(xs, 8, 512, cents, norms, K, wasm, true, scan);
+    expect(Array.from(wasm)).toEqual(Array.from(js));
+  });
+
+  it("counts only the assignments that changed after the first pass", () => {
+    const K = 16, rng = createRng(2);
+    const scan = createScan8(SCAN_WASM, 64, K)!;
+    const cents = Float64Array.from(rowsOf(K, rng, false));
+    const xs = rowsOf(64, rng, false);
+    const assign = new Uint16Array(64);
+    nearestCentroids(xs, 8, 64, cents, normsOf(cents, K), K, assign, true, scan);
+    const before = assign.slice();
+    assign[3] = (assign[3]! + 1) % K;
+    assign[9] = (assign[9]! + 1) % K;
+    expect(nearestCentroids(xs, 8, 64, cents, normsOf(cents, K), K, assign, false, scan)).toBe(2);
+    expect(Array.from(assign)).toEqual(Array.from(before));
+  });
+});
+
+describe("the one-dimension assignment", () => {
+  it("assigns every value the nearest centroid, the lowest index on ties, inside, at the edges of and outside the centroids' range", () => {
+    const rng = createRng(17);
+    for (const K of [2, 16, 256]) {
+      for (const spread of [1e-6, 1, 1e4]) {
+        // Clustered centroids with duplicates, so the grid's cells hold uneven runs.
+        const cent = Float64Array.from({ length: K }, () => Math.round((rng() ** 3) * 64) / 64 * spread);
+        for (let c = 0; c < K; c += 5) cent[(c * 3 + 1) % K] = cent[c]!;
+        const values = Float32Array.from({ length: 3000 }, (_, i) => (i % 10 === 0 ? cent[i % K]! : (rng() * 1.4 - 0.2) * spread));
+        const assign = new Uint16Array(values.length);
+        expect(assignScalar(values, cent, K, assign, true)).toBe(values.length);
+        for (let i = 0; i < values.length; i++) {
+          let best = 0;
+          for (let c = 1; c < K; c++) if (Math.abs(cent[c]! - values[i]!) < Math.abs(cent[best]! - values[i]!)) best = c;
+          expect(assign[i]).toBe(best);
+        }
+      }
+    }
+  });
+});
