@@ -5,13 +5,15 @@
  *   pnpm --dir bench exec tsx hybrid-engine.ts                   # held-out halves of every set (QA_SETS)
  *   pnpm --dir bench exec tsx hybrid-engine.ts --set python-faq --split tune
  *   pnpm --dir bench exec tsx hybrid-engine.ts --alpha 0.5       # another default alpha (tuning halves only)
+ *   pnpm --dir bench exec tsx hybrid-engine.ts --model use       # USE-lite (512-d) instead of potion-base-2M
  *
  * Prints per set: hit@10 of the three (gold passage in the top 10), recall@10 of alpha 1 against exact dense
  * search, recomputations per query of the default against alpha 1 with a cold cache (cacheBytes 0, so every
  * search starts cold), keyword-side ms per query (wall, and CPU for alpha 0), and build time of the structures
  * with and without the keyword index (vectors given, so embedding is apart; its time is printed too; best of
  * --build-reps, default 2, wall and process CPU; --no-build-time builds once, with it). Writes
- * bench/results/hybrid-engine-<split>[-<set>].json. Passage vectors are cached in bench/.cache/qa-vectors/.
+ * bench/results/hybrid-engine-<split>[-<set>][-use].json. Passage vectors are cached in bench/.cache/qa-vectors/,
+ * one file per set and model.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,6 +23,7 @@ import { QA_SETS, readQaSet } from "./build-qa-sets.ts";
 import { exactSearchOne } from "./lib/exact.ts";
 import { loadPotionEmbedder } from "./lib/potion.ts";
 import { LookupEmbedder, passageVectors } from "./lib/qa-engine.ts";
+import { USE_MODEL_NAME, useTextEmbedder } from "./lib/use.ts";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,14 +36,18 @@ async function main(): Promise<void> {
   const alphaArg = arg("alpha") !== undefined ? Number(arg("alpha")) : undefined;
   if (split === "heldout" && alphaArg !== undefined) throw new Error("--alpha is for the tuning halves; the held-out halves run the default");
   const skipBuildTime = process.argv.includes("--no-build-time");
-  const model = await loadPotionEmbedder();
+  const modelKey = arg("model") ?? "potion";
+  if (modelKey !== "potion" && modelKey !== "use") throw new Error(`--model ${modelKey}: expected potion or use`);
+  // The engine records the embedder's model name; USE's says which package version made the vectors.
+  const model = modelKey === "use" ? useTextEmbedder : await loadPotionEmbedder();
+  const modelName = modelKey === "use" ? USE_MODEL_NAME : undefined;
   const dims = model.dims;
   const report: Record<string, unknown>[] = [];
   for (const set of QA_SETS) {
     if (only && only !== set) continue;
     const { passages, questions } = readQaSet(set, split);
-    const { vectors, embedMs } = await passageVectors(set, passages, model);
-    const embedder = new LookupEmbedder(passages, vectors, dims, model);
+    const { vectors, embedMs } = await passageVectors(set, passages, model, modelKey);
+    const embedder = new LookupEmbedder(passages, vectors, dims, model, modelName);
     const input = passages.map((p) => ({ id: String(p.id), text: p.text }));
     const rows = Array.from({ length: passages.length }, (_, i) => vectors.subarray(i * dims, (i + 1) * dims));
     // cacheBytes 0: nothing is kept between searches, so every search recomputes as from a cold cache.
@@ -99,6 +106,7 @@ async function main(): Promise<void> {
     const row = {
       set,
       split,
+      ...(modelKey === "use" ? { model: model.description } : {}),
       passages: passages.length,
       questions: nq,
       hitAt10: { dense: per(hit.dense!), keyword: per(hit.keyword!), hybrid: per(hit.hybrid!) },
@@ -126,7 +134,7 @@ async function main(): Promise<void> {
     }
     console.log(`sizes: ${JSON.stringify(sizes)}`);
   }
-  const out = join(import.meta.dirname, "results", `hybrid-engine-${split}${only ? `-${only}` : ""}${alphaArg !== undefined ? `-alpha${alphaArg}` : ""}.json`);
+  const out = join(import.meta.dirname, "results", `hybrid-engine-${split}${only ? `-${only}` : ""}${alphaArg !== undefined ? `-alpha${alphaArg}` : ""}${modelKey === "use" ? "-use" : ""}.json`);
   mkdirSync(join(import.meta.dirname, "results"), { recursive: true });
   writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), argv: process.argv.slice(2), sets: report }, null, 2) + "\n");
   console.log(`\nwrote ${out}`);

