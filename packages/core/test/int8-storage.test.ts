@@ -93,6 +93,11 @@ describe("int8 rotation", () => {
     expect(rotationFromInt8(bytes.subarray(1), scales, dims)).toBeNull();
     expect(rotationFromInt8(bytes, scales.subarray(1), dims)).toBeNull();
   });
+
+  it("rejects sizes that do not match a header's dims before allocating for them, however large the dims", () => {
+    const bytes = new Uint8Array(16).fill(1), scales = new Float32Array(4).fill(0.005);
+    for (const dims of [2 ** 26, 2 ** 33, 2 ** 40, 0, -4, 4.5]) expect(rotationFromInt8(bytes, scales, dims)).toBeNull();
+  });
 });
 
 describe("int8 rotation in the index file", () => {
@@ -219,5 +224,16 @@ describe("int8 codebook in the index file", () => {
     await expect(LeannIndex.load(dir, { embedder, probe: false })).rejects.toBeInstanceOf(CorruptIndexError);
     rewriteSections(other, (s) => s.delete("pq.centroids8.scales"));
     await expect(LeannIndex.load(other, { embedder, probe: false })).rejects.toBeInstanceOf(CorruptIndexError);
+  });
+
+  it("rejects with CorruptIndexError an int8 codebook whose scale is finite but decodes past float32's range", async () => {
+    const { index, embedder } = await built(false);
+    const big = tempDir("leann-cb-big-");
+    await index.save(big);
+    await index.close();
+    // Finite, but 127 x 3e38 is Infinity in float32: the centroids would rank every passage wrongly. (Half-float
+    // sections holding Infinity or NaN are refused by the file reader itself, format/index-file.ts.)
+    rewriteSections(big, (s) => s.set("pq.centroids8.scales", Float32Array.from(s.get("pq.centroids8.scales") as Float32Array, (x, i) => (i === 0 ? 3e38 : x))));
+    await expect(LeannIndex.load(big, { embedder, probe: false })).rejects.toBeInstanceOf(CorruptIndexError);
   });
 });

@@ -37,7 +37,7 @@ export function roundCodebook(pq: PqCodebook): void {
   else roundToHalf(pq.centroids);
 }
 
-/** The stored bytes of a codebook rounded by `roundCodebookToInt8`, or null for one that was not (older files). */
+/** The stored bytes of a codebook rounded by `roundCodebook`, or null for one that was not (older files). */
 export function codebookToInt8(pq: PqCodebook): Uint8Array | null {
   return pq.centroidScales ? slicesToInt8(pq.centroids, pq.centroidScales, subspaceSlices(pq.bounds, pq.bits)) : null;
 }

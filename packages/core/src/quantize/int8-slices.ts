@@ -62,7 +62,8 @@ export function slicesFromInt8(bytes: Uint8Array, scales: Float32Array, starts: 
   const out = new Float32Array(bytes.length);
   for (let s = 0; s < scales.length; s++) {
     const scale = scales[s]!;
-    if (!(scale >= 0 && scale <= maxScale) || !Number.isFinite(scale)) return null;
+    // A scale past ~2.7e36 turns 127 x scale into Infinity: a finite scale can still decode to non-finite values.
+    if (!(scale >= 0 && scale <= maxScale) || !Number.isFinite(Math.fround(INT8_MAX * scale))) return null;
     for (let i = starts[s]!; i < starts[s + 1]!; i++) {
       const v = q[i]!;
       if (v < -INT8_MAX) return null;

@@ -28,6 +28,8 @@ export function rotationToInt8(rotation: Float32Array, scales: Float32Array, dim
 
 /** The rotation a file's bytes and scales hold, or null when they cannot be one (see slicesFromInt8; scale <= 1.001 / 127). */
 export function rotationFromInt8(bytes: Uint8Array, scales: Float32Array, dims: number): Float32Array | null {
+  // Sizes first: `dims` comes from the file's header, and the row starts below are dims + 1 numbers.
+  if (!Number.isSafeInteger(dims) || dims < 1 || scales.length !== dims || bytes.length !== dims * dims) return null;
   return slicesFromInt8(bytes, scales, rows(dims), MAX_SCALE);
 }
 
