@@ -28,6 +28,16 @@ function correlated(n: number, dims: number, seed: number): Float32Array {
 }
 
 describe("storage budget", () => {
+  it("buys dims / 2 subspaces with an int8 codebook when more would need half floats that buy fewer", () => {
+    // 128-d, 1,000 passages, 150 B: past 64 subspaces the codebook must be half floats, whose cost buys only 47.
+    for (const [budget, n, dims] of [[150, 1000, 128], [100, 2000, 96]] as const) {
+      const l = chooseLayout(budget, n, dims, {});
+      expect(l.pqSubspaces).toBe(dims / 2);
+      expect(int8Codebook(l.pqBits, dims, l.pqSubspaces)).toBe(true);
+      expect(l.expectedBytes).toBeLessThanOrEqual(budget);
+    }
+  });
+
   it("chooses 8-bit codes after a rotation when many passages share their fixed cost", () => {
     const l = chooseLayout("balanced", 100_000, 64, {});
     expect(l).toMatchObject({ pqBits: 8, rotate: true, budget: presetBytes("balanced", 64), preset: "balanced" });

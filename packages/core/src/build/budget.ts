@@ -150,6 +150,13 @@ function fitCodes(bits: 4 | 8, rotate: boolean, dims: number, n: number, room: n
     subspaces = Math.max(1, Math.min(dims, givenSubspaces || (bits === 4 ? 2 * codeRoom : codeRoom)));
     if (fixedBytes(bits, rotate, dims, n, subspaces) <= fixed) break;
   }
+  // When the int8 guess bought more than dims / 2 subspaces, the half-float codebook's cost may buy fewer than
+  // dims / 2 itself, which the int8 codebook would still have paid for: keep whichever is larger and fits.
+  const widest = Math.floor(dims / 2);
+  if (!givenSubspaces && widest > subspaces) {
+    const f = fixedBytes(bits, rotate, dims, n, widest);
+    if (f + (bits === 4 ? Math.ceil(widest / 2) : widest) <= room) return { fixed: f, subspaces: widest };
+  }
   return { fixed: fixedBytes(bits, rotate, dims, n, subspaces), subspaces };
 }
 
