@@ -17,7 +17,7 @@
  * were still scanned, and nothing was saved.
 
  */
-import type { Scan8 } from "./scan-wasm.js";
+import type { Scan } from "./scan-wasm.js";
 
 /** Rows a call of the scan in kmeansSteps (the `scan` given must take this many). */
 export const SCAN_ROWS = 1024;
@@ -25,7 +25,8 @@ export const SCAN_ROWS = 1024;
 /** The stride rows and centroids are held at for a subspace `w` dimensions wide. */
 export function strideOf(w: number): number {
   // One dimension a subspace (64-d models at 64 subspaces) assigns by binary search: see assignScalar.
-  return w === 1 ? 1 : w <= 8 ? 8 : w;
+  // Wider ones are padded with zeros to a multiple of 4, the SIMD scan's lanes (scan-wasm.ts): the padding adds 0 to every sum.
+  return w === 1 ? 1 : w <= 8 ? 8 : Math.ceil(w / 4) * 4;
 }
 
 /** Columns lo..lo+w of the m rows of `src` (width dims), at stride S and zero-padded. */
@@ -39,12 +40,13 @@ export function gatherSubspace(src: Float32Array, dims: number, m: number, lo: n
  * Assigns rows [0, count) of `xs` (stride S) to their nearest centroid of `cents` (K rows,
  * stride S, squared norms in `norms`), by the least |c|^2 - 2 x.c; ties go to the lower
  * centroid index. Returns how many assignments changed (all of them when `first`).
- * `scan` (scan-wasm.ts, for S = 8) does the work of the four-row loop, with the same result.
+ * `scan` (scan-wasm.ts, made for stride S) does the work of the JavaScript loops, with the same result but at float32
+ * ties.
  */
-export function nearestCentroids(xs: Float32Array, S: number, count: number, cents: Float64Array, norms: Float64Array, K: number, assign: Uint16Array, first: boolean, scan?: Scan8): number {
+export function nearestCentroids(xs: Float32Array, S: number, count: number, cents: Float64Array, norms: Float64Array, K: number, assign: Uint16Array, first: boolean, scan?: Scan): number {
   let changed = 0;
   let i = 0;
-  if (S === 8 && scan) {
+  if (scan && scan.stride === S) {
     // Every row in WebAssembly (scan-wasm.ts).
     const best = scan(xs, count, cents, norms);
     for (; i < count; i++) {
@@ -168,7 +170,7 @@ export function centroidSums(xs: Float32Array, m: number, S: number, assign: Uin
  * seeded centroid, each step, and every 1,024 points of a scan (SCAN_ROWS: `scan`, if given,
  * must take that many rows a call).
  */
-export function* kmeansSteps(xs: Float32Array, m: number, S: number, K: number, iterations: number, rng: () => number, scan?: Scan8): Generator<void, Float64Array, void> {
+export function* kmeansSteps(xs: Float32Array, m: number, S: number, K: number, iterations: number, rng: () => number, scan?: Scan): Generator<void, Float64Array, void> {
   const cents = new Float64Array(K * S);
   const norms = new Float64Array(K);
   const assign = new Uint16Array(m);

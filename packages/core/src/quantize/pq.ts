@@ -3,7 +3,7 @@ import { finish, type Steps } from "../util/steps.js";
 import { roundToHalf } from "../util/f16.js";
 import { assignScalar, gatherSubspace, kmeansSteps, nearestCentroids, SCAN_ROWS, strideOf } from "./kmeans.js";
 import { int8Rotation, roundRotationToInt8 } from "./rotation-int8.js";
-import { createScan8, SCAN_WASM } from "./scan-wasm.js";
+import { createScan, scanTakes, scanWasm, type Scan } from "./scan-wasm.js";
 import { learnRotationSteps, rotateInto, rotateRowsSteps, rowRotator } from "./rotation.js";
 
 /**
@@ -70,6 +70,16 @@ const VECTOR_STEP = 64;
 const EIGHT_BIT_POINTS_PER_CENTROID = 16;
 const EIGHT_BIT_ITERATIONS = 8;
 
+/** The SIMD scan for each stride asked for (made at the first ask; undefined where it does not apply). */
+function scansFor(maxRows: number, K: number): (S: number) => Scan | undefined {
+  const made = new Map<number, Scan | undefined>();
+  return (S) => {
+    if (!scanTakes(S)) return undefined;
+    if (!made.has(S)) made.set(S, createScan(scanWasm(S), S, maxRows, K));
+    return made.get(S);
+  };
+}
+
 /** Learns one codebook per subspace with k-means++ seeding and Lloyd iterations. */
 export function trainPq(vectors: Float32Array, dims: number, opts: PqTrainOptions): PqCodebook {
   return finish(trainPqSteps(vectors, dims, opts));
@@ -78,12 +88,12 @@ export function trainPq(vectors: Float32Array, dims: number, opts: PqTrainOption
 /** trainPq, cut at safe points (util/steps.ts). */
 export function* trainPqSteps(vectors: Float32Array, dims: number, opts: PqTrainOptions): Steps<PqCodebook> {
   const t = yield* prepareTraining(vectors, dims, opts);
-  const scan = createScan8(SCAN_WASM, SCAN_ROWS, centroidCount(t.pq));
+  const scans = scansFor(SCAN_ROWS, centroidCount(t.pq));
   for (let s = 0; s < t.pq.subspaces; s++) {
     yield;
     const job = subspaceJob(t, s, opts.seed);
     const xs = gatherSubspace(t.sample, dims, t.m, job.lo, job.w, job.S);
-    storeCentroids(t.pq, s, yield* kmeansSteps(xs, t.m, job.S, job.K, t.iterations, createRng(job.seed), job.S === 8 ? scan : undefined));
+    storeCentroids(t.pq, s, yield* kmeansSteps(xs, t.m, job.S, job.K, t.iterations, createRng(job.seed), scans(job.S)));
   }
   return t.pq;
 }
@@ -185,7 +195,7 @@ export function* encodePqSteps(pq: PqCodebook, vectors: Float32Array): Steps<Uin
   const rotate = pq.rotation ? rowRotator(pq.rotation, dims, VECTOR_STEP) : null;
   const xs = new Float32Array(block * maxStride);
   const assign = new Uint16Array(block);
-  const scan = createScan8(SCAN_WASM, block, K);
+  const scans = scansFor(block, K);
   for (let start = 0; start < n; start += block) {
     const count = Math.min(block, n - start);
     let src = vectors, off = start * dims;
@@ -204,7 +214,7 @@ export function* encodePqSteps(pq: PqCodebook, vectors: Float32Array): Steps<Uin
       xs.fill(0);
       for (let i = 0; i < count; i++) for (let j = 0; j < w; j++) xs[i * S + j] = src[off + i * dims + lo + j]!;
       if (S === 1) assignScalar(xs.subarray(0, count), cents[s]!, K, assign, true);
-      else nearestCentroids(xs, S, count, cents[s]!, norms[s]!, K, assign, true, S === 8 ? scan : undefined);
+      else nearestCentroids(xs, S, count, cents[s]!, norms[s]!, K, assign, true, scans(S));
       for (let i = 0; i < count; i++) {
         const o = (start + i) * cs;
         if (pq.bits === 8) codes[o + s] = assign[i]!;

@@ -2,7 +2,7 @@ import { createRng } from "../util/rng.js";
 import type { Steps } from "../util/steps.js";
 import { WorkerPool } from "../util/worker-pool.js";
 import { assignScalar, centroidSums, gatherSubspace, kmeansSteps, nearestCentroids, SCAN_ROWS, seedDistances, weightedPick } from "./kmeans.js";
-import { createScan8, SCAN_WASM } from "./scan-wasm.js";
+import { createScan, scanTakes, scanWasm } from "./scan-wasm.js";
 import { prepareTraining, storeCentroids, subspaceJob, trainPqSteps, type PqCodebook, type PqTrainOptions } from "./pq.js";
 
 /** How the caller paces the work on its own thread (build/pacer.ts's Pacer fits). */
@@ -33,14 +33,15 @@ const seedDistances = ${seedDistances.toString()};
 const centroidSums = ${centroidSums.toString()};
 const weightedPick = ${weightedPick.toString()};
 const kmeansSteps = ${kmeansSteps.toString()};
-const createScan8 = ${createScan8.toString()};
+const createScan = ${createScan.toString()};
 const sample = new Float32Array(d.sample);
 const scans = new Map();
 parentPort.on("message", (j) => {
   try {
     const xs = gatherSubspace(sample, d.dims, d.m, j.lo, j.w, j.S);
-    if (j.S === 8 && !scans.has(j.K)) scans.set(j.K, createScan8(d.scanWasm, d.scanRows, j.K));
-    const steps = kmeansSteps(xs, d.m, j.S, j.K, d.iterations, createRng(j.seed), scans.get(j.K));
+    const key = j.S + "/" + j.K;
+    if (d.scanWasm[j.S] && !scans.has(key)) scans.set(key, createScan(d.scanWasm[j.S], j.S, d.scanRows, j.K));
+    const steps = kmeansSteps(xs, d.m, j.S, j.K, d.iterations, createRng(j.seed), scans.get(key));
     let r = steps.next();
     while (!r.done) r = steps.next();
     parentPort.postMessage({ ok: true, cents: r.value }, [r.value.buffer]);
@@ -65,7 +66,13 @@ export async function trainPqOnWorkers(vectors: Float32Array, dims: number, opts
   if (count < 2) return pacing.run(trainPqSteps(vectors, dims, opts));
   const t = await pacing.run(prepareTraining(vectors, dims, opts));
   const S = t.pq.subspaces;
-  const pool = new WorkerPool(workerSource(), count, { sample: t.sample.buffer, dims, m: t.m, iterations: t.iterations, scanWasm: SCAN_WASM, scanRows: SCAN_ROWS });
+  // The scan's module for every stride the subspaces use (scan-wasm.ts assembles one a stride).
+  const scanModules: Record<number, Uint8Array> = {};
+  for (let s = 0; s < S; s++) {
+    const stride = subspaceJob(t, s, opts.seed).S;
+    if (scanTakes(stride)) scanModules[stride] = scanWasm(stride);
+  }
+  const pool = new WorkerPool(workerSource(), count, { sample: t.sample.buffer, dims, m: t.m, iterations: t.iterations, scanWasm: scanModules, scanRows: SCAN_ROWS });
   try {
     let next = 0;
     let failed = false;
