@@ -80,8 +80,16 @@ export async function trainPqOnWorkers(vectors: Float32Array, dims: number, opts
       while (next < S && !failed) {
         const s = next++;
         const reply = await pool.request(w, subspaceJob(t, s, opts.seed), "codebook training");
+        // Another worker's safe point threw (an abort) while this one trained: no safe point after a stop.
+        if (failed) return;
         storeCentroids(t.pq, s, reply.cents as Float64Array);
-        const p = pacing.point();
+        let p: Promise<void> | undefined;
+        try {
+          p = pacing.point();
+        } catch (e) {
+          failed = true; // at once, before another worker's reply can reach its safe point
+          throw e;
+        }
         if (p) await p;
       }
     };
