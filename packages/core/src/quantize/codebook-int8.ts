@@ -8,7 +8,7 @@
  * better (at 10k x 512-d, 8-bit codebooks shrink from 26 to 13 B a passage; docs/tuning.md).
  */
 import { roundToHalf } from "../util/f16.js";
-import { roundSlicesToInt8, slicesFromInt8, slicesToInt8 } from "./int8-slices.js";
+import { roundSlicesToInt8, slicesFromInt8, slicesToInt8, storedBytes } from "./int8-slices.js";
 import type { PqCodebook } from "./pq.js";
 
 /** Subspace s's centroids are centroids[bounds[s] x 2^bits .. bounds[s + 1] x 2^bits). */
@@ -49,10 +49,10 @@ export function codebookFromInt8(bytes: Uint8Array, scales: Float32Array, bounds
 
 /** Bytes of a codebook of this shape in the file: int8 with a scale a subspace, or half floats (see int8Codebook). */
 export function codebookBytes(bits: 4 | 8, dims: number, subspaces: number): number {
-  return int8Codebook(bits, dims, subspaces) ? (1 << bits) * dims + 4 * subspaces : (1 << bits) * dims * 2;
+  return storedBytes((1 << bits) * dims, subspaces, int8Codebook(bits, dims, subspaces));
 }
 
 /** Bytes the centroids of `pq` take in the file: int8 with scales when it has them, else half floats. */
 export function storedCodebookBytes(pq: PqCodebook): number {
-  return pq.centroidScales ? pq.centroids.length + 4 * pq.subspaces : pq.centroids.length * 2;
+  return storedBytes(pq.centroids.length, pq.subspaces, !!pq.centroidScales);
 }

@@ -7,6 +7,14 @@
 /** Largest magnitude of a stored value: the scale maps a slice's largest |value| to it. */
 export const INT8_MAX = 127;
 
+/**
+ * Bytes `values` floats cut into `slices` slices take in the file: one a value and a float32 scale a slice as int8,
+ * else two a value (half floats). The one size formula of the planned layout (budget) and of what a file holds.
+ */
+export function storedBytes(values: number, slices: number, int8: boolean): number {
+  return int8 ? values + 4 * slices : 2 * values;
+}
+
 /** Slice s of `values` is values[starts[s] .. starts[s + 1]); one scale a slice. */
 export type SliceStarts = ArrayLike<number>;
 

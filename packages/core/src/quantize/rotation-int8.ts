@@ -7,7 +7,7 @@
  * sotu-use-512 (tune queries) the freed bytes took `fast` from 93 to 119 subspaces and its code error sd from 0.0044
  * to 0.0032 (docs/tuning.md).
  */
-import { INT8_MAX, roundSlicesToInt8, slicesFromInt8, slicesToInt8 } from "./int8-slices.js";
+import { INT8_MAX, roundSlicesToInt8, slicesFromInt8, slicesToInt8, storedBytes } from "./int8-slices.js";
 
 /** A rotation's rows have unit length, so no entry exceeds 1: a larger scale (beyond rounding) is damage. */
 const MAX_SCALE = 1.001 / INT8_MAX;
@@ -49,11 +49,10 @@ export function int8Rotation(dims: number): boolean {
 
 /** Bytes a rotation of `dims` dimensions takes in the file: int8 rows and their scales, or half floats. */
 export function rotationBytes(dims: number): number {
-  return int8Rotation(dims) ? dims * dims + 4 * dims : 2 * dims * dims;
+  return storedBytes(dims * dims, dims, int8Rotation(dims));
 }
 
 /** Bytes the rotation of a codebook takes in the file: int8 rows when it has their scales, else half floats. */
 export function storedRotationBytes(pq: { dims: number; rotation?: Float32Array | null; rotationScales?: Float32Array | null }): number {
-  if (!pq.rotation) return 0;
-  return pq.rotationScales ? pq.dims * pq.dims + 4 * pq.dims : pq.rotation.length * 2;
+  return pq.rotation ? storedBytes(pq.rotation.length, pq.dims, !!pq.rotationScales) : 0;
 }
