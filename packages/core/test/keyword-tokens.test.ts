@@ -6,6 +6,8 @@ import { KeywordIndex } from "../src/keyword/keyword-index.js";
 import { createTokenizer, type Tokenizer } from "../src/keyword/tokenize.js";
 import type { IndexState } from "../src/state.js";
 import { keywordIndexOf } from "../src/update/keywords.js";
+import { InvalidInputError } from "../src/errors.js";
+import { repliesWaiting, WorkerPool } from "../src/util/worker-pool.js";
 
 const stateOf = (index: LeannIndex) => (index as unknown as { state: IndexState }).state;
 /** The keyword section as tokenising every passage after the build, in node order, gives it. */
@@ -48,6 +50,50 @@ describe("keyword tokens made while the build waits", () => {
     const reference = KeywordIndex.create();
     order.forEach((row, j) => reference.add(j, texts[row]!));
     expect(kw.toBytes()).toEqual(reference.toBytes());
+  });
+
+  it("does add the rows in the background once given the order, leaving addTo nothing to do", async () => {
+    const texts = PASSAGES.slice(0, 120).map((p) => p.text);
+    const order = Array.from(texts, (_, i) => (i * 7) % texts.length);
+    const kw = KeywordIndex.create();
+    const tokens = new KeywordTokens(texts, kw.tokenizer);
+    tokens.start();
+    tokens.addInBackground(kw, order);
+    // Turns of the event loop, not time: each turn runs at least one step.
+    while (tokens.added < texts.length) await new Promise((r) => setImmediate(r));
+    expect(tokens.tokenized).toBe(texts.length);
+    tokens.addTo(kw, order);
+    expect(tokens.added).toBe(texts.length);
+    const reference = KeywordIndex.create();
+    order.forEach((row, j) => reference.add(j, texts[row]!));
+    expect(kw.toBytes()).toEqual(reference.toBytes());
+  });
+
+  it("does throw from addTo what a background add met, with the postings unchanged by it", async () => {
+    const texts = PASSAGES.slice(0, 20).map((p) => p.text);
+    const kw = KeywordIndex.create();
+    kw.add(5, "already here");
+    const before = kw.toBytes();
+    const tokens = new KeywordTokens(texts, kw.tokenizer);
+    tokens.addInBackground(kw, undefined, 5); // starts the background work: id 5 is taken
+    for (let i = 0; i < 10 && tokens.added === 0; i++) await new Promise((r) => setImmediate(r));
+    expect(tokens.added).toBe(0);
+    expect(() => tokens.addTo(kw, undefined, 5)).toThrow(InvalidInputError);
+    expect(kw.toBytes()).toEqual(before);
+  });
+
+  it("does report a worker's reply as waiting until the main thread takes it", async () => {
+    const pool = new WorkerPool(`require("node:worker_threads").parentPort.on("message", () => require("node:worker_threads").parentPort.postMessage({ ok: true }));`, 1, {});
+    try {
+      expect(repliesWaiting()).toBe(false);
+      const reply = pool.request(0, {}, "test");
+      // The main thread is busy here (this loop), as it is in a slice of tokenising: the reply is counted at once.
+      while (!repliesWaiting());
+      await reply;
+      expect(repliesWaiting()).toBe(false);
+    } finally {
+      await pool.close();
+    }
   });
 
   it("does build the same keyword section as tokenising after the build, embedding or with vectors given", async () => {

@@ -12,12 +12,14 @@ import type { KeywordIndex } from "../keyword/keyword-index.js";
 import { TermRow, TermTokenizer } from "../keyword/term-tokens.js";
 import { TermDictionary } from "../keyword/terms.js";
 import type { Tokenizer } from "../keyword/tokenize.js";
+import { repliesWaiting } from "../util/worker-pool.js";
 
 /**
  * Longest stretch of background tokenising between two turns of the event loop. Short, so that an embedder's
- * answer waits at most this long before the next call goes out.
+ * answer waits at most this long before the next call goes out; a worker's reply ends a slice at once (see
+ * `repliesWaiting`).
  */
-export const TOKENIZE_SLICE_MS = 8;
+export const TOKENIZE_SLICE_MS = 2;
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -31,6 +33,10 @@ export class KeywordTokens {
   private readonly ends: Uint32Array;
   private done = 0;
   private stopped = false;
+  private running = false;
+  /** Where rows are being added (set by addInBackground or addTo), and how many have been. */
+  private target: { kw: KeywordIndex; order: ArrayLike<number> | undefined; firstId: number; toPostings: Int32Array | null; row: Uint32Array } | null = null;
+  private addedRows = 0;
 
   constructor(
     private readonly texts: readonly string[],
@@ -50,7 +56,7 @@ export class KeywordTokens {
    * caller's embedder calls go out first). Runs until every text is done or `stop`.
    */
   start(): void {
-    void this.loop();
+    if (!this.running) void this.loop();
   }
 
   /** Ends the background work (the build finished, failed or was aborted). */
@@ -63,40 +69,83 @@ export class KeywordTokens {
     return this.done;
   }
 
+  /** Texts added to the postings so far. */
+  get added(): number {
+    return this.addedRows;
+  }
+
+  /**
+   * Starts adding the texts to `kw` in the background, as `addTo` would, once every text is tokenised: a build
+   * knows the node order before its last phases (pruning, codebooks), whose worker waits leave the main thread
+   * idle. `addTo` with the same arguments finishes the job.
+   */
+  addInBackground(kw: KeywordIndex, order?: ArrayLike<number>, firstId = 0): void {
+    if (this.target) throw new Error("unreachable: the keyword postings were already given a target");
+    this.target = { kw, order, firstId, toPostings: null, row: new Uint32Array(64) };
+    if (!this.running && !this.stopped) this.start();
+  }
+
   /**
    * Adds text `order[j]` (or text j without `order`) to `kw` as document `firstId + j`, for every text, tokenising
-   * the ones not yet done. Stops the background work.
+   * the ones not yet done; after `addInBackground`, the same arguments finish what it began. Stops the background
+   * work.
    * @throws InvalidInputError from the postings (an id already indexed)
    */
   addTo(kw: KeywordIndex, order?: ArrayLike<number>, firstId = 0): void {
     this.stop();
     while (this.done < this.texts.length) this.next();
-    const n = this.texts.length;
-    // This dictionary's numbers -> the postings' (-1: not yet there), filled as rows are added, so the postings
-    // number new terms in the order adding the texts one by one would.
-    const toPostings = new Int32Array(this.dict.size).fill(-1);
-    let row = new Uint32Array(64);
-    for (let j = 0; j < n; j++) {
-      const r = order ? order[j]! : j;
-      const from = r === 0 ? 0 : this.ends[r - 1]!;
-      const to = this.ends[r]!;
-      if (row.length < to - from) row = new Uint32Array(Math.max(to - from, 2 * row.length));
-      for (let t = from; t < to; t++) {
-        const local = this.rows.ids[t]!;
-        let id = toPostings[local]!;
-        if (id < 0) toPostings[local] = id = kw.postings.internTerm(this.dict.term(local));
-        row[t - from] = id;
-      }
-      kw.postings.addTermIds(firstId + j, row, 0, to - from);
+    const t = this.target;
+    if (t && (t.kw !== kw || t.order !== order || t.firstId !== firstId)) {
+      throw new Error("unreachable: addTo's arguments differ from addInBackground's");
     }
+    if (!t) this.target = { kw, order, firstId, toPostings: null, row: new Uint32Array(64) };
+    while (this.addedRows < this.texts.length) this.addNext();
   }
 
   private async loop(): Promise<void> {
-    while (!this.stopped && this.done < this.texts.length) {
-      await turn();
-      const until = performance.now() + TOKENIZE_SLICE_MS;
-      while (!this.stopped && this.done < this.texts.length && performance.now() < until) this.next();
+    this.running = true;
+    try {
+      const n = this.texts.length;
+      while (!this.stopped && (this.done < n || (this.target !== null && this.addedRows < n))) {
+        await turn();
+        if (this.stopped) return;
+        const until = performance.now() + TOKENIZE_SLICE_MS;
+        // At least one step a turn; then on until the slice ends or a graph or codebook worker waits for its next
+        // job. Tokenising comes first: a row is added only once every row is numbered.
+        do {
+          if (this.done < n) this.next();
+          else if (this.target !== null && this.addedRows < n) this.addNext();
+          else return;
+        } while (!this.stopped && performance.now() < until && !repliesWaiting());
+      }
+    } catch {
+      // A step that throws changed nothing (the postings check before they write): the background work ends, and
+      // addTo, doing the same step in the caller's hands, throws it there.
+    } finally {
+      this.running = false;
     }
+  }
+
+  /** Adds the next row of the target's order to its postings. */
+  private addNext(): void {
+    const t = this.target!;
+    // This dictionary's numbers -> the postings' (-1: not yet there), filled as rows are added, so the postings
+    // number new terms in the order adding the texts one by one would.
+    const toPostings = (t.toPostings ??= new Int32Array(this.dict.size).fill(-1));
+    const j = this.addedRows;
+    const r = t.order ? t.order[j]! : j;
+    const from = r === 0 ? 0 : this.ends[r - 1]!;
+    const to = this.ends[r]!;
+    if (t.row.length < to - from) t.row = new Uint32Array(Math.max(to - from, 2 * t.row.length));
+    const row = t.row;
+    for (let i = from; i < to; i++) {
+      const local = this.rows.ids[i]!;
+      let id = toPostings[local]!;
+      if (id < 0) toPostings[local] = id = t.kw.postings.internTerm(this.dict.term(local));
+      row[i - from] = id;
+    }
+    t.kw.postings.addTermIds(t.firstId + j, row, 0, to - from);
+    this.addedRows = j + 1;
   }
 
   private next(): void {

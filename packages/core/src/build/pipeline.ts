@@ -59,6 +59,8 @@ export async function buildFromPassages(
   const keyword = o.keywordIndex ? KeywordIndex.create() : null;
   const tokens = keyword ? new KeywordTokens(records.map((r) => r.text), keyword.tokenizer) : null;
   tokens?.start();
+  // The postings go in node order: known once the graph is renumbered, before pruning and the codebooks.
+  const onOrder = keyword ? (order: Uint32Array) => tokens!.addInBackground(keyword, order) : undefined;
   let built: { core: Core; order: Uint32Array };
   try {
     if (given !== undefined) {
@@ -66,8 +68,8 @@ export async function buildFromPassages(
       if (o.metric === "cosine") normalizeRows(vectors, dims);
       timings.embed = performance.now() - t0;
       await pacer.point();
-      built = await buildCore(vectors, dims, o, progress, timings, undefined, pacer, textBytes);
-    } else built = await embedAndBuild(records, embedder, o, progress, timings, t0, pacer, textBytes);
+      built = await buildCore(vectors, dims, o, progress, timings, undefined, pacer, textBytes, onOrder);
+    } else built = await embedAndBuild(records, embedder, o, progress, timings, t0, pacer, textBytes, onOrder);
   } finally {
     tokens?.stop();
   }
@@ -95,6 +97,7 @@ async function embedAndBuild(
   t0: number,
   pacer: Pacer,
   textBytes: number | undefined,
+  onOrder: ((order: Uint32Array) => void) | undefined,
 ): Promise<{ core: Core; order: Uint32Array }> {
   const n = records.length;
   const rows = new RowsArrived(n);
@@ -125,7 +128,7 @@ async function embedAndBuild(
   await Promise.race([ready, embedding]);
   const m = memory as { vectors: Float32Array; dims: number } | null;
   if (!m) throw new Error("unreachable: the embedding resolved without allocating its vectors");
-  const [, built] = await Promise.all([embedding, buildCore(m.vectors, m.dims, o, progress, timings, (count) => rows.until(count), pacer, textBytes)]);
+  const [, built] = await Promise.all([embedding, buildCore(m.vectors, m.dims, o, progress, timings, (count) => rows.until(count), pacer, textBytes, onOrder)]);
   return built;
 }
 
@@ -227,6 +230,7 @@ function recordedParams(
  * steps run in slices paced by `pacer` (a signal checked at every safe point, the event
  * loop let in between slices); the slicing changes no result. `textBytes`, the passages'
  * mean text bytes, scales the default budget (build/budget.ts); absent, it is not scaled.
+ * `onOrder` receives `order` as soon as it is known, before pruning and the codebooks.
  * @throws AbortedError when the pacer's signal aborts
  */
 export async function buildCore(
@@ -238,6 +242,7 @@ export async function buildCore(
   ready?: (count: number) => Promise<void>,
   pacer: Pacer = new Pacer(undefined),
   textBytes?: number,
+  onOrder?: (order: Uint32Array) => void,
 ): Promise<{ core: Core; order: Uint32Array }> {
   let t = performance.now();
   const lap = () => {
@@ -266,6 +271,7 @@ export async function buildCore(
   progress("prune", 0, 1);
   // From here on, nodes are numbered for locality; `order` maps back to the input order.
   const { graph: g, vectors, order } = await pacer.run(reorderSteps(built, input, dims));
+  onOrder?.(order);
   const pruned = await pacer.run(pruneSteps(g, vectors, dims, { hubShare: o.hubShare, hubDegree: o.M, degree: o.prunedDegree, graphBudget: layout.graphBytesPerPassage, metric: walkMetric }));
   await pacer.point();
   const graph = compressGraph(pruned.adjacency);
