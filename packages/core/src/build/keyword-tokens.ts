@@ -1,12 +1,14 @@
 /**
  * Tokenises passages for the keyword index in the main thread's idle time: while a build or an add awaits the
- * embedder (a remote call, or a local model's native threads) and while graph workers run. Tokenising is about
- * two thirds of building the keyword index; done in the gaps, only adding the postings remains once the node
- * order is known.
+ * embedder (a remote call, or a local model's native threads) and while graph or codebook workers run; the
+ * postings are added the same way from the moment the build knows the node order (before pruning and the
+ * codebooks), and `addTo` does whatever is left. Each slice ends as soon as a worker's reply waits, so the
+ * workers never wait for it.
  *
  * Texts are tokenised straight to term numbers (keyword/term-tokens.ts: fast on ASCII text), exactly the tokens
  * `tokenizer.tokenize` returns; postings are then added in node order, so the keyword index is the one
- * tokenising afterwards would give, byte for byte.
+ * tokenising afterwards would give, byte for byte. A new index takes the numbering as it is (no second
+ * dictionary), with its lists sized from the token counts.
  */
 import type { KeywordIndex } from "../keyword/keyword-index.js";
 import { TermRow, TermTokenizer } from "../keyword/term-tokens.js";
@@ -35,7 +37,7 @@ export class KeywordTokens {
   private stopped = false;
   private running = false;
   /** Where rows are being added (set by addInBackground or addTo), and how many have been. */
-  private target: { kw: KeywordIndex; order: ArrayLike<number> | undefined; firstId: number; toPostings: Int32Array | null; row: Uint32Array } | null = null;
+  private target: { kw: KeywordIndex; order: ArrayLike<number> | undefined; firstId: number; toPostings: Int32Array | null | undefined; row: Uint32Array } | null = null;
   private addedRows = 0;
 
   constructor(
@@ -81,7 +83,7 @@ export class KeywordTokens {
    */
   addInBackground(kw: KeywordIndex, order?: ArrayLike<number>, firstId = 0): void {
     if (this.target) throw new Error("unreachable: the keyword postings were already given a target");
-    this.target = { kw, order, firstId, toPostings: null, row: new Uint32Array(64) };
+    this.target = { kw, order, firstId, toPostings: undefined, row: new Uint32Array(64) };
     if (!this.running && !this.stopped) this.start();
   }
 
@@ -98,7 +100,7 @@ export class KeywordTokens {
     if (t && (t.kw !== kw || t.order !== order || t.firstId !== firstId)) {
       throw new Error("unreachable: addTo's arguments differ from addInBackground's");
     }
-    if (!t) this.target = { kw, order, firstId, toPostings: null, row: new Uint32Array(64) };
+    if (!t) this.target = { kw, order, firstId, toPostings: undefined, row: new Uint32Array(64) };
     while (this.addedRows < this.texts.length) this.addNext();
   }
 
@@ -129,22 +131,36 @@ export class KeywordTokens {
   /** Adds the next row of the target's order to its postings. */
   private addNext(): void {
     const t = this.target!;
-    // This dictionary's numbers -> the postings' (-1: not yet there), filled as rows are added, so the postings
-    // number new terms in the order adding the texts one by one would.
-    const toPostings = (t.toPostings ??= new Int32Array(this.dict.size).fill(-1));
+    const postings = t.kw.postings;
+    if (t.toPostings === undefined) {
+      // Every text is numbered by now. An empty index takes this dictionary as it is (null: no mapping); one in
+      // use maps this dictionary's numbers to its own (-1: not there yet), filled as rows are added, so it numbers
+      // new terms in the order adding the texts one by one would.
+      if (postings.termCount === 0 && postings.docCapacity === 0) {
+        const occurrences = new Uint32Array(this.dict.size);
+        const ids = this.rows.ids;
+        for (let i = 0; i < this.rows.length; i++) occurrences[ids[i]!]!++;
+        postings.adoptDictionary(this.dict, occurrences, this.texts.length);
+        t.toPostings = null;
+      } else t.toPostings = new Int32Array(this.dict.size).fill(-1);
+    }
     const j = this.addedRows;
     const r = t.order ? t.order[j]! : j;
     const from = r === 0 ? 0 : this.ends[r - 1]!;
     const to = this.ends[r]!;
-    if (t.row.length < to - from) t.row = new Uint32Array(Math.max(to - from, 2 * t.row.length));
-    const row = t.row;
-    for (let i = from; i < to; i++) {
-      const local = this.rows.ids[i]!;
-      let id = toPostings[local]!;
-      if (id < 0) toPostings[local] = id = t.kw.postings.internTerm(this.dict.term(local));
-      row[i - from] = id;
+    const toPostings = t.toPostings;
+    if (toPostings === null) postings.addTermIds(t.firstId + j, this.rows.ids, from, to);
+    else {
+      if (t.row.length < to - from) t.row = new Uint32Array(Math.max(to - from, 2 * t.row.length));
+      const row = t.row;
+      for (let i = from; i < to; i++) {
+        const local = this.rows.ids[i]!;
+        let id = toPostings[local]!;
+        if (id < 0) toPostings[local] = id = postings.internTerm(this.dict.term(local));
+        row[i - from] = id;
+      }
+      postings.addTermIds(t.firstId + j, row, 0, to - from);
     }
-    t.kw.postings.addTermIds(t.firstId + j, row, 0, to - from);
     this.addedRows = j + 1;
   }
 

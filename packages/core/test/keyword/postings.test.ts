@@ -5,6 +5,7 @@ import { bm25Reference as reference } from "./bm25-reference.js";
 import { decodeKeywordIndex, encodeKeywordIndex } from "../../src/keyword/codec.js";
 import { KeywordIndex } from "../../src/keyword/keyword-index.js";
 import { PostingsIndex } from "../../src/keyword/postings.js";
+import { TermDictionary } from "../../src/keyword/terms.js";
 import { bm25TopK } from "../../src/keyword/search.js";
 import { createRng } from "../../src/util/rng.js";
 
@@ -151,6 +152,28 @@ describe("PostingsIndex + bm25TopK", () => {
     ix.add(2, ["a"]);
     expect(() => ix.add(1, ["b"])).toThrow(InvalidInputError);
     expect(() => ix.compact(() => 7)).toThrow(InvalidInputError);
+  });
+
+  it.each([
+    ["counted", (count: number) => count],
+    ["undercounted (lists outgrow their room)", () => 0],
+  ])("does save the same section with an adopted dictionary, occurrences %s", (_, occurrences) => {
+    const docs = corpus(200, 13);
+    const byString = new PostingsIndex();
+    docs.forEach((doc, d) => byString.add(d, doc));
+    const dict = new TermDictionary();
+    const rows = docs.map((doc) => doc.map((t) => dict.intern(t)));
+    const counts = new Uint32Array(dict.size);
+    for (const row of rows) for (const id of row) counts[id]!++;
+    const adopted = new PostingsIndex();
+    adopted.adoptDictionary(dict, Array.from(counts, occurrences), docs.length);
+    rows.forEach((row, d) => adopted.addTermIds(d, row, 0, row.length));
+    expect(encodeKeywordIndex(adopted, "{}")).toEqual(encodeKeywordIndex(byString, "{}"));
+    // Adds after the build go on as in any index.
+    adopted.add(docs.length, ["t1", "fresh"]);
+    byString.add(docs.length, ["t1", "fresh"]);
+    expect(encodeKeywordIndex(adopted, "{}")).toEqual(encodeKeywordIndex(byString, "{}"));
+    expect(() => adopted.adoptDictionary(new TermDictionary(), [], 0)).toThrow(/already in use/);
   });
 
   it("does add numbered terms like their strings, and save no term that a refused add numbered", () => {
