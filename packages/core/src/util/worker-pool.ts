@@ -8,16 +8,18 @@ export interface WorkerReply {
 }
 
 /**
- * Replies posted by any pool's workers and not yet taken by the main thread. Work that the main thread does in the
+ * Per open pool, the replies its workers posted that the main thread has not yet taken (a closed pool's count is
+ * dropped: a reply lost to `terminate` must not keep the flag up). Work that the main thread does in the
  * background between turns of the event loop (the keyword index's tokenising) checks it after each small step and
  * yields at once: a reply waiting means a worker waits for its next message, so a slice run on meanwhile costs the
  * whole pool its length (with 8 ms slices a keyword build's graph phase took 0.3-0.7 s longer on 2 cores).
  */
-const unread = new Int32Array(new SharedArrayBuffer(4));
+const open = new Set<Int32Array>();
 
-/** True while a worker's reply waits for the main thread's event loop. */
+/** True while a reply of an open pool's worker waits for the main thread's event loop. */
 export function repliesWaiting(): boolean {
-  return Atomics.load(unread, 0) > 0;
+  for (const unread of open) if (Atomics.load(unread, 0) > 0) return true;
+  return false;
 }
 
 /** Runs first in every worker: each reply is counted before it is posted. */
@@ -37,9 +39,11 @@ const COUNT_REPLIES = `{
  */
 export class WorkerPool {
   private readonly workers: Worker[];
+  private readonly unread = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(source: string, count: number, data: Record<string, unknown>) {
-    this.workers = Array.from({ length: count }, (_, index) => new Worker(COUNT_REPLIES + source, { eval: true, workerData: { ...data, index, threads: count, unread: unread.buffer } }));
+    open.add(this.unread);
+    this.workers = Array.from({ length: count }, (_, index) => new Worker(COUNT_REPLIES + source, { eval: true, workerData: { ...data, index, threads: count, unread: this.unread.buffer } }));
   }
 
   /**
@@ -52,7 +56,7 @@ export class WorkerPool {
       const onError = (e: Error) => reject(e);
       w.once("error", onError);
       w.once("message", (r: WorkerReply) => {
-        Atomics.sub(unread, 0, 1);
+        Atomics.sub(this.unread, 0, 1);
         w.off("error", onError);
         if (r.ok) resolve(r);
         else reject(new Error(`${what} worker failed: ${r.error}`));
@@ -70,6 +74,7 @@ export class WorkerPool {
   }
 
   async close(): Promise<void> {
+    open.delete(this.unread);
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
