@@ -42,6 +42,8 @@ export interface DumpCandidate {
   /** Rank (0-based) in BM25 top DEPTH, or -1. */
   kRank: number;
   gold: boolean;
+  /** The passage's own id (the engine's internal ids follow the graph's locality order). */
+  pid: string;
   /** Term frequency of each of the question's distinct indexed terms (`DumpQuestion.distinct`), for BM25 variants. */
   tf: number[];
   /** Passage length in tokens. */
@@ -125,6 +127,7 @@ async function dumpQuestion(state: IndexState, query: string, gold: Set<string>)
       dRank: dRank.get(id) ?? -1,
       kRank: kRank.get(id) ?? -1,
       gold: gold.has(state.passages.get(id).id),
+      pid: state.passages.get(id).id,
       tf: tfs[inPool.get(id)!]!,
       len: post.lengthOf(id),
     })),

@@ -5,11 +5,13 @@
  * recomputations, contenders first, as search/hybrid.ts does), their BM25, and the query's terms with their
  * document frequencies. Rules are ranked by their WORST margin over max(dense, keyword) across the sets.
  *
- *   pnpm --dir bench exec tsx hybrid-lab.ts [--split tune] [--filter substring] [--top 30] [--bm25] [--common] [--exact]
+ *   pnpm --dir bench exec tsx hybrid-lab.ts [--split tune] [--filter substring] [--top 30] [--bm25] [--common] [--coord] [--exact] [--bounds]
  *
- * --bm25 adds BM25 k1/b variants, --common Lucene-style common-term cut-offs (both recomputed from the dumped term
+ * --bm25 adds BM25 k1/b variants, --common Lucene-style common-term cut-offs, --coord a coordination term (the
+ * share of the query's idf a passage holds) added to the fusion (all recomputed from the dumped term
  * frequencies over the dumped pool, so an approximation of a full re-search), --exact every rule with exact dense
- * scores for all candidates (the rescoring budget's upper bound). Without --filter, writes
+ * scores for all candidates (the rescoring budget's upper bound). --bounds prints only what any fusion of the
+ * two lists could reach on each set (see `bounds`). Without --filter, writes
  * bench/results/hybrid-lab-<split>.json. Run it on the held-out halves only to confirm a rule chosen on tune.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -288,6 +290,29 @@ if (process.argv.includes("--common")) {
   });
 }
 
+if (process.argv.includes("--coord")) {
+  // Coordination: the share of the query's idf mass a passage holds (each distinct term once), added to the fusion.
+  const coord = (q: QueryInfo): number[] => {
+    const w = q.distinct.map((t) => (t.df > 0 ? Math.max(0, bm25Idf(q.n, t.df)) : 0));
+    const all = w.reduce((a, b) => a + b, 0) || 1;
+    return q.pool.map((c) => c.tf.reduce((s, tf, j) => s + (tf > 0 ? w[j]! : 0), 0) / all);
+  };
+  for (const a of [0, 0.3, 0.35, 0.4, 0.45, 0.5]) {
+    for (const g of [0.05, 0.1, 0.2, 0.3, 0.5]) {
+      rules.set(`coord${g}@${a}`, (d, b, q) => {
+        const cv = coord(q);
+        const nd = minmax(d), nb = minmax(b);
+        return (i, x) => a * nd(x) + (1 - a) * nb(b[i]!) + g * cv[i]!;
+      });
+      rules.set(`coordmm${g}@${a}`, (d, b, q) => {
+        const cv = coord(q), nc = minmax(cv);
+        const nd = minmax(d), nb = minmax(b);
+        return (i, x) => a * nd(x) + (1 - a) * nb(b[i]!) + g * nc(cv[i]!);
+      });
+    }
+  }
+}
+
 interface Eval {
   hits: number;
   rescored: number;
@@ -329,6 +354,36 @@ function evalRule(rule: Rule, dq: DumpQuestion, n: number, avgdl: number, depth:
   return { hit: order.slice(0, K).some((x) => x.c.gold), rescored };
 }
 
+/**
+ * What any fusion of these two lists could reach, per set: the questions whose gold passage is in either side's
+ * top 10 (a perfect choice of one side per question), and in the top 10 of min-max fusion at the best of 21 alphas
+ * (0, 0.05, ..., 1) chosen per question with the answer known (every candidate's exact dense score). A rule that
+ * sees only the query cannot beat the second; it rarely comes near it.
+ */
+function bounds(dumps: Dump[]): void {
+  const alphas = Array.from({ length: 21 }, (_, i) => i / 20);
+  console.log("| set | questions | dense | keyword | needed for +0.02 | either top 10 (margin) | best alpha per question (margin) | default 0.4, exact scores (margin) |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+  for (const d of dumps) {
+    let dn = 0, kw = 0, union = 0, oracle = 0, fixed = 0;
+    for (const q of d.questions) {
+      const goldIn = (ids: number[]) => ids.some((id) => q.candidates.find((c) => c.id === id)?.gold);
+      const k = goldIn(q.keywordTop), de = goldIn(q.denseTop);
+      dn += +de;
+      kw += +k;
+      union += +(k || de);
+      const pool = q.candidates.filter((c) => (c.dRank >= 0 && c.dRank < 100) || (c.kRank >= 0 && c.kRank < 100));
+      const nd = minmax(pool.map((c) => c.d)), nb = minmax(pool.map((c) => c.bm));
+      const hitAt = (a: number) => pool.map((c, i) => ({ c, s: a * nd(c.d) + (1 - a) * nb(c.bm), i })).sort((x, y) => y.s - x.s || x.i - y.i).slice(0, K).some((x) => x.c.gold);
+      oracle += +alphas.some(hitAt);
+      fixed += +hitAt(0.4);
+    }
+    const n = d.questions.length, best = Math.max(dn, kw);
+    const m = (h: number) => `${h} (${h >= best ? "+" : ""}${((h - best) / n).toFixed(3)})`;
+    console.log(`| ${d.set} | ${n} | ${dn} | ${kw} | ${Math.ceil(best + 0.02 * n)} | ${m(union)} | ${m(oracle)} | ${m(fixed)} |`);
+  }
+}
+
 function main(): void {
   const split = arg("split") ?? "tune";
   const filter = arg("filter");
@@ -339,6 +394,7 @@ function main(): void {
   if (!arg("sets") && missing.length > 0) console.log(`no dump (run hybrid-dump.ts --set S --split ${split}) for: ${missing.join(", ")}`);
   const sets = arg("sets")?.split(",") ?? QA_SETS.filter((set) => !missing.includes(set));
   const dumps: Dump[] = sets.map((s) => JSON.parse(readFileSync(dumpOf(s), "utf8")) as Dump);
+  if (process.argv.includes("--bounds")) return bounds(dumps);
   const base = dumps.map((d) => {
     const goldIn = (ids: number[], q: DumpQuestion) => ids.some((id) => q.candidates.find((c) => c.id === id)?.gold);
     let dn = 0, kw = 0;
