@@ -98,6 +98,17 @@ describe("keyword tokens made while the build waits", () => {
     expect(repliesWaiting()).toBe(false);
   });
 
+  it("does not count a reply whose post failed in the worker", async () => {
+    const source = `require("node:worker_threads").parentPort.on("message", () => require("node:worker_threads").parentPort.postMessage({ ok: true, f: () => 1 }));`;
+    const pool = new WorkerPool(source, 1, {});
+    try {
+      await expect(pool.request(0, {}, "test")).rejects.toBeDefined();
+      expect(repliesWaiting()).toBe(false);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("does build the same keyword section as tokenising after the build, embedding or with vectors given", async () => {
     const embedder = new HashEmbedder({ dims: 32 });
     const embedded = await LeannIndex.build(PASSAGES, { embedder, threads: 1 });

@@ -2,8 +2,8 @@
  * Tokenises passages for the keyword index in the main thread's idle time: while a build or an add awaits the
  * embedder (a remote call, or a local model's native threads) and while graph or codebook workers run; the
  * postings are added the same way from the moment the build knows the node order (before pruning and the
- * codebooks), and `addTo` does whatever is left. Each slice ends as soon as a worker's reply waits, so the
- * workers never wait for it.
+ * codebooks), and `addTo` does whatever is left. Each slice ends at the next step (one text tokenised or added)
+ * once a worker's reply waits, so a worker waits for it at most that long.
  *
  * Texts are tokenised straight to term numbers (keyword/term-tokens.ts: fast on ASCII text), exactly the tokens
  * `tokenizer.tokenize` returns; postings are then added in node order, so the keyword index is the one
@@ -39,6 +39,8 @@ export class KeywordTokens {
   /** Where rows are being added (set by addInBackground or addTo), and how many have been. */
   private target: { kw: KeywordIndex; order: ArrayLike<number> | undefined; firstId: number; toPostings: Int32Array | null | undefined; row: Uint32Array } | null = null;
   private addedRows = 0;
+  /** What a background step threw, for addTo to throw. */
+  private failure: { err: unknown } | null = null;
 
   constructor(
     private readonly texts: readonly string[],
@@ -95,6 +97,7 @@ export class KeywordTokens {
    */
   addTo(kw: KeywordIndex, order?: ArrayLike<number>, firstId = 0): void {
     this.stop();
+    if (this.failure) throw this.failure.err;
     while (this.done < this.texts.length) this.next();
     const t = this.target;
     if (t && (t.kw !== kw || t.order !== order || t.firstId !== firstId)) {
@@ -120,9 +123,10 @@ export class KeywordTokens {
           else return;
         } while (!this.stopped && performance.now() < until && !repliesWaiting());
       }
-    } catch {
-      // A step that throws changed nothing (the postings check before they write): the background work ends, and
-      // addTo, doing the same step in the caller's hands, throws it there.
+    } catch (err) {
+      // The background work ends here; addTo throws the error in the caller's hands (a step is never retried: one
+      // that failed part way, out of memory say, may have written part of its row).
+      this.failure = { err };
     } finally {
       this.running = false;
     }

@@ -21,7 +21,11 @@ import { chooseStoredHubs, pickSeeds } from "./hubs.js";
 import { KeywordTokens } from "./keyword-tokens.js";
 import { Pacer } from "./pacer.js";
 
-/** Milliseconds per phase; `keyword`: adding the keyword postings after the graph (their tokenising overlaps the rest). */
+/**
+ * Milliseconds per phase. `keyword`: what was left of the keyword index once the structures were built; most of it
+ * (tokenising, then adding the postings from the moment the node order is known) runs in the main thread's gaps
+ * during the other phases, whose times include it.
+ */
 export type BuildTimings = Record<"embed" | "graph" | "prune" | "quantize" | "keyword" | "total", number>;
 type Progress = (phase: BuildPhase, done: number, total: number) => void;
 

@@ -154,7 +154,6 @@ export class PostingsIndex {
    */
   adoptDictionary(dict: TermDictionary, occurrences: ArrayLike<number>, docs: number): void {
     if (this.dict.size !== 0 || this.capacity !== 0) throw new Error("unreachable: adoptDictionary on a postings index already in use");
-    this.dict = dict;
     const n = dict.size;
     const room = new Uint32Array(n);
     let total = 0;
@@ -164,12 +163,18 @@ export class PostingsIndex {
       room[t] = 15 + (c > 0 ? c * varintSize(2 * Math.ceil(docs / c) + 1) : 0);
       total += room[t]!;
     }
+    // Everything is allocated before anything is assigned: a failed allocation leaves the index as it was.
     const slab = new ArrayBuffer(total);
-    this.lists = new Array<Uint8Array>(n);
-    for (let t = 0, at = 0; t < n; at += room[t]!, t++) this.lists[t] = new Uint8Array(slab, at, room[t]!);
-    this.used = new Array<number>(n).fill(0);
-    this.df = new Array<number>(n).fill(0);
-    this.last = new Array<number>(n).fill(-1);
+    const lists = new Array<Uint8Array>(n);
+    for (let t = 0, at = 0; t < n; at += room[t]!, t++) lists[t] = new Uint8Array(slab, at, room[t]!);
+    const used = new Array<number>(n).fill(0);
+    const df = new Array<number>(n).fill(0);
+    const last = new Array<number>(n).fill(-1);
+    this.dict = dict;
+    this.lists = lists;
+    this.used = used;
+    this.df = df;
+    this.last = last;
   }
 
   /** The number of `term`, numbering it next (with an empty posting list) when it is new. */

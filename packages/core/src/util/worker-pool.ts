@@ -27,7 +27,10 @@ const COUNT_REPLIES = `{
   const port = require("node:worker_threads").parentPort;
   const unread = new Int32Array(require("node:worker_threads").workerData.unread);
   const post = port.postMessage.bind(port);
-  port.postMessage = (m, t) => { Atomics.add(unread, 0, 1); post(m, t); };
+  port.postMessage = (m, t) => {
+    Atomics.add(unread, 0, 1);
+    try { post(m, t); } catch (e) { Atomics.sub(unread, 0, 1); throw e; }
+  };
 }
 `;
 
@@ -42,8 +45,8 @@ export class WorkerPool {
   private readonly unread = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(source: string, count: number, data: Record<string, unknown>) {
-    open.add(this.unread);
     this.workers = Array.from({ length: count }, (_, index) => new Worker(COUNT_REPLIES + source, { eval: true, workerData: { ...data, index, threads: count, unread: this.unread.buffer } }));
+    open.add(this.unread);
   }
 
   /**
