@@ -3,7 +3,8 @@
  * near the corpus mean ("hubs") score well for every query. Does removing it make the dense side a better partner
  * for BM25? Brute-force dense scores over every passage, as they are (b0), with beta times each passage's
  * similarity to the corpus mean subtracted (= the query minus beta * the mean: b.25-b1), and as cosines of the
- * centred vectors (cos-c); then min-max fusion with BM25 (the engine's keyword index) over both top 100s.
+ * centred vectors (cos-c); and, apart from centring, the query embedded with its question and stop words left out
+ * (q-stop). Then min-max fusion with BM25 (the engine's keyword index, on the whole question) over both top 100s.
  *
  *   pnpm --dir bench exec tsx hybrid-centering.ts [sets=python-faq,...] [split=tune]
  *
@@ -18,7 +19,14 @@ const sets = (process.argv[2] ?? "python-faq,perl-faq,linux-doc-faq,tools-faq,ma
 const split = (process.argv[3] ?? "tune") as "tune" | "heldout";
 const model = await loadPotionEmbedder();
 const D = model.dims;
-const variants: [string, number][] = [["b0", 0], ["b.25", 0.25], ["b.5", 0.5], ["b.75", 0.75], ["b1", 1], ["cos-c", -1]];
+/** [name, beta (-1: centred cosine), query with its stop words left out]. */
+const variants: [string, number, boolean][] = [["b0", 0, false], ["b.25", 0.25, false], ["b.5", 0.5, false], ["b.75", 0.75, false], ["b1", 1, false], ["cos-c", -1, false], ["q-stop", 0, true]];
+/** Question words and common stop words, which a static model averages into the query's vector. */
+const STOP = new Set("a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with what how why when where which who whom do does did can could i my me we you your am should would".split(" "));
+const stopped = (q: string) => {
+  const words = q.split(/\s+/).filter((w) => !STOP.has(w.toLowerCase().replace(/[?.,!]/g, "")));
+  return words.length > 0 ? words.join(" ") : q;
+};
 const alphas = [0.3, 0.4, 0.5];
 for (const set of sets) {
   const { passages } = readQaSet(set, "tune");
@@ -37,20 +45,27 @@ for (const set of sets) {
   let muMu = 0; for (let j = 0; j < D; j++) muMu += mu[j]! ** 2;
   for (let i = 0; i < n; i++) { let s = 0, pp = 0; for (let j = 0; j < D; j++) { s += vectors[i * D + j]! * mu[j]!; pp += vectors[i * D + j]! ** 2; } muDot[i] = s; cNorm[i] = Math.sqrt(Math.max(1e-12, pp - 2 * s + muMu)); }
   const qv = await model.embed(questions.map((q) => q.question));
+  const qvStopped = await model.embed(questions.map((q) => stopped(q.question)));
   const denseHits = variants.map(() => 0), fusedHits = variants.map(() => alphas.map(() => 0));
   let kwHits = 0;
-  const raw = new Float64Array(n);
+  const raw = new Float64Array(n), rawStopped = new Float64Array(n);
   for (let qi = 0; qi < questions.length; qi++) {
-    const q = qv.subarray(qi * D, (qi + 1) * D);
+    const q = qv.subarray(qi * D, (qi + 1) * D), qs = qvStopped.subarray(qi * D, (qi + 1) * D);
     const gold = new Set(questions[qi]!.gold.map(Number));
     let qMu = 0, qq = 0; for (let j = 0; j < D; j++) { qMu += q[j]! * mu[j]!; qq += q[j]! ** 2; }
     const qcNorm = Math.sqrt(Math.max(1e-12, qq - 2 * qMu + muMu));
-    for (let i = 0; i < n; i++) { let s = 0; for (let j = 0; j < D; j++) s += q[j]! * vectors[i * D + j]!; raw[i] = s; }
+    for (let i = 0; i < n; i++) {
+      let s = 0, t = 0;
+      for (let j = 0; j < D; j++) (s += q[j]! * vectors[i * D + j]!), (t += qs[j]! * vectors[i * D + j]!);
+      raw[i] = s;
+      rawStopped[i] = t;
+    }
     const kw = state.keyword!.search(questions[qi]!.question, { k: 100 });
     const kwTop = kw.hits.map((h) => Number(state.passages.get(h.id).id));
     if (kwTop.slice(0, 10).some((p) => gold.has(p))) kwHits++;
-    variants.forEach(([, beta], vi) => {
-      const sc = (i: number) => (beta >= 0 ? raw[i]! - beta * muDot[i]! : (raw[i]! - qMu - muDot[i]! + muMu) / (cNorm[i]! * qcNorm));
+    variants.forEach(([, beta, stop], vi) => {
+      const r = stop ? rawStopped : raw;
+      const sc = (i: number) => (beta >= 0 ? r[i]! - beta * muDot[i]! : (r[i]! - qMu - muDot[i]! + muMu) / (cNorm[i]! * qcNorm));
       const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => sc(b) - sc(a)).slice(0, 100);
       if (idx.slice(0, 10).some((p) => gold.has(p))) denseHits[vi]!++;
       const pool = [...new Set([...idx, ...kwTop])];
