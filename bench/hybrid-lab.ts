@@ -5,10 +5,11 @@
  * recomputations, contenders first, as search/hybrid.ts does), their BM25, and the query's terms with their
  * document frequencies. Rules are ranked by their WORST margin over max(dense, keyword) across the sets.
  *
- *   pnpm --dir bench exec tsx hybrid-lab.ts [--split tune] [--filter substring] [--top 30] [--bm25] [--common] [--coord] [--exact] [--bounds]
+ *   pnpm --dir bench exec tsx hybrid-lab.ts [--split tune] [--filter substring] [--top 30] [--bm25] [--common] [--coord] [--rare] [--exact] [--bounds]
  *
  * --bm25 adds BM25 k1/b variants, --common Lucene-style common-term cut-offs, --coord a coordination term (the
- * share of the query's idf a passage holds) added to the fusion (all recomputed from the dumped term
+ * share of the query's idf a passage holds) added to the fusion, --rare the same for the query's 1-3 rarest
+ * terms (all recomputed from the dumped term
  * frequencies over the dumped pool, so an approximation of a full re-search), --exact every rule with exact dense
  * scores for all candidates (the rescoring budget's upper bound). --bounds prints only what any fusion of the
  * two lists could reach on each set (see `bounds`). Without --filter, writes
@@ -309,6 +310,26 @@ if (process.argv.includes("--coord")) {
         const nd = minmax(d), nb = minmax(b);
         return (i, x) => a * nd(x) + (1 - a) * nb(b[i]!) + g * nc(cv[i]!);
       });
+    }
+  }
+}
+
+if (process.argv.includes("--rare")) {
+  // The query's rarest indexed terms: a passage holding them gets a bonus (a slice of coordination).
+  const rareBonus = (q: QueryInfo, top: number): number[] => {
+    const order = q.distinct.map((t, j) => ({ j, w: t.df > 0 ? bm25Idf(q.n, t.df) : 0 })).filter((x) => x.w > 0).sort((a, b) => b.w - a.w).slice(0, top);
+    const all = order.reduce((a, x) => a + x.w, 0) || 1;
+    return q.pool.map((c) => order.reduce((s, x) => s + (c.tf[x.j]! > 0 ? x.w : 0), 0) / all);
+  };
+  for (const top of [1, 2, 3]) {
+    for (const a of [0.3, 0.35, 0.4, 0.45]) {
+      for (const g of [0.05, 0.1, 0.2, 0.3]) {
+        rules.set(`rare${top}x${g}@${a}`, (d, b, q) => {
+          const rb = rareBonus(q, top);
+          const nd = minmax(d), nb = minmax(b);
+          return (i, x) => a * nd(x) + (1 - a) * nb(b[i]!) + g * rb[i]!;
+        });
+      }
     }
   }
 }
