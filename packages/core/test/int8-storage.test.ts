@@ -25,6 +25,22 @@ function header(dir: string): string {
   return readFileSync(join(dir, file)).toString("latin1", 0, 4096);
 }
 
+/**
+ * Saves `old` (loaded from a file of the older half-float form) and checks that the section `name` is written again
+ * in that form, not as int8 (`name` + "8"), and that the reloaded index answers `data`'s first 10 as `before`.
+ * Closes `old`.
+ */
+async function expectResavedInOldForm(old: LeannIndex, embedder: TableEmbedder, data: number[][], before: { hits: unknown[] }[], name: string): Promise<void> {
+  const again = tempDir("leann-f16-again-");
+  await old.save(again);
+  await old.close();
+  expect(header(again)).toContain(`"${name}"`);
+  expect(header(again)).not.toContain(`"${name}8"`);
+  const reloaded = await LeannIndex.load(again, { embedder, probe: false });
+  for (let i = 0; i < 10; i++) expect((await reloaded.search(data[i]!, { k: 5 })).hits).toEqual(before[i]!.hits);
+  await reloaded.close();
+}
+
 describe("int8 rotation", () => {
   it("moves each entry by at most half its row's step and inner products by no more than that error allows when a learnt rotation is rounded", () => {
     const dims = 32;
@@ -139,14 +155,7 @@ describe("int8 rotation in the index file", () => {
     const before = await Promise.all(data.slice(0, 10).map((q) => old.search(q, { k: 5 })));
     expect(before.every((r) => r.hits.length === 5)).toBe(true);
     expect(old.sizes().rotation).toBe(128 * 128 * 2);
-    const again = tempDir("leann-rot16-again-");
-    await old.save(again);
-    await old.close();
-    expect(header(again)).toContain('"pq.rotation"');
-    expect(header(again)).not.toContain('"pq.rotation8"');
-    const reloaded = await LeannIndex.load(again, { embedder, probe: false });
-    for (let i = 0; i < 10; i++) expect((await reloaded.search(data[i]!, { k: 5 })).hits).toEqual(before[i]!.hits);
-    await reloaded.close();
+    await expectResavedInOldForm(old, embedder, data, before, "pq.rotation");
   });
 
   it("rejects with CorruptIndexError a file with both rotations, or with int8 bytes and no scales", async () => {
@@ -204,14 +213,7 @@ describe("int8 codebook in the index file", () => {
     const old = await LeannIndex.load(dir, { embedder, probe: false });
     const before = await Promise.all(data.slice(0, 10).map((q) => old.search(q, { k: 5 })));
     expect(old.sizes().pqCodebooks).toBe(256 * 16 * 2 + 9 * 4);
-    const again = tempDir("leann-cb16-again-");
-    await old.save(again);
-    await old.close();
-    expect(header(again)).toContain('"pq.centroids"');
-    expect(header(again)).not.toContain('"pq.centroids8"');
-    const reloaded = await LeannIndex.load(again, { embedder, probe: false });
-    for (let i = 0; i < 10; i++) expect((await reloaded.search(data[i]!, { k: 5 })).hits).toEqual(before[i]!.hits);
-    await reloaded.close();
+    await expectResavedInOldForm(old, embedder, data, before, "pq.centroids");
   });
 
   it("rejects with CorruptIndexError a file with both codebooks, or with int8 centroids and no scales", async () => {
