@@ -85,8 +85,8 @@ export class KeywordTokens {
    */
   addInBackground(kw: KeywordIndex, order?: ArrayLike<number>, firstId = 0): void {
     if (this.target) throw new Error("unreachable: the keyword postings were already given a target");
-    this.target = { kw, order, firstId, toPostings: undefined, row: new Uint32Array(64) };
-    if (!this.running && !this.stopped) this.start();
+    this.aim(kw, order, firstId);
+    if (!this.stopped) this.start();
   }
 
   /**
@@ -103,25 +103,25 @@ export class KeywordTokens {
     if (t && (t.kw !== kw || t.order !== order || t.firstId !== firstId)) {
       throw new Error("unreachable: addTo's arguments differ from addInBackground's");
     }
-    if (!t) this.target = { kw, order, firstId, toPostings: undefined, row: new Uint32Array(64) };
+    if (!t) this.aim(kw, order, firstId);
     while (this.addedRows < this.texts.length) this.addNext();
+  }
+
+  private aim(kw: KeywordIndex, order: ArrayLike<number> | undefined, firstId: number): void {
+    this.target = { kw, order, firstId, toPostings: undefined, row: new Uint32Array(64) };
   }
 
   private async loop(): Promise<void> {
     this.running = true;
     try {
-      const n = this.texts.length;
-      while (!this.stopped && (this.done < n || (this.target !== null && this.addedRows < n))) {
+      while (!this.stopped) {
         await turn();
         if (this.stopped) return;
         const until = performance.now() + TOKENIZE_SLICE_MS;
         // At least one step a turn; then on until the slice ends or a graph or codebook worker waits for its next
-        // job. Tokenising comes first: a row is added only once every row is numbered.
-        do {
-          if (this.done < n) this.next();
-          else if (this.target !== null && this.addedRows < n) this.addNext();
-          else return;
-        } while (!this.stopped && performance.now() < until && !repliesWaiting());
+        // job.
+        do if (!this.step()) return;
+        while (!this.stopped && performance.now() < until && !repliesWaiting());
       }
     } catch (err) {
       // The background work ends here; addTo throws the error in the caller's hands (a step is never retried: one
@@ -130,6 +130,15 @@ export class KeywordTokens {
     } finally {
       this.running = false;
     }
+  }
+
+  /** One text tokenised or, once every row is numbered, one row added; false when neither is left to do. */
+  private step(): boolean {
+    const n = this.texts.length;
+    if (this.done < n) this.next();
+    else if (this.target !== null && this.addedRows < n) this.addNext();
+    else return false;
+    return true;
   }
 
   /** Adds the next row of the target's order to its postings. */
